@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# brkwatch: make builds the module against KDIR, the reader and the
+# selftests. make check / make demo boot the kernel matrix in QEMU.
+#
+#   make                     module for the running kernel (KDIR), reader, tests
+#   make KERNEL=6.12         the same against one kernel of the matrix
+#   make check               setup, then every kernel: build, boot, run tests
+#   make demo                boot 6.1 and show a malloc(100) three ways
+#   make bench               brkwatch against strace, perf, bpftrace, ftrace
+#   make setup               install and prepare everything (root, apt-get)
+#   make clean / distclean   build products / also the .cache folder
+
+KERNELS := 6.1 6.12 6.12-rt
+
+ifdef KERNEL
+KREL_OF_KERNEL := $(firstword $(shell bash -c '. scripts/lib.sh && kernel_headers "$$1"' - $(KERNEL)))
+KDIR ?= /lib/modules/$(or $(KREL_OF_KERNEL),missing-headers-for-$(KERNEL))/build
+endif
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# The Debian package that provides KDIR, for the one-line error.
+ifdef KERNEL
+HEADERS_PKG := $(shell bash -c '. scripts/lib.sh && kernel_meta "$$1"' - $(KERNEL))
+else
+HEADERS_PKG := $(patsubst /lib/modules/%/build,linux-headers-%,$(KDIR))
+endif
+
+KSFT_DIR := $(CURDIR)/.cache/linux-src/tools/testing/selftests
+CHECKPATCH := $(CURDIR)/.cache/linux-src/scripts/checkpatch.pl
+FUZZ_SECONDS ?= 30
+
+.PHONY: all module module-kernel userspace selftests linux-src checkpatch fuzz \
+	check demo bench setup clean distclean help
+
+all: module userspace selftests
+
+help:
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+
+# In-tree build: module/brkwatch.ko, through ./Kbuild (obj-m += module/).
+module:
+	@test -f module/Kbuild || { echo "brkwatch: module/Kbuild is missing: no module sources to build" >&2; exit 2; }
+	@test -d "$(KDIR)" || { echo "brkwatch: no kernel headers in $(KDIR): apt-get install $(HEADERS_PKG) (or make KERNEL=6.1|6.12|6.12-rt, or KDIR=...)" >&2; exit 2; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# One kernel's build, apart from the others: .cache/build/KREL/ holds links to
+# module/'s sources and gets the objects. Used by scripts/vm.sh.
+BUILD_DIR = $(CURDIR)/.cache/build/$(KREL)
+module-kernel:
+	@test -n "$(KREL)" || { echo "brkwatch: module-kernel needs KREL=<kernel release>" >&2; exit 2; }
+	@test -f module/Kbuild || { echo "brkwatch: module/Kbuild is missing: no module sources to build" >&2; exit 2; }
+	@test -d /lib/modules/$(KREL)/build || { echo "brkwatch: no kernel headers in /lib/modules/$(KREL)/build: apt-get install linux-headers-$(KREL) (or run scripts/setup.sh)" >&2; exit 2; }
+	@mkdir -p $(BUILD_DIR)
+	@cd $(BUILD_DIR) && for f in * .[!.]*; do \
+		if [ -L "$$f" ] && { [ ! -e "$$f" ] || [ "$${f%.mod.c}" != "$$f" ]; }; then rm -f "$$f"; fi; \
+	done; \
+	for f in $(CURDIR)/module/Kbuild $(CURDIR)/module/*.[ch]; do \
+		case $$f in *.mod.c) continue ;; esac; \
+		if [ -e "$$f" ] && [ ! -L "$${f##*/}" ]; then ln -sf "$$f" .; fi; \
+	done
+	$(MAKE) -C /lib/modules/$(KREL)/build M=$(BUILD_DIR) modules
+
+# The reader and its unit tests belong to userspace/ (its own Makefile).
+userspace:
+	@if [ -f userspace/Makefile ]; then \
+		$(MAKE) -C userspace; \
+	else \
+		echo "brkwatch: userspace/Makefile is missing: reader not built" >&2; \
+	fi
+
+linux-src:
+	@scripts/setup.sh --source --quiet
+
+selftests: linux-src
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
+
+checkpatch: linux-src
+	@set -- $(wildcard module/*.c module/*.h); \
+	if [ $$# = 0 ]; then echo "brkwatch: no module sources to check" >&2; exit 1; fi; \
+	perl $(CHECKPATCH) --strict --no-tree --no-summary --terse --show-types -f "$$@" && \
+	echo "checkpatch.pl --strict: $$# files, no errors, warnings or checks"
+
+fuzz:
+	@if [ -f userspace/Makefile ]; then \
+		$(MAKE) -C userspace fuzz FUZZ_SECONDS=$(FUZZ_SECONDS); \
+	else \
+		echo "brkwatch: userspace/Makefile is missing: no fuzz target" >&2; exit 1; \
+	fi
+
+setup:
+	@scripts/setup.sh
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+# KERNEL="6.1 6.12" for several kernels (default 6.1), JSON=1 for JSON.
+bench:
+	@scripts/bench.sh $(foreach k,$(or $(KERNEL),6.1),--kernel $(k)) $(if $(JSON),--json) $(BENCH_ARGS)
+
+clean:
+	rm -rf .cache/build .cache/bin .cache/bench
+	rm -f module/*.o module/*.ko module/*.mod module/*.mod.c module/.*.cmd \
+		module/modules.order module/Module.symvers module/*.dwo \
+		modules.order Module.symvers .*.cmd
+	rm -rf module/.tmp_versions .tmp_versions
+	@if [ -f userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
+	$(MAKE) -C selftests clean
+
+distclean: clean
+	rm -rf .cache

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process histories: a bounded ring of records for each process that
+ * called brk(), kept after the process exits, forgotten oldest first.
+ *
+ * Two contexts meet here. The probes (atomic, any CPU) find a history by
+ * pid in an RCU hash table, create one from a pool when a process calls
+ * brk() for the first time, and append under the history's own raw
+ * spinlock: no lock is shared by all CPUs. Everything that may sleep
+ * (creating and removing /proc files, freeing, refilling the pools) is
+ * done by one worker under bw_lock; the probes hand it work through
+ * lock-free lists, each node used at most once in a history's life.
+ *
+ * A history is freed only after it left the hash table, its /proc file
+ * was removed (proc_remove() waits for readers) and an RCU grace period
+ * passed (no probe still holds it).
+ */
+#include <linux/cred.h>
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
+#include <linux/rculist.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/mm.h>
+#include <linux/workqueue.h>
+#include "internal.h"
+#include "pool.h"
+
+#define BW_HASH_BITS		10
+/*
+ * Objects kept ready per CPU. PREEMPT_RT cannot fall back to allocating in
+ * the probes, so it keeps more.
+ */
+#define BW_CHUNKS_READY		(IS_ENABLED(CONFIG_PREEMPT_RT) ? 128 : 32)
+#define BW_PROCS_READY		(IS_ENABLED(CONFIG_PREEMPT_RT) ? 32 : 8)
+
+struct bw_bucket {
+	struct hlist_head head;
+	raw_spinlock_t lock;	/* writers; readers use RCU */
+};
+
+static struct bw_bucket bw_table[1 << BW_HASH_BITS];
+
+static struct bw_pool bw_chunks;
+static struct bw_pool bw_procs_pool;
+
+/* From atomic context to the worker. */
+static LLIST_HEAD(bw_new);
+static LLIST_HEAD(bw_exits);
+static LLIST_HEAD(bw_replaced);
+
+/* The worker's view, under bw_lock. */
+static DEFINE_MUTEX(bw_lock);
+static LIST_HEAD(bw_all);		/* every live history */
+static LIST_HEAD(bw_exited);		/* exited ones, oldest exit first */
+static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
+static LIST_HEAD(bw_dying);		/* retired, not yet freed */
+static unsigned long bw_nr_all;
+static unsigned long bw_nr_exited;
+
+static void bw_maintain_work(struct work_struct *work);
+static void bw_refill_work_fn(struct work_struct *work);
+static DECLARE_WORK(bw_kick_work, bw_maintain_work);
+static DECLARE_WORK(bw_refill_work, bw_refill_work_fn);
+static DECLARE_DELAYED_WORK(bw_tick_work, bw_maintain_work);
+static bool bw_stopping;
+
+static struct bw_bucket *bw_bucket(pid_t pid)
+{
+	return &bw_table[hash_32(pid, BW_HASH_BITS)];
+}
+
+/* Atomic context: ask the worker to run soon. */
+static void bw_kick(void)
+{
+	if (!READ_ONCE(bw_stopping))
+		queue_work(system_unbound_wq, &bw_kick_work);
+}
+
+/* Atomic context: count a record that could not be stored. */
+static void bw_count_no_memory(size_t want)
+{
+	if (bw_memory_used() + want > bw_memory_cap())
+		bw_count(dropped_memcap);
+	else
+		bw_count(dropped_nomem);
+	bw_kick();
+}
+
+/*
+ * Atomic context: an object made ready, and more asked for when they run
+ * low. The refill is queued at high priority on this CPU, so it runs as
+ * soon as the calling task leaves the kernel: a burst of brk() calls does
+ * not outrun it.
+ */
+static void *bw_take(struct bw_pool *pool)
+{
+	void *obj = bw_pool_get(pool);
+
+	if (!obj)
+		bw_count_no_memory(pool->size);
+	if ((!obj || bw_pool_low(pool)) && !READ_ONCE(bw_stopping))
+		queue_work(system_highpri_wq, &bw_refill_work);
+	return obj;
+}
+
+/* Under proc->lock: the process's credentials decide who may read. */
+static void bw_proc_note_owner(struct bw_proc *p, struct task_struct *tsk)
+{
+	const struct cred *cred = current_cred();
+
+	p->uid = cred->uid;
+	p->euid = cred->euid;
+	p->suid = cred->suid;
+	p->gid = cred->gid;
+	p->egid = cred->egid;
+	p->sgid = cred->sgid;
+	p->dumpable = tsk->mm && get_dumpable(tsk->mm) == SUID_DUMP_USER;
+}
+
+static void bw_proc_note_heap(struct bw_proc *p, struct mm_struct *mm)
+{
+	p->start_brk = mm->start_brk;
+	p->start_data = mm->start_data;
+	p->end_data = mm->end_data;
+}
+
+static void bw_proc_init(struct bw_proc *p, struct task_struct *tsk,
+			 pid_t pid, u64 start_time)
+{
+	memset(p, 0, sizeof(*p));
+	raw_spin_lock_init(&p->lock);
+	p->pid = pid;
+	rcu_read_lock();
+	p->ppid = task_tgid_nr(rcu_dereference(tsk->real_parent));
+	rcu_read_unlock();
+	p->start_time = start_time;
+	memcpy(p->comm, tsk->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
+	bw_proc_note_owner(p, tsk);
+	bw_proc_note_heap(p, tsk->mm);
+	p->brk = tsk->mm->brk;
+	INIT_LIST_HEAD(&p->link);
+	INIT_LIST_HEAD(&p->exited_link);
+	INIT_LIST_HEAD(&p->unlisted_link);
+}
+
+static struct bw_proc *bw_proc_find(struct bw_bucket *b, pid_t pid)
+{
+	struct bw_proc *p;
+
+	hlist_for_each_entry_rcu(p, &b->head, hash)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/*
+ * Atomic context, RCU held: the history of @tsk's process, created on its
+ * first call. A pid used before by another process (its start time
+ * differs) gets a new history; the old one is forgotten.
+ */
+static struct bw_proc *bw_proc_get(struct task_struct *tsk)
+{
+	pid_t pid = task_tgid_nr(tsk);
+	u64 start_time = tsk->group_leader->start_time;
+	struct bw_bucket *b = bw_bucket(pid);
+	struct bw_proc *p, *old, *fresh;
+
+	p = bw_proc_find(b, pid);
+	if (p && p->start_time == start_time)
+		return p;
+
+	fresh = bw_take(&bw_procs_pool);
+	if (!fresh)
+		return NULL;
+	bw_proc_init(fresh, tsk, pid, start_time);
+
+	raw_spin_lock(&b->lock);
+	old = bw_proc_find(b, pid);
+	if (old && old->start_time == start_time) {
+		/* another thread of the process was first */
+		raw_spin_unlock(&b->lock);
+		bw_pool_put(&bw_procs_pool, fresh);
+		return old;
+	}
+	if (old) {
+		hlist_replace_rcu(&old->hash, &fresh->hash);
+		WRITE_ONCE(old->retired, true);
+		llist_add(&old->retire_node, &bw_replaced);
+	} else {
+		hlist_add_head_rcu(&fresh->hash, &b->head);
+	}
+	raw_spin_unlock(&b->lock);
+
+	llist_add(&fresh->new_node, &bw_new);
+	bw_kick();
+	return fresh;
+}
+
+/* Under p->lock: make room for one record; false if there is none. */
+static bool bw_ring_make_room(struct bw_proc *p)
+{
+	struct bw_chunk *chunk;
+
+	if (p->nr == bw_records_per_process) {
+		struct brkwatch_record *oldest = &p->head->rec[p->head_idx];
+
+		if (!(oldest->flags & BRKWATCH_F_EXEC)) {
+			p->dropped++;
+			bw_count(dropped_ring);
+		}
+		p->nr--;
+		if (++p->head_idx == BW_CHUNK_RECORDS) {
+			chunk = p->head;
+			p->head = chunk->next;
+			p->head_idx = 0;
+			if (p->tail_idx == BW_CHUNK_RECORDS) {
+				/* the emptied chunk becomes the tail */
+				chunk->next = NULL;
+				p->tail->next = chunk;
+				p->tail = chunk;
+				p->tail_idx = 0;
+				return true;
+			}
+			bw_pool_put(&bw_chunks, chunk);
+			p->chunks--;
+		}
+	}
+	if (p->tail && p->tail_idx < BW_CHUNK_RECORDS)
+		return true;
+
+	chunk = bw_take(&bw_chunks);
+	if (!chunk)
+		return false;
+	chunk->next = NULL;
+	p->chunks++;
+	if (p->tail)
+		p->tail->next = chunk;
+	else
+		p->head = chunk;
+	p->tail = chunk;
+	p->tail_idx = 0;
+	return true;
+}
+
+/* Under p->lock. */
+static bool bw_ring_push(struct bw_proc *p, const struct brkwatch_record *rec)
+{
+	if (!bw_ring_make_room(p))
+		return false;
+	p->tail->rec[p->tail_idx++] = *rec;
+	p->nr++;
+	p->appended++;
+	return true;
+}
+
+/* Probe context: store one finished call. */
+void bw_history_record(const struct bw_call *call, long ret)
+{
+	struct task_struct *tsk = current;
+	struct brkwatch_record rec;
+	struct bw_proc *p;
+	u64 duration;
+
+	bw_count(calls_seen);
+	bw_verdict(call, ret, &rec);
+	if (rec.verdict == BRKWATCH_UNKNOWN)
+		bw_count(unknown_verdicts);
+	rec.time_ns = call->time_ns;
+	duration = local_clock() - call->start_clock;
+	rec.duration_ns = min_t(u64, duration, U32_MAX);
+	rec.tid = task_pid_nr(tsk);
+	rec.reserved = 0;
+
+	rcu_read_lock();
+	p = bw_proc_get(tsk);
+	if (p) {
+		raw_spin_lock(&p->lock);
+		rec.seq = ++p->calls;
+		bw_proc_note_owner(p, tsk);
+		if (call->locked)
+			bw_proc_note_heap(p, tsk->mm);
+		p->brk = bw_record_brk_after(&rec);
+		if (bw_ring_push(p, &rec))
+			bw_count(records_stored);
+		else
+			p->dropped++;
+		raw_spin_unlock(&p->lock);
+	}
+	rcu_read_unlock();
+}
+
+static struct bw_proc *bw_proc_of(struct task_struct *tsk)
+{
+	struct bw_proc *p = bw_proc_find(bw_bucket(task_tgid_nr(tsk)),
+					 task_tgid_nr(tsk));
+
+	if (p && p->start_time == tsk->group_leader->start_time)
+		return p;
+	return NULL;
+}
+
+/* Tracepoint context: @tsk has a new mm, hence a new heap. */
+void bw_history_exec(struct task_struct *tsk)
+{
+	struct brkwatch_record rec = { };
+	struct bw_proc *p;
+
+	if (!tsk->mm)
+		return;
+	rcu_read_lock();
+	p = bw_proc_of(tsk);
+	if (p) {
+		raw_spin_lock(&p->lock);
+		rec.time_ns = ktime_get_ns();
+		rec.tid = task_pid_nr(tsk);
+		rec.seq = p->calls;
+		rec.flags = BRKWATCH_F_EXEC;
+		rec.exec.start_brk = tsk->mm->start_brk;
+		rec.exec.start_data = tsk->mm->start_data;
+		rec.exec.end_data = tsk->mm->end_data;
+		BUILD_BUG_ON(sizeof(rec.exec.comm) != sizeof(tsk->comm));
+		memcpy(rec.exec.comm, tsk->comm, sizeof(rec.exec.comm));
+		rec.exec.comm[sizeof(rec.exec.comm) - 1] = '\0';
+		bw_proc_note_heap(p, tsk->mm);
+		bw_proc_note_owner(p, tsk);
+		p->brk = tsk->mm->brk;
+		memcpy(p->comm, tsk->comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = '\0';
+		bw_ring_push(p, &rec);
+		raw_spin_unlock(&p->lock);
+	}
+	rcu_read_unlock();
+}
+
+/* Tracepoint context: a thread of @tsk's process is exiting. */
+void bw_history_task_exit(struct task_struct *tsk)
+{
+	struct bw_proc *p;
+	bool first = false;
+
+	/* Only the last thread out ends the process. */
+	if (atomic_read(&tsk->signal->live))
+		return;
+	rcu_read_lock();
+	p = bw_proc_of(tsk);
+	if (p) {
+		raw_spin_lock(&p->lock);
+		if (!p->exited && !READ_ONCE(p->retired)) {
+			p->exited = true;
+			p->exit_ns = ktime_get_ns();
+			first = true;
+		}
+		raw_spin_unlock(&p->lock);
+		if (first) {
+			llist_add(&p->exit_node, &bw_exits);
+			bw_kick();
+		}
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Reader side: copy the record at @ordinal (counting every record ever
+ * appended), or the oldest one kept if that one is gone. False past the
+ * newest.
+ */
+bool bw_history_read(struct bw_proc *p, u64 ordinal,
+		     struct brkwatch_record *rec, u64 *actual)
+{
+	struct bw_chunk *chunk;
+	unsigned int idx;
+	u64 first;
+	bool found = false;
+
+	raw_spin_lock(&p->lock);
+	first = p->appended - p->nr;
+	if (ordinal < first)
+		ordinal = first;
+	if (ordinal < p->appended) {
+		idx = p->head_idx + (ordinal - first);
+		chunk = p->head;
+		while (idx >= BW_CHUNK_RECORDS) {
+			chunk = chunk->next;
+			idx -= BW_CHUNK_RECORDS;
+		}
+		*rec = chunk->rec[idx];
+		*actual = ordinal;
+		found = true;
+	}
+	raw_spin_unlock(&p->lock);
+	return found;
+}
+
+void bw_history_snapshot(struct bw_proc *p, struct bw_proc_head *head)
+{
+	raw_spin_lock(&p->lock);
+	head->pid = p->pid;
+	head->ppid = p->ppid;
+	memcpy(head->comm, p->comm, sizeof(head->comm));
+	head->exited = p->exited;
+	head->uid = p->uid;
+	head->start_brk = p->start_brk;
+	head->start_data = p->start_data;
+	head->end_data = p->end_data;
+	head->brk = p->brk;
+	head->calls = p->calls;
+	head->dropped = p->dropped;
+	raw_spin_unlock(&p->lock);
+}
+
+/*
+ * The rule of /proc/PID/maps (ptrace_may_access() in PTRACE_MODE_READ,
+ * which modules cannot call): a process may read its own; others when
+ * their fsuid and fsgid match all of the process's ids and the process was
+ * dumpable, or when they may ptrace anyone.
+ */
+bool bw_may_read(struct bw_proc *p)
+{
+	const struct cred *cred = current_cred();
+	bool owner;
+
+	if (task_tgid_nr(current) == p->pid &&
+	    current->group_leader->start_time == p->start_time)
+		return true;
+	raw_spin_lock(&p->lock);
+	owner = uid_eq(cred->fsuid, p->uid) && uid_eq(cred->fsuid, p->euid) &&
+		uid_eq(cred->fsuid, p->suid) && gid_eq(cred->fsgid, p->gid) &&
+		gid_eq(cred->fsgid, p->egid) && gid_eq(cred->fsgid, p->sgid) &&
+		p->dumpable;
+	raw_spin_unlock(&p->lock);
+	return owner || capable(CAP_SYS_PTRACE);
+}
+
+/* ---- The worker's side, under bw_lock ---- */
+
+static void bw_adopt(struct llist_node *list)
+{
+	struct bw_proc *p, *next;
+
+	llist_for_each_entry_safe(p, next, llist_reverse_order(list), new_node) {
+		list_add_tail(&p->link, &bw_all);
+		list_add_tail(&p->unlisted_link, &bw_unlisted);
+		bw_nr_all++;
+	}
+}
+
+static void bw_note_exits(struct llist_node *list)
+{
+	struct bw_proc *p, *next;
+
+	llist_for_each_entry_safe(p, next, llist_reverse_order(list), exit_node) {
+		if (READ_ONCE(p->retired))
+			continue;
+		list_add_tail(&p->exited_link, &bw_exited);
+		bw_nr_exited++;
+	}
+}
+
+static void bw_unlink(struct bw_proc *p)
+{
+	if (!list_empty(&p->exited_link)) {
+		list_del_init(&p->exited_link);
+		bw_nr_exited--;
+	}
+	list_del_init(&p->unlisted_link);
+	list_move(&p->link, &bw_dying);
+	bw_nr_all--;
+}
+
+/*
+ * Take in what the probes handed over. The exit and replacement lists are
+ * emptied before the list of new histories, so every history they name
+ * has been adopted: it was put on bw_new before.
+ */
+static void bw_collect(void)
+{
+	struct llist_node *exits = llist_del_all(&bw_exits);
+	struct llist_node *replaced = llist_del_all(&bw_replaced);
+	struct bw_proc *p, *next;
+
+	bw_adopt(llist_del_all(&bw_new));
+	bw_note_exits(exits);
+	llist_for_each_entry_safe(p, next, replaced, retire_node)
+		bw_unlink(p);
+}
+
+/* Forget a history: out of the table now, freed by bw_bury(). */
+static void bw_retire(struct bw_proc *p)
+{
+	struct bw_bucket *b = bw_bucket(p->pid);
+
+	raw_spin_lock(&b->lock);
+	if (!p->retired) {
+		hlist_del_rcu(&p->hash);
+		WRITE_ONCE(p->retired, true);
+	}
+	raw_spin_unlock(&b->lock);
+	bw_unlink(p);
+}
+
+static void bw_free_proc(struct bw_proc *p)
+{
+	struct bw_chunk *chunk = p->head, *next;
+
+	while (chunk) {
+		next = chunk->next;
+		bw_pool_free(&bw_chunks, chunk);
+		chunk = next;
+	}
+	bw_pool_free(&bw_procs_pool, p);
+}
+
+/*
+ * Free the retired histories. Their files go first (proc_remove() waits
+ * for readers), then a grace period lets every probe that found one leave
+ * it. What the probes handed over meanwhile is taken in before freeing,
+ * so no exit note is left pointing at freed memory; histories replaced
+ * meanwhile need a grace period of their own: another round.
+ */
+static void bw_bury(void)
+{
+	struct bw_proc *p, *next;
+	LIST_HEAD(batch);
+
+	while (!list_empty(&bw_dying)) {
+		list_splice_init(&bw_dying, &batch);
+		list_for_each_entry(p, &batch, link) {
+			if (p->pde)
+				proc_remove(p->pde);
+			p->pde = NULL;
+		}
+		synchronize_rcu();
+		bw_collect();
+		list_for_each_entry_safe(p, next, &batch, link)
+			bw_free_proc(p);
+		INIT_LIST_HEAD(&batch);
+	}
+}
+
+static size_t bw_proc_bytes(const struct bw_proc *p)
+{
+	return bw_procs_pool.size + p->chunks * bw_chunks.size;
+}
+
+/*
+ * When memory passes 7/8 of the cap, exited histories are forgotten,
+ * oldest exit first, down to 3/4, so that the pools can be refilled.
+ */
+static void bw_evict_exited(void)
+{
+	u64 keep_ns = (u64)bw_exited_keep_seconds * NSEC_PER_SEC;
+	unsigned long used = bw_memory_used();
+	unsigned long cap = bw_memory_cap();
+	bool tight = used > cap / 8 * 7;
+	u64 now = ktime_get_ns();
+	struct bw_proc *p;
+
+	while (!list_empty(&bw_exited)) {
+		p = list_first_entry(&bw_exited, struct bw_proc, exited_link);
+		if (tight && used <= cap / 4 * 3)
+			tight = false;
+		if (!tight && now - p->exit_ns < keep_ns)
+			break;
+		used -= min_t(unsigned long, used, bw_proc_bytes(p));
+		bw_retire(p);
+	}
+}
+
+static void bw_maintain(void)
+{
+	struct bw_proc *p, *next;
+
+	lockdep_assert_held(&bw_lock);
+	bw_collect();
+	bw_evict_exited();
+	bw_bury();
+
+	/* After bw_bury(): a pid's old file is gone before its new one. */
+	list_for_each_entry_safe(p, next, &bw_unlisted, unlisted_link) {
+		p->pde = bw_procfs_add(p);
+		list_del_init(&p->unlisted_link);
+	}
+
+	bw_pool_refill(&bw_procs_pool);
+	bw_pool_refill(&bw_chunks);
+}
+
+static void bw_refill_work_fn(struct work_struct *work)
+{
+	bool full = bw_pool_refill(&bw_chunks);
+
+	full = bw_pool_refill(&bw_procs_pool) && full;
+	if (!full)
+		bw_kick();	/* at the cap: exited histories may go */
+}
+
+static void bw_maintain_work(struct work_struct *work)
+{
+	mutex_lock(&bw_lock);
+	bw_maintain();
+	mutex_unlock(&bw_lock);
+	if (!READ_ONCE(bw_stopping))
+		mod_delayed_work(system_unbound_wq, &bw_tick_work, HZ);
+}
+
+void bw_history_clear(void)
+{
+	struct bw_proc *p, *next;
+
+	mutex_lock(&bw_lock);
+	bw_collect();
+	list_for_each_entry_safe(p, next, &bw_all, link)
+		bw_retire(p);
+	bw_maintain();
+	mutex_unlock(&bw_lock);
+}
+
+int bw_history_forget(pid_t pid)
+{
+	struct bw_proc *p, *found = NULL;
+
+	mutex_lock(&bw_lock);
+	bw_collect();
+	list_for_each_entry(p, &bw_all, link) {
+		if (p->pid == pid) {
+			found = p;
+			break;
+		}
+	}
+	if (found)
+		bw_retire(found);
+	bw_maintain();
+	mutex_unlock(&bw_lock);
+	return found ? 0 : -ESRCH;
+}
+
+void bw_history_counts(unsigned long *running, unsigned long *exited)
+{
+	mutex_lock(&bw_lock);
+	bw_collect();
+	*running = bw_nr_all - bw_nr_exited;
+	*exited = bw_nr_exited;
+	mutex_unlock(&bw_lock);
+}
+
+int bw_history_init(void)
+{
+	unsigned int i;
+	int err;
+
+	BUILD_BUG_ON(sizeof(struct brkwatch_record) != 64);
+	BUILD_BUG_ON(offsetof(struct bw_chunk, free_node) != 0);
+	BUILD_BUG_ON(offsetof(struct bw_proc, free_node) != 0);
+
+	for (i = 0; i < ARRAY_SIZE(bw_table); i++) {
+		INIT_HLIST_HEAD(&bw_table[i].head);
+		raw_spin_lock_init(&bw_table[i].lock);
+	}
+	err = bw_pool_init(&bw_chunks, "brkwatch_chunk",
+			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
+	if (err)
+		return err;
+	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
+			   sizeof(struct bw_proc), BW_PROCS_READY);
+	if (err) {
+		bw_pool_destroy(&bw_chunks);
+		return err;
+	}
+	mutex_lock(&bw_lock);
+	bw_pool_refill(&bw_procs_pool);
+	bw_pool_refill(&bw_chunks);
+	mutex_unlock(&bw_lock);
+	WRITE_ONCE(bw_stopping, false);
+	queue_delayed_work(system_unbound_wq, &bw_tick_work, HZ);
+	return 0;
+}
+
+/* After the probes are gone: no more work will be handed over. */
+void bw_history_stop(void)
+{
+	WRITE_ONCE(bw_stopping, true);
+	cancel_work_sync(&bw_refill_work);
+	cancel_work_sync(&bw_kick_work);
+	cancel_delayed_work_sync(&bw_tick_work);
+}
+
+/* After /proc/brkwatch is gone, with every file in it. */
+void bw_history_exit(void)
+{
+	struct bw_proc *p, *next;
+
+	mutex_lock(&bw_lock);
+	bw_collect();
+	list_for_each_entry_safe(p, next, &bw_all, link)
+		bw_retire(p);
+	list_for_each_entry(p, &bw_dying, link)
+		p->pde = NULL;
+	bw_bury();
+	mutex_unlock(&bw_lock);
+	bw_pool_destroy(&bw_procs_pool);
+	bw_pool_destroy(&bw_chunks);
+}

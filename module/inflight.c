@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The calls now inside brk(), found by their task.
+ *
+ * The probes inside brk() (on the mmap lock, check_brk_limits(),
+ * do_brk_flags()) must find the snapshot that the syscall entry probe of
+ * the same task started. A task cannot be in two brk() calls at once, so a
+ * small open-addressed table keyed by the task pointer does it without a
+ * lock: a slot is claimed with cmpxchg() and only its own task writes it.
+ * A lookup by a task that is not in brk() (the mmap lock probe fires for
+ * every mmap() and munmap() in the system) reads a few slots and leaves.
+ */
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/atomic.h>
+#include "internal.h"
+
+#define BW_INFLIGHT_BITS	10
+#define BW_INFLIGHT_SIZE	BIT(BW_INFLIGHT_BITS)
+#define BW_INFLIGHT_PROBES	8
+
+struct bw_inflight_slot {
+	struct task_struct *task;
+	struct bw_call *call;
+};
+
+static struct bw_inflight_slot bw_inflight[BW_INFLIGHT_SIZE];
+
+static struct bw_inflight_slot *bw_inflight_slot(unsigned int i)
+{
+	unsigned int h = hash_ptr(current, BW_INFLIGHT_BITS);
+
+	return &bw_inflight[(h + i) & (BW_INFLIGHT_SIZE - 1)];
+}
+
+/* Returns false, and the caller counts it, when no slot is free. */
+bool bw_inflight_enter(struct bw_call *call)
+{
+	unsigned int i;
+
+	for (i = 0; i < BW_INFLIGHT_PROBES; i++) {
+		struct bw_inflight_slot *slot = bw_inflight_slot(i);
+
+		if (!READ_ONCE(slot->task) &&
+		    !cmpxchg(&slot->task, NULL, current)) {
+			WRITE_ONCE(slot->call, call);
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct bw_inflight_slot *bw_inflight_mine(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < BW_INFLIGHT_PROBES; i++) {
+		struct bw_inflight_slot *slot = bw_inflight_slot(i);
+
+		if (READ_ONCE(slot->task) == current)
+			return slot;
+	}
+	return NULL;
+}
+
+struct bw_call *bw_inflight_find(void)
+{
+	struct bw_inflight_slot *slot = bw_inflight_mine();
+
+	return slot ? slot->call : NULL;
+}
+
+void bw_inflight_leave(void)
+{
+	struct bw_inflight_slot *slot = bw_inflight_mine();
+
+	if (!slot)
+		return;
+	WRITE_ONCE(slot->call, NULL);
+	/* Whoever claims the slot next must see it empty first. */
+	smp_store_release(&slot->task, NULL);
+}

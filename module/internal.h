@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared by the parts of the brkwatch module: the probes
+ * (probe.c) fill a struct bw_call, verdict.c turns it into a record,
+ * history.c keeps the records per process, procfs.c prints them.
+ */
+#ifndef BRKWATCH_INTERNAL_H
+#define BRKWATCH_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
+#include <linux/uidgid.h>
+#include <linux/sched.h>
+#include <linux/percpu.h>
+#include "brkwatch.h"
+
+#define BRKWATCH_VERSION	"0.1.0"
+
+/*
+ * What one brk() call saw, filled in by the probes, all running in the
+ * calling task, in this order: the syscall entry, the return of
+ * down_write_killable() on the mmap lock, check_brk_limits() and
+ * do_brk_flags() when brk() reaches them, and the syscall return.
+ */
+struct bw_call {
+	u64 time_ns;		/* CLOCK_MONOTONIC, for the record */
+	u64 start_clock;	/* local_clock(), for the duration */
+	u64 request;
+	u64 brk_entry;		/* mm->brk at entry, before the lock */
+	bool ia32;
+	bool locked;		/* the fields below the lock were read */
+	bool limits_checked;	/* check_brk_limits() returned */
+	bool brk_flags_called;	/* do_brk_flags() returned */
+	bool next_found;	/* a mapping lies above the old break */
+	u8 next_kind;		/* enum brkwatch_next_kind */
+	/* Read with the mmap lock held for writing by this call. */
+	u64 brk;
+	u64 start_brk;
+	u64 start_data;
+	u64 end_data;
+	u64 rlimit_data;
+	long limits_ret;
+	long brk_flags_ret;
+	u64 next_start;
+	u64 next_end;
+	u64 next_flags;
+};
+
+/* verdict.c */
+void bw_verdict(const struct bw_call *call, long ret,
+		struct brkwatch_record *rec);
+const char *bw_verdict_name(unsigned int verdict);
+
+/* inflight.c: the calls now inside brk(), found by task */
+bool bw_inflight_enter(struct bw_call *call);
+struct bw_call *bw_inflight_find(void);
+void bw_inflight_leave(void);
+
+/* Counters of the whole module: per CPU, summed when read. */
+struct bw_stats {
+	u64 calls_seen;
+	u64 records_stored;
+	u64 dropped_ring;
+	u64 dropped_memcap;
+	u64 dropped_nomem;
+	u64 inflight_overflow;
+	u64 unknown_verdicts;
+};
+
+DECLARE_PER_CPU(struct bw_stats, bw_stats);
+
+#define bw_count(field)	this_cpu_inc(bw_stats.field)
+
+/* The break a call left: the return value, but for -EINTR. */
+static inline u64 bw_record_brk_after(const struct brkwatch_record *rec)
+{
+	return rec->call.ret < 0 ? rec->call.brk_before : rec->call.ret;
+}
+
+void bw_stats_sum(struct bw_stats *sum);
+
+/* Records are kept in chunks: a history grows and recycles a chunk at once. */
+#define BW_CHUNK_RECORDS	7
+
+struct bw_chunk {
+	union {
+		struct bw_chunk *next;
+		struct llist_node free_node;	/* while in a pool */
+	};
+	u8 pad[sizeof(struct brkwatch_record) - sizeof(void *)];
+	struct brkwatch_record rec[BW_CHUNK_RECORDS];
+};
+
+/* One process's history. */
+struct bw_proc {
+	union {
+		struct llist_node free_node;	/* while in a pool */
+		struct hlist_node hash;		/* in the table, by pid (RCU) */
+	};
+	raw_spinlock_t lock;	/* everything below but the worker's part */
+	pid_t pid;
+	pid_t ppid;
+	u64 start_time;		/* with pid, names the process */
+	kuid_t uid, euid, suid;
+	kgid_t gid, egid, sgid;
+	bool dumpable;
+	bool exited;
+	bool retired;		/* forgotten: no longer appended to */
+	char comm[TASK_COMM_LEN];
+	u64 start_brk;
+	u64 start_data;
+	u64 end_data;
+	u64 brk;
+	u64 calls;
+	u64 dropped;
+	u64 exit_ns;
+	/* The ring: records [appended - nr, appended) */
+	struct bw_chunk *head;
+	struct bw_chunk *tail;
+	unsigned int head_idx;
+	unsigned int tail_idx;
+	unsigned int nr;
+	unsigned int chunks;
+	u64 appended;
+
+	/* Handed from atomic context to the worker, each at most once. */
+	struct llist_node new_node;
+	struct llist_node exit_node;
+	struct llist_node retire_node;
+
+	/* The worker's, under bw_lock. */
+	struct list_head link;		/* bw_procs */
+	struct list_head exited_link;	/* bw_exited, oldest exit first */
+	struct list_head unlisted_link;	/* bw_unlisted: no file yet */
+	struct proc_dir_entry *pde;
+};
+
+/* What a reader needs of a history's header, copied under its lock. */
+struct bw_proc_head {
+	pid_t pid;
+	pid_t ppid;
+	char comm[TASK_COMM_LEN];
+	bool exited;
+	kuid_t uid;
+	u64 start_brk;
+	u64 start_data;
+	u64 end_data;
+	u64 brk;
+	u64 calls;
+	u64 dropped;
+};
+
+/* main.c: the module parameters */
+extern unsigned int bw_records_per_process;
+extern unsigned int bw_exited_keep_seconds;
+extern unsigned int bw_maxactive;
+unsigned long bw_memory_cap(void);
+
+/* history.c */
+int bw_history_init(void);
+void bw_history_stop(void);
+void bw_history_exit(void);
+void bw_history_record(const struct bw_call *call, long ret);
+void bw_history_exec(struct task_struct *task);
+void bw_history_task_exit(struct task_struct *task);
+bool bw_history_read(struct bw_proc *proc, u64 ordinal,
+		     struct brkwatch_record *rec, u64 *actual);
+void bw_history_clear(void);
+int bw_history_forget(pid_t pid);
+void bw_history_counts(unsigned long *running, unsigned long *exited);
+void bw_history_snapshot(struct bw_proc *proc, struct bw_proc_head *head);
+bool bw_may_read(struct bw_proc *proc);
+
+/* procfs.c */
+int bw_procfs_init(void);
+void bw_procfs_exit(void);
+struct proc_dir_entry *bw_procfs_add(struct bw_proc *proc);
+
+/* probe.c */
+struct seq_file;
+extern bool bw_paused;
+int bw_probes_init(void);
+void bw_probes_exit(void);
+void bw_probes_describe(struct seq_file *m);
+unsigned long bw_probes_missed(void);
+
+#endif /* BRKWATCH_INTERNAL_H */

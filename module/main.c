@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brkwatch: records every brk() call of every process, with the decision
+ * the kernel took, in /proc/brkwatch/<PID>.
+ *
+ * Parameters, init and exit, each in the reverse order of the other.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include "internal.h"
+
+unsigned int bw_records_per_process = 1024;
+module_param_named(records_per_process, bw_records_per_process, uint, 0444);
+MODULE_PARM_DESC(records_per_process,
+		 "Calls kept per process; older ones are overwritten and counted as dropped (16 to 1048576, default 1024)");
+
+static unsigned long bw_memory_cap_kib = 65536;
+module_param_named(memory_cap_kib, bw_memory_cap_kib, ulong, 0444);
+MODULE_PARM_DESC(memory_cap_kib,
+		 "Memory for all histories together, in KiB; past 7/8 of it exited processes' histories are forgotten, oldest first, and at the cap new calls are dropped and counted (default 65536)");
+
+unsigned int bw_exited_keep_seconds = 600;
+module_param_named(exited_keep_seconds, bw_exited_keep_seconds, uint, 0444);
+MODULE_PARM_DESC(exited_keep_seconds,
+		 "How long the history of an exited process is kept, in seconds (default 600)");
+
+unsigned int bw_maxactive = 256;
+module_param_named(maxactive, bw_maxactive, uint, 0444);
+MODULE_PARM_DESC(maxactive,
+		 "Calls each probe can follow at once; more are counted as kretprobe misses (default 256)");
+
+DEFINE_PER_CPU(struct bw_stats, bw_stats);
+
+void bw_stats_sum(struct bw_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct bw_stats *s = per_cpu_ptr(&bw_stats, cpu);
+
+		sum->calls_seen += s->calls_seen;
+		sum->records_stored += s->records_stored;
+		sum->dropped_ring += s->dropped_ring;
+		sum->dropped_memcap += s->dropped_memcap;
+		sum->dropped_nomem += s->dropped_nomem;
+		sum->inflight_overflow += s->inflight_overflow;
+		sum->unknown_verdicts += s->unknown_verdicts;
+	}
+}
+
+unsigned long bw_memory_cap(void)
+{
+	return bw_memory_cap_kib * 1024;
+}
+
+static int __init bw_check_params(void)
+{
+	if (bw_records_per_process < 2 * BW_CHUNK_RECORDS ||
+	    bw_records_per_process > 1048576) {
+		pr_err("brkwatch: records_per_process must be between %d and 1048576\n",
+		       2 * BW_CHUNK_RECORDS);
+		return -EINVAL;
+	}
+	if (bw_memory_cap_kib < 64 || bw_memory_cap_kib > ULONG_MAX / 1024) {
+		pr_err("brkwatch: memory_cap_kib must be at least 64\n");
+		return -EINVAL;
+	}
+	if (!bw_maxactive || bw_maxactive > 65536) {
+		pr_err("brkwatch: maxactive must be between 1 and 65536\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init brkwatch_init(void)
+{
+	int err;
+
+	err = bw_check_params();
+	if (err)
+		return err;
+	err = bw_history_init();
+	if (err)
+		return err;
+	err = bw_procfs_init();
+	if (err)
+		goto fail_procfs;
+	err = bw_probes_init();
+	if (err)
+		goto fail_probes;
+	return 0;
+
+fail_probes:
+	bw_history_stop();
+	bw_procfs_exit();
+	bw_history_exit();
+	return err;
+fail_procfs:
+	bw_history_stop();
+	bw_history_exit();
+	return err;
+}
+
+static void __exit brkwatch_exit(void)
+{
+	bw_probes_exit();
+	bw_history_stop();
+	bw_procfs_exit();
+	bw_history_exit();
+}
+
+module_init(brkwatch_init);
+module_exit(brkwatch_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Records every brk() call and the decision the kernel took");
+MODULE_VERSION(BRKWATCH_VERSION);

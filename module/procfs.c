@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/brkwatch: a file per process history, status and control.
+ *
+ * /proc/brkwatch/<PID>, format version 1 (README.md has an example):
+ *
+ *   # brkwatch 1
+ *   # pid <pid>
+ *   # ppid <pid of the parent when the history began>
+ *   # comm <comm, with space, tab, newline, '\' and non-printables as \ooo>
+ *   # state running|exited
+ *   # uid <real uid>
+ *   # start_brk|start_data|end_data|brk 0x<16 hex digits>
+ *   # calls <calls seen>
+ *   # dropped <calls not kept>
+ *   # columns <the names of the columns below>
+ *
+ * then one line per call, oldest first:
+ *
+ *   seq time_ns tid entry request brk_before brk_after aligned_before
+ *   aligned_after delta ret duration_ns verdict details
+ *
+ * entry is x64 or ia32; addresses are 0x<16 hex digits>; delta is the
+ * signed number of bytes mapped; ret is an address or a negative errno in
+ * decimal; details is "-" or comma-separated key=value pairs. An execve
+ * between two calls is the line
+ *
+ *   # exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x..
+ *
+ * Who may open a history is decided at open (bw_may_read()), as for
+ * /proc/PID/maps: a history shows where a heap is.
+ */
+#include <linux/capability.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include "internal.h"
+#include "pool.h"
+
+#define BW_COLUMNS "seq time_ns tid entry request brk_before brk_after " \
+	"aligned_before aligned_after delta ret duration_ns verdict details"
+
+/*
+ * Anyone may open control; writing is refused with EPERM without
+ * CAP_SYS_ADMIN (bw_control_write()), rather than EACCES for everyone but
+ * root: the capability is the rule, not the file's owner.
+ */
+#define BW_CONTROL_MODE	0666
+
+static struct proc_dir_entry *bw_dir;
+
+static const char *const bw_next_kinds[] = {
+	[BRKWATCH_NEXT_ANON] = "anon",
+	[BRKWATCH_NEXT_FILE] = "file",
+	[BRKWATCH_NEXT_STACK] = "stack",
+	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
+};
+
+struct bw_iter {
+	struct bw_proc *proc;
+	struct brkwatch_record rec;
+};
+
+/* A comm is chosen by the program: keep it one word of printable bytes. */
+static void bw_show_comm(struct seq_file *m, const char *comm, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && comm[i]; i++) {
+		unsigned char c = comm[i];
+
+		if (c <= ' ' || c == '\\' || c >= 0x7f)
+			seq_printf(m, "\\%03o", c);
+		else
+			seq_putc(m, c);
+	}
+}
+
+static void bw_show_head(struct seq_file *m, struct bw_proc *proc)
+{
+	struct bw_proc_head h;
+
+	bw_history_snapshot(proc, &h);
+	seq_printf(m, "# brkwatch %d\n# pid %d\n# ppid %d\n# comm ",
+		   BRKWATCH_FORMAT_VERSION, h.pid, h.ppid);
+	bw_show_comm(m, h.comm, sizeof(h.comm));
+	seq_printf(m, "\n# state %s\n# uid %u\n",
+		   h.exited ? "exited" : "running",
+		   from_kuid_munged(seq_user_ns(m), h.uid));
+	seq_printf(m, "# start_brk 0x%016llx\n# start_data 0x%016llx\n",
+		   h.start_brk, h.start_data);
+	seq_printf(m, "# end_data 0x%016llx\n# brk 0x%016llx\n",
+		   h.end_data, h.brk);
+	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BW_COLUMNS "\n",
+		   h.calls, h.dropped);
+}
+
+static void bw_show_exec(struct seq_file *m, const struct brkwatch_record *r)
+{
+	seq_printf(m, "# exec time_ns=%llu tid=%u comm=", r->time_ns, r->tid);
+	bw_show_comm(m, r->exec.comm, sizeof(r->exec.comm));
+	seq_printf(m, " start_brk=0x%016llx start_data=0x%016llx end_data=0x%016llx\n",
+		   r->exec.start_brk, r->exec.start_data, r->exec.end_data);
+}
+
+static void bw_show_details(struct seq_file *m, const struct brkwatch_record *r)
+{
+	unsigned int kind;
+
+	switch (r->verdict) {
+	case BRKWATCH_RLIMIT_DATA:
+		seq_printf(m, "limit=%llu,size=%llu",
+			   r->call.detail[0], r->call.detail[1]);
+		break;
+	case BRKWATCH_OVERLAP:
+		kind = (r->flags & BRKWATCH_F_NEXT_MASK) >> BRKWATCH_F_NEXT_SHIFT;
+		seq_printf(m, "next_start=0x%016llx,next_end=0x%016llx,next_kind=%s,gap_only=%d",
+			   r->call.detail[0], r->call.detail[1],
+			   bw_next_kinds[kind],
+			   !!(r->flags & BRKWATCH_F_GAP_ONLY));
+		break;
+	case BRKWATCH_LIMITS:
+	case BRKWATCH_MLOCK_LIMIT:
+	case BRKWATCH_NOMEM:
+		seq_printf(m, "err=%lld", (s64)r->call.detail[0]);
+		break;
+	default:
+		seq_putc(m, '-');
+	}
+}
+
+static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
+{
+	u64 before = r->call.brk_before;
+	u64 after = bw_record_brk_after(r);
+
+	seq_printf(m, "%u %llu %u %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
+		   r->seq, r->time_ns, r->tid,
+		   r->flags & BRKWATCH_F_IA32 ? "ia32" : "x64",
+		   r->call.request, before, after,
+		   PAGE_ALIGN(before), PAGE_ALIGN(after),
+		   (s64)(PAGE_ALIGN(after) - PAGE_ALIGN(before)));
+	if (r->call.ret < 0)
+		seq_printf(m, "%lld", r->call.ret);
+	else
+		seq_printf(m, "0x%016llx", r->call.ret);
+	seq_printf(m, " %u %s ", r->duration_ns, bw_verdict_name(r->verdict));
+	bw_show_details(m, r);
+	seq_putc(m, '\n');
+}
+
+/*
+ * Position 0 is the header; position n > 0 the record appended n-th
+ * (from 1) in the history's life. Records overwritten since are skipped,
+ * so a reader never sees one twice and always sees them in order.
+ */
+static void *bw_hist_record(struct seq_file *m, loff_t *pos)
+{
+	struct bw_iter *it = m->private;
+	u64 actual;
+
+	if (!bw_history_read(it->proc, *pos - 1, &it->rec, &actual))
+		return NULL;
+	*pos = actual + 1;
+	return &it->rec;
+}
+
+static void *bw_hist_start(struct seq_file *m, loff_t *pos)
+{
+	return *pos ? bw_hist_record(m, pos) : SEQ_START_TOKEN;
+}
+
+static void *bw_hist_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return bw_hist_record(m, pos);
+}
+
+static void bw_hist_stop(struct seq_file *m, void *v)
+{
+}
+
+static int bw_hist_show(struct seq_file *m, void *v)
+{
+	struct bw_iter *it = m->private;
+	const struct brkwatch_record *r = v;
+
+	if (v == SEQ_START_TOKEN)
+		bw_show_head(m, it->proc);
+	else if (r->flags & BRKWATCH_F_EXEC)
+		bw_show_exec(m, r);
+	else
+		bw_show_call(m, r);
+	return 0;
+}
+
+static const struct seq_operations bw_hist_seq_ops = {
+	.start = bw_hist_start,
+	.next = bw_hist_next,
+	.stop = bw_hist_stop,
+	.show = bw_hist_show,
+};
+
+static int bw_hist_open(struct inode *inode, struct file *file)
+{
+	struct bw_proc *proc = pde_data(inode);
+	struct bw_iter *it;
+
+	if (!bw_may_read(proc))
+		return -EACCES;
+	it = __seq_open_private(file, &bw_hist_seq_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->proc = proc;
+	return 0;
+}
+
+static const struct proc_ops bw_hist_ops = {
+	.proc_open = bw_hist_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = seq_release_private,
+};
+
+/* The worker's: a history becomes visible. NULL if it could not. */
+struct proc_dir_entry *bw_procfs_add(struct bw_proc *proc)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", proc->pid);
+	return proc_create_data(name, 0444, bw_dir, &bw_hist_ops, proc);
+}
+
+static int bw_status_show(struct seq_file *m, void *v)
+{
+	unsigned long running, exited;
+	struct bw_stats s;
+
+	bw_stats_sum(&s);
+	bw_history_counts(&running, &exited);
+	seq_printf(m, "version: %s\nformat: %d\nkernel: %s\n", BRKWATCH_VERSION,
+		   BRKWATCH_FORMAT_VERSION, init_utsname()->release);
+	bw_probes_describe(m);
+	seq_printf(m, "paused: %s\n", READ_ONCE(bw_paused) ? "yes" : "no");
+	seq_printf(m, "calls_seen: %llu\nrecords_stored: %llu\n",
+		   s.calls_seen, s.records_stored);
+	seq_printf(m, "records_dropped_ring: %llu\nrecords_dropped_memcap: %llu\n",
+		   s.dropped_ring, s.dropped_memcap);
+	seq_printf(m, "records_dropped_nomem: %llu\nkretprobe_missed: %lu\n",
+		   s.dropped_nomem, bw_probes_missed());
+	seq_printf(m, "inflight_overflow: %llu\nunknown_verdicts: %llu\n",
+		   s.inflight_overflow, s.unknown_verdicts);
+	seq_printf(m, "processes_running: %lu\nprocesses_exited: %lu\n",
+		   running, exited);
+	seq_printf(m, "memory_bytes: %lu\nmemory_cap_bytes: %lu\n",
+		   bw_memory_used(), bw_memory_cap());
+	seq_printf(m, "record_bytes: %zu\nrecords_per_process: %u\n",
+		   sizeof(struct brkwatch_record), bw_records_per_process);
+	seq_printf(m, "exited_keep_seconds: %u\n", bw_exited_keep_seconds);
+	return 0;
+}
+
+static int bw_control_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "commands: clear, forget PID, pause, resume\n");
+	return 0;
+}
+
+static int bw_control_open(struct inode *inode, struct file *file)
+{
+	if ((file->f_mode & FMODE_WRITE) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return single_open(file, bw_control_show, NULL);
+}
+
+static int bw_control_do(char *cmd)
+{
+	int pid;
+
+	if (!strcmp(cmd, "clear")) {
+		bw_history_clear();
+	} else if (!strcmp(cmd, "pause")) {
+		WRITE_ONCE(bw_paused, true);
+	} else if (!strcmp(cmd, "resume")) {
+		WRITE_ONCE(bw_paused, false);
+	} else if (!strncmp(cmd, "forget ", 7)) {
+		if (kstrtoint(cmd + 7, 10, &pid) || pid <= 0 ||
+		    pid > PID_MAX_LIMIT)
+			return -EINVAL;
+		return bw_history_forget(pid);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One command per write, with or without a final newline. */
+static ssize_t bw_control_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	char cmd[32];
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!count || count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	if (memchr(cmd, '\0', count))
+		return -EINVAL;
+	cmd[count] = '\0';
+	if (cmd[count - 1] == '\n')
+		cmd[count - 1] = '\0';
+	err = bw_control_do(cmd);
+	return err ? err : count;
+}
+
+static const struct proc_ops bw_control_ops = {
+	.proc_open = bw_control_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+	.proc_write = bw_control_write,
+};
+
+int bw_procfs_init(void)
+{
+	bw_dir = proc_mkdir(BRKWATCH_PROC_DIR, NULL);
+	if (!bw_dir)
+		return -ENOMEM;
+	if (!proc_create_single("status", 0444, bw_dir, bw_status_show) ||
+	    !proc_create("control", BW_CONTROL_MODE, bw_dir, &bw_control_ops)) {
+		proc_remove(bw_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Removes every file below, and waits for their readers to leave. */
+void bw_procfs_exit(void)
+{
+	proc_remove(bw_dir);
+}

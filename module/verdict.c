@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The decision brk() took, re-derived from what the probes saw.
+ *
+ * brk() returns the old break on every refusal, so its return value alone
+ * cannot say why. The order of its checks (mm/mmap.c, the same in 6.1 and
+ * 6.12) is followed here step by step. Where a step had no function of its
+ * own to probe, the verdict follows by elimination; each verdict must
+ * agree with the value the call returned, else the verdict is "unknown":
+ * a guess is never dressed as a verdict.
+ */
+#include <linux/errno.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/resource.h>
+#include "internal.h"
+
+static const char *const bw_verdict_names[] = BRKWATCH_VERDICT_NAMES;
+static_assert(ARRAY_SIZE(bw_verdict_names) == BRKWATCH_NR_VERDICTS);
+
+const char *bw_verdict_name(unsigned int verdict)
+{
+	if (verdict >= ARRAY_SIZE(bw_verdict_names))
+		verdict = BRKWATCH_UNKNOWN;
+	return bw_verdict_names[verdict];
+}
+
+/* The verdict holds only if the call returned what that decision returns. */
+static u8 bw_expect(u8 verdict, long ret, u64 expected)
+{
+	return (u64)ret == expected ? verdict : BRKWATCH_UNKNOWN;
+}
+
+static u8 bw_grow_verdict(const struct bw_call *c, long ret,
+			  struct brkwatch_record *rec)
+{
+	u64 origbrk = c->brk;
+
+	/* Growing can only succeed one way. */
+	if ((u64)ret == c->request)
+		return BRKWATCH_GROW;
+	if (!c->limits_checked)
+		return BRKWATCH_UNKNOWN;
+	if (c->limits_ret) {
+		rec->call.detail[0] = c->limits_ret;
+		/* mlock_future_check() and mlock_future_ok() give -EAGAIN */
+		return bw_expect(c->limits_ret == -EAGAIN ? BRKWATCH_MLOCK_LIMIT
+							  : BRKWATCH_LIMITS,
+				 ret, origbrk);
+	}
+	if (c->brk_flags_called) {
+		rec->call.detail[0] = c->brk_flags_ret;
+		return c->brk_flags_ret < 0 ?
+			bw_expect(BRKWATCH_NOMEM, ret, origbrk) :
+			BRKWATCH_UNKNOWN;
+	}
+	/* Between check_brk_limits() and do_brk_flags() only the overlap. */
+	if (!c->next_found)
+		return BRKWATCH_UNKNOWN;
+	rec->call.detail[0] = c->next_start;
+	rec->call.detail[1] = c->next_end;
+	rec->flags |= c->next_kind << BRKWATCH_F_NEXT_SHIFT;
+	if ((c->next_flags & VM_GROWSDOWN) &&
+	    PAGE_ALIGN(c->request) + PAGE_SIZE <= c->next_start)
+		rec->flags |= BRKWATCH_F_GAP_ONLY;
+	return bw_expect(BRKWATCH_OVERLAP, ret, origbrk);
+}
+
+static u8 bw_decide(const struct bw_call *c, long ret,
+		    struct brkwatch_record *rec)
+{
+	u64 origbrk = c->brk;
+	u64 size;
+
+	if (ret == -EINTR && !c->locked)
+		return BRKWATCH_INTERRUPTED;
+	/* brk() has no other negative return; and without the lock, no base */
+	if (IS_ERR_VALUE(ret) || !c->locked)
+		return BRKWATCH_UNKNOWN;
+
+	if (c->request < c->start_brk)
+		return bw_expect(c->request ? BRKWATCH_BELOW_MIN :
+					      BRKWATCH_QUERY, ret, origbrk);
+
+	size = (c->request - c->start_brk) + (c->end_data - c->start_data);
+	if (c->rlimit_data != RLIM_INFINITY && size > c->rlimit_data) {
+		rec->call.detail[0] = c->rlimit_data;
+		rec->call.detail[1] = size;
+		return bw_expect(BRKWATCH_RLIMIT_DATA, ret, origbrk);
+	}
+
+	if (PAGE_ALIGN(c->request) == PAGE_ALIGN(origbrk))
+		return bw_expect(BRKWATCH_SAME_PAGE, ret, c->request);
+
+	if (c->request <= origbrk) {
+		if ((u64)ret == c->request)
+			return BRKWATCH_SHRINK;
+		return bw_expect(BRKWATCH_SHRINK_FAILED, ret, origbrk);
+	}
+
+	return bw_grow_verdict(c, ret, rec);
+}
+
+/**
+ * bw_verdict - turn what the probes saw of one call into its record
+ * @c: the snapshot of the call
+ * @ret: what the call returned
+ * @rec: the record to fill (time, thread and sequence are the caller's)
+ */
+void bw_verdict(const struct bw_call *c, long ret, struct brkwatch_record *rec)
+{
+	rec->call.request = c->request;
+	rec->call.brk_before = c->locked ? c->brk : c->brk_entry;
+	rec->call.ret = ret;
+	rec->call.detail[0] = 0;
+	rec->call.detail[1] = 0;
+	rec->flags = c->ia32 ? BRKWATCH_F_IA32 : 0;
+	rec->verdict = bw_decide(c, ret, rec);
+}

@@ -1,0 +1,294 @@
+#!/bin/bash
+# Boot one kernel of the matrix in QEMU, load brkwatch.ko, run a command in
+# the checkout, unload the module, and fail on any kernel trouble.
+set -eu
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<EOF
+Usage: scripts/vm.sh --kernel NAME [OPTIONS] -- COMMAND [ARGS...]
+
+Boots kernel NAME ($KERNELS) in QEMU with the host's filesystem visible
+read-only and a writable tmpfs on /tmp, loads the brkwatch.ko built for that
+kernel, runs COMMAND in the checkout ($REPO) and unloads the module.
+Whatever is out of date (module for NAME, userspace/, selftests/) is rebuilt
+on the host first, so an edit is always what runs.
+
+COMMAND's stdout and stderr are printed as they come; the kernel log is kept
+apart and printed when something fails. COMMAND's environment has
+BRKWATCH_KERNEL (NAME) and BRKWATCH_KO (the brkwatch.ko built for NAME).
+
+Options:
+  --kernel NAME        6.1, 6.12 or 6.12-rt (required)
+  --no-module          do not load (nor build) brkwatch.ko
+  --module-args ARGS   module parameters for insmod, e.g. 'foo=1 bar=2'
+  --user NAME          run COMMAND as this (unprivileged) user of the guest;
+                       the guest uses the host's /etc/passwd
+  --timeout SECONDS    hard limit for the whole VM run (default: 600)
+  --accel tcg|kvm      force the accelerator (default: KVM if a bounded trial
+                       boot works, cached in .cache/accel; else TCG)
+  --tcg-single-thread  run every vCPU on one host thread (TCG only): needed to
+                       load and unload kprobe modules under load, see below
+  --no-build           do not rebuild anything first
+  --show-log           print the kernel log after the run even on success
+  -h, --help           this text
+
+Exit status: COMMAND's, or 125 when the run itself failed: the VM did not
+finish in time or died, the module failed to load or to unload, or the guest
+kernel logged an oops, BUG, WARNING, lockdep, KASAN or KFENCE report, RCU
+stall, soft lockup or hung task (the offending lines are printed).
+The last run's logs stay in .cache/logs/NAME/.
+
+Multi-threaded TCG (QEMU's default) runs each vCPU on its own host thread and
+does not honour the kernel's cross-modifying code protocol (text_poke_bp():
+int3, sync IPI, new bytes, sync IPI): a vCPU can still execute the int3 of a
+patch that has already completed. ftrace patches call sites whenever kprobes
+are registered or removed, so loading or unloading brkwatch while other
+vCPUs run the probed functions oopses there ("int3" at down_write_killable+4,
+or an ftrace kprobe taken as an int3 one). --tcg-single-thread avoids it;
+the vCPUs still interleave.
+EOF
+}
+
+kernel=
+module=1
+module_args=
+run_user=
+timeout_s=600
+accel=${BRKWATCH_ACCEL:-}
+build=1
+show_log=
+tcg_thread=multi
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel)
+		[ $# -ge 2 ] || die "--kernel needs a NAME ($KERNELS)"
+		kernel=$2
+		shift
+		;;
+	--no-module) module= ;;
+	--module-args)
+		[ $# -ge 2 ] || die "--module-args needs a value"
+		module_args=$2
+		shift
+		;;
+	--user)
+		[ $# -ge 2 ] || die "--user needs a user NAME"
+		run_user=$2
+		shift
+		;;
+	--timeout)
+		[ $# -ge 2 ] && [ "$2" -gt 0 ] 2>/dev/null || die "--timeout needs a number of seconds"
+		timeout_s=$2
+		shift
+		;;
+	--accel)
+		[ $# -ge 2 ] || die "--accel needs tcg or kvm"
+		accel=$2
+		shift
+		;;
+	--tcg-single-thread) tcg_thread=single ;;
+	--no-build) build= ;;
+	--show-log) show_log=1 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) die "unknown argument '$1' (see --help; COMMAND goes after --)" ;;
+	esac
+	shift
+done
+[ -n "$kernel" ] || die "--kernel NAME is required ($KERNELS); see --help"
+kernel_meta "$kernel" >/dev/null || die "unknown kernel '$kernel': use one of $KERNELS"
+[ $# -gt 0 ] || die "no COMMAND given: scripts/vm.sh --kernel $kernel -- COMMAND [ARGS...]"
+case $accel in
+'' | tcg | kvm) ;;
+*) die "--accel must be tcg or kvm, not '$accel'" ;;
+esac
+if [ -n "$run_user" ]; then
+	getent passwd "$run_user" >/dev/null ||
+		die "user '$run_user' does not exist (the guest uses the host's /etc/passwd)"
+fi
+
+if ! kernel_ready "$kernel"; then
+	"$REPO/scripts/setup.sh" --kernel "$kernel" --quiet ||
+		die "setup for kernel $kernel failed"
+fi
+kdir=$(kernel_dir "$kernel")
+release=$(kernel_release "$kernel")
+
+# Rebuild what is out of date, on the host: the guest sees it read-only.
+if [ -n "$build" ]; then
+	mkdir -p "$CACHE/build"
+	targets="userspace selftests"
+	[ -z "$module" ] || targets="module-kernel $targets"
+	# shellcheck disable=SC2086
+	# (Kbuild's note about BTF is noise: Debian ships no vmlinux.)
+	(
+		set -o pipefail
+		flock "$CACHE/build/.lock" make -s -C "$REPO" KREL="$release" $targets 2>&1 |
+			sed '/^Skipping BTF generation/d' >&2
+	) || die "build for $kernel ($release) failed"
+fi
+ko=
+if [ -n "$module" ]; then
+	ko=$CACHE/build/$release/brkwatch.ko
+	[ -f "$ko" ] || die "$ko missing: build it with make -C $REPO module-kernel KREL=$release"
+fi
+
+qemu_base() {
+	local a=$1
+	echo qemu-system-x86_64 -no-user-config -nodefaults -display none -no-reboot \
+		-m 1024 -smp 2
+	if [ "$a" = kvm ]; then
+		echo -accel kvm -cpu host
+	else
+		echo -accel "tcg,thread=$tcg_thread" -cpu max
+	fi
+}
+
+# KVM where it works; the check boots once, bounded in time, and is cached.
+if [ -z "$accel" ]; then
+	accel=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		if [ -f "$CACHE/accel" ]; then
+			accel=$(cat "$CACHE/accel")
+		else
+			note "trying KVM (at most 60 s; the result is cached in $CACHE/accel)"
+			if BRKWATCH_ACCEL=kvm "$0" --kernel "$kernel" --accel kvm --timeout 60 \
+				--no-module --no-build -- true >/dev/null 2>&1; then
+				accel=kvm
+			else
+				note "KVM does not work here: using TCG"
+			fi
+			echo "$accel" >"$CACHE/accel"
+		fi
+	fi
+fi
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/brkwatch-vm.XXXXXX")
+qpid=
+# shellcheck disable=SC2317 # run by the trap
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+{
+	printf 'REPO_DIR=%q\n' "$REPO"
+	ids=
+	[ -z "$run_user" ] || ids=$(getent passwd "$run_user" | cut -d: -f3,4)
+	printf 'RUN_USER=%q\n' "$run_user"
+	printf 'RUN_UID=%q\n' "${ids%:*}"
+	printf 'RUN_GID=%q\n' "${ids#*:}"
+	printf 'MODULE=%q\n' "$ko"
+	printf 'KERNEL_NAME=%q\n' "$kernel"
+	printf 'KO_PATH=%q\n' "$CACHE/build/$release/brkwatch.ko"
+	printf 'MODULE_ARGS=%q\n' "$module_args"
+} >"$run/config"
+{
+	printf 'cd %q || exit 126\n' "$REPO"
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$run/cmd"
+cp "$REPO/scripts/vm-guest.sh" "$run/vm-guest.sh"
+: >"$run/stdout"
+: >"$run/stderr"
+: >"$run/console.log"
+
+# shellcheck disable=SC2046
+timeout --kill-after=5 "$timeout_s" $(qemu_base "$accel") \
+	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.gz" \
+	-append "console=ttyS0 loglevel=7 printk.devkmsg=on panic=-1" \
+	-serial "file:$run/console.log" \
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=root,mount_tag=root \
+	-fsdev "local,id=out,path=$run,security_model=none" \
+	-device virtio-9p-pci,fsdev=out,mount_tag=out \
+	</dev/null >"$run/qemu.log" 2>&1 &
+qpid=$!
+# COMMAND's output is written by the guest into the run's share: stream it.
+tail -n +1 -s 0.2 -f --pid=$qpid "$run/stdout" &
+tail1=$!
+tail -n +1 -s 0.2 -f --pid=$qpid "$run/stderr" >&2 &
+tail2=$!
+qrc=0
+wait $qpid || qrc=$?
+qpid=
+wait $tail1 $tail2 || true
+
+# Keep the logs of the last run of this kernel.
+logs=$CACHE/logs/$kernel
+mkdir -p "$logs"
+rm -f "$logs"/*
+for f in console.log dmesg qemu.log insmod.log rmmod.log; do
+	[ ! -f "$run/$f" ] || cp "$run/$f" "$logs/$f"
+done
+
+klog=$run/console.log
+[ -s "$run/dmesg" ] && klog=$run/dmesg
+
+problems=
+problem() {
+	echo "vm.sh: $kernel: $*" >&2
+	problems=1
+}
+
+# Lines of the kernel log that make a run fail.
+FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:'
+
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	problem "the VM did not finish within $timeout_s s (hung?): killed"
+elif [ "$qrc" != 0 ]; then
+	problem "qemu failed (status $qrc): $(tail -n 3 "$run/qemu.log" | tr '\n' ' ')"
+fi
+if [ -f "$run/insmod.rc" ] && [ "$(cat "$run/insmod.rc")" != 0 ]; then
+	problem "loading $ko failed: $(tr '\n' ' ' <"$run/insmod.log")"
+fi
+if [ -f "$run/rmmod.rc" ] && [ "$(cat "$run/rmmod.rc")" != 0 ]; then
+	problem "unloading the module failed: $(tr '\n' ' ' <"$run/rmmod.log")"
+fi
+if [ ! -f "$run/rc" ]; then
+	if [ ! -f "$run/insmod.rc" ] || [ "$(cat "$run/insmod.rc")" = 0 ]; then
+		problem "COMMAND did not complete: the VM died or hung before it finished"
+	fi
+elif [ -n "$module" ] && [ ! -f "$run/rmmod.rc" ]; then
+	problem "the VM died or hung while unloading the module"
+fi
+if [ -f "$run/taint" ]; then
+	# New taint: B bad page (KASAN, KFENCE), D oops, W warning, L soft lockup.
+	read -r t0 t1 <<<"$(tr '\n' ' ' <"$run/taint")" || true
+	if [ -n "${t1:-}" ]; then
+		new=$(((t1 & ~t0) & ((1 << 5) | (1 << 7) | (1 << 9) | (1 << 14))))
+		if [ "$new" != 0 ]; then
+			letters=PFSRMBUDAWCIOELKXTN flags=
+			for i in 5 7 9 14; do
+				[ $(((new >> i) & 1)) = 0 ] || flags="$flags${letters:i:1}"
+			done
+			problem "the guest kernel got tainted: $flags (taint $t0 -> $t1)"
+		fi
+	fi
+fi
+bad=$(grep -nE "$FATAL" "$klog" | grep -v 'brkwatch-vm:' || true)
+if [ -n "$bad" ]; then
+	problem "the guest kernel logged trouble (kernel log: ${klog##*/}):"
+	echo "$bad" | head -n 20 | sed 's/^/  /' >&2
+	first=$(echo "$bad" | head -n 1 | cut -d: -f1)
+	echo "--- kernel log from line $first ---" >&2
+	tail -n +"$first" "$klog" | head -n 60 | tr -d '\r' >&2
+	echo "---" >&2
+elif { [ -n "$problems" ] || [ -n "$show_log" ]; } && [ -s "$klog" ]; then
+	echo "--- kernel log (last 60 lines of ${klog##*/}) ---" >&2
+	tail -n 60 "$klog" | tr -d '\r' >&2
+	echo "---" >&2
+fi
+if [ -n "$problems" ]; then
+	rc=none
+	[ ! -f "$run/rc" ] || rc=$(cat "$run/rc")
+	echo "vm.sh: $kernel: run failed (COMMAND's status: $rc; logs in $logs)" >&2
+	exit 125
+fi
+exit "$(cat "$run/rc")"

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/* brkwatch: what happened after malloc. Command line and the small commands. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+#include "source.h"
+#include "util.h"
+
+#define BW_VERSION "0.1.0"
+#define POLL_NS 200000000L	/* --follow: 0.2 s between reads */
+
+static const char usage_text[] =
+"Usage: brkwatch [OPTIONS] [show] PID    one process's brk() calls and verdicts\n"
+"       brkwatch [OPTIONS] run [-F] -- COMMAND [ARGS...]\n"
+"                                        run COMMAND, then show its calls\n"
+"       brkwatch [OPTIONS] list          every process the module tracks\n"
+"       brkwatch [OPTIONS] status        the module's counters, and what was lost\n"
+"       brkwatch -f PID                  print new calls until the process exits\n"
+"\n"
+"Options:\n"
+"  -j, --json          one JSON document (show, run, list, status)\n"
+"  -r, --relative      addresses as offsets from start_brk, no pids, tids or\n"
+"                      times: two runs of one program can be diffed\n"
+"  -e, --explain       after each call, what the kernel did, in words\n"
+"  -c, --chart         the heap's size over its calls\n"
+"  -f, --follow        keep printing new calls until the process exits\n"
+"  -F, --follow-forks  run: also show the processes COMMAND started\n"
+"  -o, --output FILE   write the report to FILE (run: apart from COMMAND's)\n"
+"  -h, --help          this help      -V, --version   the version\n"
+"\n"
+"Exit status: 0 ok, 1 usage error, 2 module not loaded, 3 no history for that\n"
+"PID, 4 permission denied, 5 malformed or unsupported proc data, 6 other error.\n"
+"run exits with COMMAND's status (128+N if signal N killed it, 127 if not found).\n"
+"See brkwatch(1).\n";
+
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "relative", no_argument, NULL, 'r' },
+	{ "explain", no_argument, NULL, 'e' },
+	{ "chart", no_argument, NULL, 'c' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "follow-forks", no_argument, NULL, 'F' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void bw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("brkwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("brkwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'brkwatch --help'.\n", stderr);
+	return BW_EXIT_USAGE;
+}
+
+/* Options; returns -1 to go on, or an exit code. */
+static int parse_options(int argc, char **argv, const char *optstring, struct bw_cli *c)
+{
+	int ch;
+
+	optind = 0;	/* GNU: start afresh at argv[1] */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': c->json = 1; break;
+		case 'r': c->o.relative = true; break;
+		case 'e': c->o.explain = true; break;
+		case 'c': c->o.chart = true; break;
+		case 'f': c->follow = 1; break;
+		case 'F': c->follow_forks = 1; break;
+		case 'o':
+			if (c->out != stdout)
+				fclose(c->out);
+			c->out = fopen(optarg, "w");
+			if (!c->out) {
+				bw_warn("cannot write %s: %s", optarg, strerror(errno));
+				c->out = stdout;
+				return BW_EXIT_ERROR;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
+		case 'V': printf("brkwatch %s (proc format %d)\n", BW_VERSION, BRKWATCH_FORMAT_VERSION);
+			return BW_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+static bool parse_pid(const char *s, uint32_t *pid)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > UINT32_MAX)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v == 0 || v > UINT32_MAX)
+		return false;
+	*pid = (uint32_t)v;
+	return true;
+}
+
+static int fail(int code, const char *msg)
+{
+	bw_warn("%s", msg);
+	return code;
+}
+
+void bw_report_one(const struct bw_cli *c, const struct bw_history *h)
+{
+	size_t maps_len = 0;
+	char *maps = NULL;
+
+	if (c->json) {
+		struct bw_json j;
+
+		bw_json_begin(&j, c->out);
+		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
+		bw_json_str(&j, "command", "show", 4);
+		bw_json_bool(&j, "relative", c->o.relative);
+		bw_json_key_obj(&j, "process");
+		bw_json_history(&j, h, c->o.relative, true);
+		bw_json_close(&j, '}');
+		bw_json_end(&j);
+		return;
+	}
+	if (c->o.explain && !h->exited)
+		maps = bw_read_maps(h->pid, &maps_len);
+	bw_print_history(c->out, h, &c->o, maps, maps_len);
+	free(maps);
+}
+
+static int cmd_show(const struct bw_cli *c, uint32_t pid)
+{
+	struct bw_history h;
+	char msg[1024];
+	int r = bw_load_history(pid, &h, msg, sizeof(msg));
+
+	if (r)
+		return fail(r, msg);
+	bw_report_one(c, &h);
+	bw_history_free(&h);
+	return BW_EXIT_OK;
+}
+
+static int cmd_follow(const struct bw_cli *c, uint32_t pid)
+{
+	struct bw_history h;
+	struct bw_view v;
+	char msg[1024];
+	uint32_t last_seq = 0;
+	uint64_t last_time = 0;
+	bool first = true;
+	int r;
+
+	for (;;) {
+		size_t maps_len = 0;
+		char *maps = NULL;
+
+		r = bw_load_history(pid, &h, msg, sizeof(msg));
+		if (r == BW_EXIT_NOHISTORY && !first) {
+			fprintf(c->out, "(the history of PID %" PRIu32 " is gone)\n", pid);
+			return BW_EXIT_OK;
+		}
+		if (r)
+			return fail(r, msg);
+		if (first) {
+			bw_print_header(c->out, &h, &c->o);
+			bw_print_table_head(c->out, &c->o);
+			bw_view_init(&v, &c->o, &h);
+			first = false;
+		}
+		if (c->o.explain && !h.exited)
+			maps = bw_read_maps(pid, &maps_len);
+		v.maps = maps;
+		v.maps_len = maps_len;
+		for (size_t i = 0; i < h.n_ev; i++) {
+			const struct bw_event *e = &h.ev[i];
+			uint64_t t = e->is_exec ? e->exec.time_ns : e->call.time_ns;
+
+			if (e->is_exec ? t <= last_time : e->call.seq <= last_seq)
+				continue;
+			if (!e->is_exec && last_seq && e->call.seq > last_seq + 1)
+				fprintf(c->out, "(%" PRIu32 " calls dropped before seq %" PRIu32 ")\n",
+					e->call.seq - last_seq - 1, e->call.seq);
+			bw_print_event(c->out, &v, &h, i);
+			if (!e->is_exec)
+				last_seq = e->call.seq;
+			if (t > last_time)
+				last_time = t;
+		}
+		v.maps = NULL;
+		free(maps);
+		fflush(c->out);
+		if (h.exited) {
+			bw_print_footer(c->out, &h, &c->o);
+			bw_history_free(&h);
+			return BW_EXIT_OK;
+		}
+		bw_history_free(&h);
+		nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = POLL_NS }, NULL);
+	}
+}
+
+static int cmd_list(const struct bw_cli *c)
+{
+	uint32_t *pids;
+	size_t n, unreadable = 0, bad = 0;
+	char msg[1024];
+	struct bw_json j;
+	int r = bw_list_pids(&pids, &n, msg, sizeof(msg));
+
+	if (r)
+		return fail(r, msg);
+	if (c->json) {
+		bw_json_begin(&j, c->out);
+		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
+		bw_json_str(&j, "command", "list", 4);
+		bw_json_key_arr(&j, "processes");
+	} else {
+		bw_print_list_head(c->out);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bw_history h;
+
+		r = bw_load_history(pids[i], &h, msg, sizeof(msg));
+		if (r == BW_EXIT_PERM) {
+			unreadable++;
+			continue;
+		}
+		if (r == BW_EXIT_NOHISTORY)	/* forgotten meanwhile */
+			continue;
+		if (r) {
+			bad++;
+			bw_warn("%s", msg);
+			continue;
+		}
+		if (c->json) {
+			bw_json_key_obj(&j, NULL);
+			bw_json_history(&j, &h, false, false);
+			bw_json_close(&j, '}');
+		} else {
+			bw_print_list_row(c->out, &h);
+		}
+		bw_history_free(&h);
+	}
+	if (c->json) {
+		bw_json_close(&j, ']');
+		bw_json_u64(&j, "unreadable", unreadable);
+		bw_json_u64(&j, "malformed", bad);
+		bw_json_end(&j);
+	} else if (unreadable) {
+		fprintf(c->out, "(%zu more process%s not shown: only their owner and root can "
+			"read their history)\n", unreadable, unreadable == 1 ? "" : "es");
+	}
+	free(pids);
+	return bad ? BW_EXIT_DATA : BW_EXIT_OK;
+}
+
+static int cmd_status(const struct bw_cli *c)
+{
+	struct bw_status *st = malloc(sizeof(*st));
+	char msg[1024];
+	int r;
+
+	if (!st)
+		return fail(BW_EXIT_ERROR, "out of memory");
+	r = bw_load_status(st, msg, sizeof(msg));
+	if (r) {
+		free(st);
+		return fail(r, msg);
+	}
+	if (c->json) {
+		struct bw_json j;
+
+		bw_json_begin(&j, c->out);
+		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
+		bw_json_str(&j, "command", "status", 6);
+		bw_json_status(&j, st);
+		bw_json_end(&j);
+	} else {
+		bw_print_status(c->out, st);
+	}
+	free(st);
+	return BW_EXIT_OK;
+}
+
+static int dispatch(int argc, char **argv, struct bw_cli *c)
+{
+	const char *cmd;
+	uint32_t pid = 0;
+	int r;
+
+	r = parse_options(argc, argv, "+:jrecfFo:hV", c);
+	if (r >= 0)
+		return r;
+	if (optind >= argc)
+		return usage_error("which PID? (or run, list, status)");
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	/* the command's own options; run stops at its COMMAND */
+	r = parse_options(argc, argv, strcmp(cmd, "run") ? ":jrecfFo:hV" : "+:jrecfFo:hV", c);
+	if (r >= 0)
+		return r;
+	if (c->json && (c->o.explain || c->o.chart || c->follow))
+		return usage_error("--explain, --chart and --follow print text; they do not go with --json");
+	if (c->follow_forks && strcmp(cmd, "run"))
+		return usage_error("--follow-forks goes with run");
+
+	if (!strcmp(cmd, "run")) {
+		if (c->follow)
+			return usage_error("--follow goes with a PID, not with run");
+		if (optind >= argc)
+			return usage_error("run: which command? (brkwatch run -- COMMAND [ARGS...])");
+		return bw_cmd_run(c, argv + optind);
+	}
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "status")) {
+		if (optind < argc)
+			return usage_error("%s takes no arguments", cmd);
+		if (c->follow || c->o.relative || c->o.explain || c->o.chart)
+			return usage_error("%s takes only --json and --output", cmd);
+		return !strcmp(cmd, "list") ? cmd_list(c) : cmd_status(c);
+	}
+	if (!strcmp(cmd, "show")) {
+		if (optind >= argc)
+			return usage_error("show: which PID?");
+		cmd = argv[optind++];
+	} else if (!parse_pid(cmd, &pid) && cmd[0] >= 'a' && cmd[0] <= 'z') {
+		return usage_error("unknown command '%s'", cmd);
+	}
+	if (!parse_pid(cmd, &pid))
+		return usage_error("'%s' is not a PID", cmd);
+	if (optind < argc)
+		return usage_error("one PID at a time ('%s' is extra)", argv[optind]);
+	return c->follow ? cmd_follow(c, pid) : cmd_show(c, pid);
+}
+
+int main(int argc, char **argv)
+{
+	struct bw_cli c = { .out = stdout };
+	int r = dispatch(argc, argv, &c);
+
+	if (fflush(c.out) || ferror(c.out)) {
+		bw_warn("writing the report failed: %s", strerror(errno));
+		if (!r)
+			r = BW_EXIT_ERROR;
+	}
+	if (c.out != stdout)
+		fclose(c.out);
+	return r;
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brkwatch run: start COMMAND, wait for it to exit, read its history while it
+ * is still a zombie (waitid WNOWAIT: nothing it did can be forgotten yet),
+ * then reap it and exit with its status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "source.h"
+
+#define MAX_PROCS 1024
+
+struct procs {
+	struct bw_history h[MAX_PROCS];
+	size_t n;
+};
+
+static uint64_t first_time(const struct bw_history *h)
+{
+	if (!h->n_ev)
+		return UINT64_MAX;
+	return h->ev[0].is_exec ? h->ev[0].exec.time_ns : h->ev[0].call.time_ns;
+}
+
+static bool have(const struct procs *p, uint32_t pid)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->h[i].pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The processes COMMAND started, at any depth: histories whose ppid is one of
+ * ours and that began after we started COMMAND (a pid may have been reused).
+ */
+static void descendants(struct procs *p, uint64_t t_start)
+{
+	uint32_t *pids;
+	size_t n;
+	char msg[1024];
+	bool added = true;
+
+	if (bw_list_pids(&pids, &n, msg, sizeof(msg))) {
+		bw_warn("%s", msg);
+		return;
+	}
+	while (added && p->n < MAX_PROCS) {
+		added = false;
+		for (size_t i = 0; i < n && p->n < MAX_PROCS; i++) {
+			struct bw_history h;
+
+			if (have(p, pids[i]) || bw_load_history(pids[i], &h, msg, sizeof(msg)))
+				continue;
+			if (have(p, h.ppid) && first_time(&h) != UINT64_MAX &&
+			    first_time(&h) >= t_start) {
+				p->h[p->n++] = h;
+				added = true;
+			} else {
+				bw_history_free(&h);
+			}
+		}
+	}
+	free(pids);
+}
+
+static void report(const struct bw_cli *c, struct procs *p, char **argv, int status)
+{
+	if (c->json) {
+		struct bw_json j;
+
+		bw_json_begin(&j, c->out);
+		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
+		bw_json_str(&j, "command", "run", 3);
+		bw_json_key_arr(&j, "argv");
+		for (char **a = argv; *a; a++)
+			bw_json_str(&j, NULL, *a, strlen(*a));
+		bw_json_close(&j, ']');
+		bw_json_i64(&j, "exit_status", status);
+		bw_json_bool(&j, "relative", c->o.relative);
+		bw_json_key_arr(&j, "processes");
+		for (size_t i = 0; i < p->n; i++) {
+			bw_json_key_obj(&j, NULL);
+			bw_json_history(&j, &p->h[i], c->o.relative, true);
+			bw_json_close(&j, '}');
+		}
+		bw_json_close(&j, ']');
+		bw_json_end(&j);
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->n > 1)
+			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
+		bw_print_history(c->out, &p->h[i], &c->o, NULL, 0);
+	}
+}
+
+int bw_cmd_run(const struct bw_cli *c, char **argv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct timespec ts;
+	struct procs *p;
+	siginfo_t si;
+	char msg[1024];
+	int pipefd[2], err = 0, status, r;
+	pid_t pid;
+	uint64_t t_start;
+
+	r = bw_check_module(msg, sizeof(msg));
+	if (r) {
+		bw_warn("%s", msg);
+		return r;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || pipe2(pipefd, O_CLOEXEC)) {
+		bw_warn("cannot start %s: %s", argv[0], strerror(errno));
+		free(p);
+		return BW_EXIT_ERROR;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t_start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	fflush(NULL);
+	/* like system(): Ctrl-C is for COMMAND; we stay to print its history */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		close(pipefd[0]);
+		if (c->out != stdout)
+			fclose(c->out);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(pipefd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(err == ENOENT ? 127 : 126);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		bw_warn("cannot start %s: %s", argv[0], strerror(errno));
+		close(pipefd[0]);
+		free(p);
+		return BW_EXIT_ERROR;
+	}
+	while ((r = (int)read(pipefd[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(pipefd[0]);
+
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	if (r == (int)sizeof(err)) {
+		bw_warn("cannot run %s: %s", argv[0], strerror(err));
+	} else {
+		r = bw_load_history((uint32_t)pid, &p->h[0], msg, sizeof(msg));
+		if (r)
+			bw_warn("%s", msg);
+		else
+			p->n = 1;
+		if (!r && c->follow_forks)
+			descendants(p, t_start);
+	}
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+
+	status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	if (p->n)
+		report(c, p, argv, status);
+	for (size_t i = 0; i < p->n; i++)
+		bw_history_free(&p->h[i]);
+	free(p);
+	return status;
+}

@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests (parser, formatter) and command-line tests on canned proc text
+ * in tests/data/, found next to this binary. Prints TAP; exits non-zero on
+ * any failure. Writes only under $TMPDIR (default /tmp).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "json.h"
+#include "maps.h"
+#include "procfile.h"
+#include "source.h"
+#include "util.h"
+
+static int n_test, n_fail;
+static char dir[PATH_MAX];	/* where this binary is: userspace/ */
+static char data[PATH_MAX + 32];
+
+static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++n_test);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		n_fail++;
+}
+
+static void skip(const char *name, const char *why)
+{
+	printf("ok %d - %s # SKIP %s\n", ++n_test, name, why);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	char *buf;
+
+	if (bw_read_file(path, &buf, len)) {
+		printf("# cannot read %s\n", path);
+		exit(1);
+	}
+	buf = realloc(buf, *len + 1);
+	buf[*len] = '\0';
+	return buf;
+}
+
+static char *canned(const char *name, size_t *len)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s", data, name);
+	return slurp(path, len);
+}
+
+/* Parse text; on error return the line and copy the message. */
+static enum bw_parse_result parse(const char *text, size_t len, struct bw_history *h,
+				  struct bw_error *e)
+{
+	return bw_parse_history(text, len, h, e);
+}
+
+static const char header[] =
+	"# brkwatch 1\n# pid 1234\n# ppid 1200\n# comm demo\n# state running\n# uid 1000\n"
+	"# start_brk 0x000055ff09543000\n# start_data 0x000055ff08f2e000\n"
+	"# end_data 0x000055ff08f2f010\n# brk 0x000055ff09564000\n# calls 2\n# dropped 0\n"
+	"# columns seq time_ns tid entry request brk_before brk_after aligned_before "
+	"aligned_after delta ret duration_ns verdict details\n";
+static const char call1[] =
+	"1 5123456789 1234 x64 0x0000000000000000 0x000055ff09543000 0x000055ff09543000 "
+	"0x000055ff09543000 0x000055ff09543000 0 0x000055ff09543000 2100 query -\n";
+static const char call2[] =
+	"2 5123470000 1234 x64 0x000055ff09564000 0x000055ff09543000 0x000055ff09564000 "
+	"0x000055ff09543000 0x000055ff09564000 135168 0x000055ff09564000 53000 grow -\n";
+
+/* Replace the first `from` in t (of size `size`) by `to`. */
+static void replace(char *t, size_t size, const char *from, const char *to)
+{
+	char *p = strstr(t, from);
+
+	if (!p || strlen(t) - strlen(from) + strlen(to) >= size) {
+		printf("Bail out! test text '%s' not found\n", from);
+		exit(1);
+	}
+	memmove(p + strlen(to), p + strlen(from), strlen(p + strlen(from)) + 1);
+	memcpy(p, to, strlen(to));
+}
+
+/* header + the lines given, as one string (static buffer) */
+static const char *doc(const char *lines)
+{
+	static char buf[1 << 16];
+
+	snprintf(buf, sizeof(buf), "%s%s", header, lines);
+	return buf;
+}
+
+/* Expect a rejection at line `line` whose message contains `what`. */
+static void rejects(const char *text, size_t len, unsigned line, const char *what,
+		    const char *name)
+{
+	struct bw_history h;
+	struct bw_error e;
+	enum bw_parse_result r = parse(text, len, &h, &e);
+
+	ok(r != BW_OK && e.line == line && strstr(e.msg, what), "rejects %s (line %u: %s)",
+	   name, e.line, e.msg);
+	if (r == BW_OK)
+		bw_history_free(&h);
+}
+
+static void test_parser(void)
+{
+	struct bw_history h;
+	struct bw_error e;
+	char buf[8192];
+	size_t len;
+	char *text;
+
+	snprintf(buf, sizeof(buf), "%s%s%s", header, call1, call2);
+	ok(parse(buf, strlen(buf), &h, &e) == BW_OK && h.n_ev == 2 && h.pid == 1234 &&
+	   h.ppid == 1200 && h.uid == 1000 && !h.exited && h.comm.len == 4 &&
+	   h.start_brk == 0x55ff09543000 && h.brk == 0x55ff09564000 && h.calls == 2 &&
+	   h.ev[1].call.delta == 135168 && h.ev[1].call.verdict == BRKWATCH_GROW &&
+	   h.ev[0].call.verdict == BRKWATCH_QUERY && h.ev[1].call.duration_ns == 53000,
+	   "parses the README example");
+	bw_history_free(&h);
+
+	text = canned("proc/1234", &len);
+	ok(parse(text, len, &h, &e) == BW_OK && h.n_ev == 10 &&
+	   h.ev[5].call.verdict == BRKWATCH_RLIMIT_DATA && h.ev[5].call.limit == 67108864 &&
+	   h.ev[5].call.details == (BW_D_LIMIT | BW_D_SIZE) &&
+	   h.ev[6].call.verdict == BRKWATCH_OVERLAP && h.ev[6].call.next_kind == BRKWATCH_NEXT_ANON &&
+	   h.ev[6].call.next_start == 0x55ff09743000 && !h.ev[6].call.gap_only &&
+	   h.ev[7].call.ret_errno == -4 && h.ev[9].call.err == -12,
+	   "parses every verdict's details (canned 1234): %s", e.msg);
+	bw_history_free(&h);
+	free(text);
+
+	text = canned("proc/2000", &len);
+	ok(parse(text, len, &h, &e) == BW_OK && h.n_ev == 5 && h.has_exec && h.ev[1].is_exec &&
+	   h.ev[1].exec.comm.len == 7 && !memcmp(h.ev[1].exec.comm.s, "my prog", 7) &&
+	   h.comm.len == 7 && h.ev[4].call.ia32 && h.exited && h.dropped == 3,
+	   "parses exec markers, escaped comm, ia32, exited (canned 2000): %s", e.msg);
+	{
+		struct bw_walk w;
+		bool k[5];
+		uint64_t b[5];
+
+		bw_walk_init(&h, &w);
+		for (size_t i = 0; i < h.n_ev && i < 5; i++) {
+			bw_walk_step(&w, &h.ev[i]);
+			k[i] = w.known;
+			b[i] = w.base;
+		}
+		ok(!k[0] && k[1] && k[4] && b[4] == 0x57e1c000,
+		   "heap base is unknown before the first exec, the exec's start_brk after");
+	}
+	bw_history_free(&h);
+	free(text);
+
+	/* CRLF and a missing final newline */
+	{
+		char crlf[8192] = "";
+		const char *p = doc(call1);
+
+		for (size_t i = 0, o = 0; p[i] && o < sizeof(crlf) - 2; i++) {
+			if (p[i] == '\n')
+				crlf[o++] = '\r';
+			crlf[o++] = p[i];
+			crlf[o] = '\0';
+		}
+		ok(parse(crlf, strlen(crlf), &h, &e) == BW_OK && h.n_ev == 1, "accepts CRLF line ends");
+		bw_history_free(&h);
+	}
+	snprintf(buf, sizeof(buf), "%s%s", header, call1);
+	ok(parse(buf, strlen(buf) - 1, &h, &e) == BW_OK && h.n_ev == 1,
+	   "accepts a missing final newline");
+	bw_history_free(&h);
+	ok(parse(header, strlen(header), &h, &e) == BW_OK && h.n_ev == 0, "accepts no calls");
+	bw_history_free(&h);
+
+	rejects("", 0, 1, "truncated", "empty input");
+	rejects("hello\n", 6, 1, "not a brkwatch history", "another file");
+	rejects(header, 60, 5, "", "a header cut inside a line");
+	{
+		const char *p = header;
+
+		for (int i = 0; i < 7; i++)
+			p = strchr(p, '\n') + 1;
+		rejects(header, (size_t)(p - header), 8, "truncated: expected header '# start_data'",
+			"a header cut at a line end");
+	}
+	{
+		const char *d = doc("# brkwatch 2\n");
+
+		(void)d;
+		snprintf(buf, sizeof(buf), "# brkwatch 2\n%s", header + 13);
+		rejects(buf, strlen(buf), 1, "format version 2", "an unknown format version");
+		ok(parse(buf, strlen(buf), &h, &e) == BW_E_VERSION, "unknown version is BW_E_VERSION");
+	}
+	memcpy(buf, doc(call1), strlen(header) + 41);
+	buf[strlen(header) + 10] = '\0';
+	rejects(buf, strlen(header) + 40, 14, "NUL", "a NUL byte");
+	snprintf(buf, sizeof(buf), "%.*s", (int)(strlen(call1) - 9), call1);
+	rejects(doc(buf), strlen(doc(buf)), 14, "missing column 'verdict'", "missing columns");
+	rejects(doc("1 2 3\n"), strlen(doc("1 2 3\n")), 14, "missing column 'entry'", "a short line");
+	{
+		char *big = malloc(BW_MAX_LINE + 200);
+
+		memset(big, '1', BW_MAX_LINE + 100);
+		big[BW_MAX_LINE + 100] = '\0';
+		rejects(doc(big), strlen(doc(big)), 14, "longer than", "an overlong line");
+		free(big);
+	}
+#define REPLACE(from, to, line, what, name) do { \
+		char t[8192]; \
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, call2); \
+		replace(t, sizeof(t), from, to); \
+		rejects(t, strlen(t), line, what, name); \
+	} while (0)
+	REPLACE("1 5123456789", "4294967296 5123456789", 14, "'seq'", "a seq above 2^32");
+	REPLACE("5123456789", "18446744073709551616", 14, "'time_ns'", "a time above 2^64");
+	REPLACE("0x0000000000000000", "0x10000000000000000", 14, "'request'", "17 hex digits");
+	REPLACE("0x0000000000000000", "0000000000000000", 14, "'request'", "hex without 0x");
+	REPLACE(" 135168 ", " 99999999999999999999 ", 15, "'delta'", "a delta above 2^63");
+	REPLACE(" 135168 ", " 4096 ", 15, "aligned_after - aligned_before", "an inconsistent delta");
+	REPLACE("grow -", "grown -", 15, "unknown verdict 'grown'", "an unknown verdict");
+	REPLACE("grow -", "grow foo=1", 15, "unknown key 'foo'", "an unknown details key");
+	REPLACE("grow -", "grow err=-1,err=-2", 15, "twice", "a repeated details key");
+	REPLACE("grow -", "grow err=5", 15, "bad value for 'err'", "a positive err");
+	REPLACE("grow -", "grow next_kind=heap", 15, "next_kind", "an unknown next_kind");
+	REPLACE("grow -", "grow limit=1,", 15, "empty", "a trailing comma in details");
+	REPLACE("grow -", "grow - extra", 15, "more than 14 columns", "an extra column");
+	REPLACE(" x64 0x000055ff0956", " arm 0x000055ff0956", 15, "'entry'", "an unknown entry");
+	REPLACE("2 5123470000", "1 5123470000", 15, "not increasing", "a repeated seq");
+	REPLACE("0x000055ff09564000 53000", "-4096 53000", 15, "'ret'", "an errno out of range");
+	REPLACE("# comm demo", "# comm de\\09o", 4, "'comm'", "a bad octal escape");
+	REPLACE("# comm demo", "# comm d mo", 4, "'comm'", "a raw space in comm");
+	REPLACE("# state running", "# state zombie", 5, "'state'", "an unknown state");
+	REPLACE("# uid 1000\n", "", 6, "'# uid", "a missing header line");
+	REPLACE("query -\n", "query -\n\n", 15, "empty line", "an empty line");
+	REPLACE("query -\n", "query -\n# note hi\n", 15, "unexpected comment", "an unknown comment");
+	REPLACE("query -\n", "query -\n# exec time_ns=1 tid=2\n", 15, "exec line", "a short exec line");
+	REPLACE("seq time_ns", "seq time", 13, "unexpected columns", "other columns");
+	{
+		char t[8192];
+
+		snprintf(t, sizeof(t), "%s%s", header, call1);
+		replace(t, sizeof(t), "# comm demo", "# comm \\377mo");
+		ok(parse(t, strlen(t), &h, &e) == BW_OK && (unsigned char)h.comm.s[0] == 0xff,
+		   "decodes \\377 in comm");
+		bw_history_free(&h);
+	}
+	/* thousands of lines, and the bound */
+	{
+		size_t n = BW_MAX_EVENTS + 1, cap = strlen(header) + n * 160, o;
+		char *t = malloc(cap);
+		const char *rest = strchr(call1, ' ');
+
+		o = (size_t)sprintf(t, "%s", header);
+		for (size_t i = 1; i <= n; i++)
+			o += (size_t)sprintf(t + o, "%zu%s", i, rest);
+		{
+			const char *p = t + strlen(header);
+
+			for (int i = 0; i < 5000; i++)
+				p = strchr(p, '\n') + 1;
+			ok(parse(t, (size_t)(p - t), &h, &e) == BW_OK && h.n_ev == 5000,
+			   "parses 5000 calls");
+		}
+		bw_history_free(&h);
+		rejects(t, o, 13 + (unsigned)n, "more than", "more events than the bound");
+		free(t);
+	}
+	/* random corruption must never crash and always explain itself */
+	{
+		unsigned seed = 12345, bad = 0;
+
+		snprintf(buf, sizeof(buf), "%s%s%s", header, call1, call2);
+		len = strlen(buf);
+		for (int i = 0; i < 20000; i++) {
+			char t[8192];
+			size_t l = len - (size_t)(rand_r(&seed) % 40);
+
+			memcpy(t, buf, len);
+			for (int k = 0; k < 3; k++)
+				t[rand_r(&seed) % l] = (char)rand_r(&seed);
+			if (parse(t, l, &h, &e) == BW_OK)
+				bw_history_free(&h);
+			else if (!e.msg[0])
+				bad++;
+		}
+		ok(bad == 0, "20000 corrupted inputs: no crash, every rejection has a message");
+	}
+}
+
+static void test_status(void)
+{
+	struct bw_status *st = malloc(sizeof(*st));
+	struct bw_error e;
+	size_t len;
+	char *text = canned("proc/status", &len);
+	char lost[16][BW_LOSS_LEN];
+
+	ok(bw_parse_status(text, len, st, &e) == BW_OK && st->n == 20 &&
+	   bw_status_u64(st, "memory_cap_bytes") == 67108864 &&
+	   !strcmp(bw_status_get(st, "kernel"), "6.1.0-56-amd64") &&
+	   bw_status_losses(st, lost, 16) == 0, "parses the status file, nothing lost");
+	free(text);
+	text = canned("lossy/status", &len);
+	ok(bw_parse_status(text, len, st, &e) == BW_OK && bw_status_losses(st, lost, 16) == 4 &&
+	   strstr(lost[0], "17 calls overwritten"), "counts the losses in a lossy status");
+	ok(bw_parse_status(text, (size_t)((char *)memchr(text + len / 2, '\n', len - len / 2) - text) + 1, st, &e) != BW_OK &&
+	   strstr(e.msg, "missing"),
+	   "rejects a truncated status (%s)", e.msg);
+	{
+		char t[4096];
+
+		snprintf(t, sizeof(t), "%s", text);
+		memcpy(strstr(t, "calls_seen: 12"), "calls_seen: 1x", 14);
+		ok(bw_parse_status(t, strlen(t), st, &e) != BW_OK && e.line == 7,
+		   "rejects a bad number with its line (%u: %s)", e.line, e.msg);
+		snprintf(t, sizeof(t), "%sformat: 1\n", text);
+		ok(bw_parse_status(t, strlen(t), st, &e) != BW_OK && strstr(e.msg, "twice"),
+		   "rejects a repeated key");
+		snprintf(t, sizeof(t), "%snew_counter: 7\n", text);
+		ok(bw_parse_status(t, strlen(t), st, &e) == BW_OK && bw_status_u64(st, "new_counter") == 7,
+		   "keeps keys it does not know");
+	}
+	free(text);
+	free(st);
+}
+
+static void test_units(void)
+{
+	char b[64];
+
+	ok(!strcmp(bw_human_delta(0, b, sizeof(b)), "0"), "0 bytes is '0'");
+	ok(!strcmp(bw_human_delta(135168, b, sizeof(b)), "+132 KiB"), "+132 KiB");
+	ok(!strcmp(bw_human_delta(-4096, b, sizeof(b)), "-4 KiB"), "-4 KiB");
+	ok(!strcmp(bw_human_delta(1572864, b, sizeof(b)), "+1.5 MiB"), "+1.5 MiB");
+	ok(!strcmp(bw_human_delta(100, b, sizeof(b)), "+100 B"), "+100 B");
+	ok(!strcmp(bw_human_delta(INT64_MIN, b, sizeof(b)), "-8 EiB"), "INT64_MIN is -8 EiB");
+	ok(!strcmp(bw_human_size(0, b, sizeof(b)), "0 B"), "size 0 B");
+	ok(!strcmp(bw_since(5000123456, 5000000000, b, sizeof(b)), "+0.000123s"), "+0.000123s");
+	ok(!strcmp(bw_offset(0x1000, 0x3000, b, sizeof(b)), "-0x2000"), "negative offset");
+	ok(!strcmp(bw_escape("a b\\\n\xff", 6, b, sizeof(b)), "a\\040b\\134\\012\\377"),
+	   "escapes space, backslash, newline, high bytes");
+	ok(strlen(bw_escape("0123456789", 10, b, 8)) < 8, "escape output is bounded");
+}
+
+static void test_maps(void)
+{
+	struct bw_mapping m;
+	size_t len;
+	char *text = canned("proc/1234.maps", &len);
+
+	ok(bw_maps_next_above(text, len, 0x55ff09565000, &m) && m.start == 0x7f3a1c000000 &&
+	   m.name[0] == '\0', "finds the next (anonymous) mapping above the heap");
+	ok(bw_maps_next_above(text, len, 0x7f3a1c021000, &m) &&
+	   !strcmp(m.name, "/usr/lib/x86_64-linux-gnu/libc.so.6"), "names a file mapping");
+	ok(!bw_maps_next_above(text, len, 0x7fffffffffff, &m), "nothing above the stack");
+	free(text);
+}
+
+/* ---- a small JSON validator ---- */
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	p = js_ws(p);
+	if (depth > 64)
+		return NULL;
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = js_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				p = js_string(js_ws(p));
+				if (!p || *(p = js_ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			p = js_value(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = js_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+static bool valid_json(const char *s)
+{
+	const char *end = js_value(s, 0);
+
+	return end && *js_ws(end) == '\0';
+}
+
+/* ---- formatter, through a memory stream ---- */
+
+static char *render(const char *name, const struct bw_opts *o, bool json, const char *maps_name)
+{
+	struct bw_history h;
+	struct bw_error e;
+	size_t len, out_len, maps_len = 0;
+	char *text = canned(name, &len), *out = NULL, *maps = NULL;
+	FILE *f = open_memstream(&out, &out_len);
+
+	if (maps_name)
+		maps = canned(maps_name, &maps_len);
+	if (parse(text, len, &h, &e) != BW_OK) {
+		printf("# %s: %u: %s\n", name, e.line, e.msg);
+		exit(1);
+	}
+	if (json) {
+		struct bw_json j;
+
+		bw_json_begin(&j, f);
+		bw_json_key_obj(&j, "process");
+		bw_json_history(&j, &h, o->relative, true);
+		bw_json_close(&j, '}');
+		bw_json_end(&j);
+	} else {
+		bw_print_history(f, &h, o, maps, maps_len);
+	}
+	fclose(f);
+	bw_history_free(&h);
+	free(text);
+	free(maps);
+	return out;
+}
+
+static bool lines_fit(const char *s, size_t width)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+
+		if (n > width)
+			return false;
+		s += n + (s[n] ? 1 : 0);
+	}
+	return true;
+}
+
+static void test_format(void)
+{
+	struct bw_opts plain = { 0 }, rel = { .relative = true }, expl = { .explain = true },
+		       chart = { .chart = true };
+	char *a, *b;
+
+	a = render("proc/1234", &plain, false, NULL);
+	ok(strstr(a, "pid        1234 (parent 1200, uid 1000)") && strstr(a, "+132 KiB  grow") &&
+	   strstr(a, "-68 KiB  shrink") && strstr(a, "interrupted (-4)") &&
+	   strstr(a, "refused    5 calls: below-min 1, rlimit-data 1, overlap 1, nomem 1, interrupted 1") &&
+	   strstr(a, "grown      +136 KiB in 2 calls") && strstr(a, "heap       68 KiB now"),
+	   "table, header and totals of canned 1234");
+	free(a);
+	a = render("proc/2000", &plain, false, NULL);
+	ok(strstr(a, "exec my\\040prog") && strstr(a, "3 calls are not shown"),
+	   "exec marker and dropped calls are shown");
+	free(a);
+	a = render("proc/1234", &rel, false, NULL);
+	b = render("proc/1235", &rel, false, NULL);
+	ok(!strcmp(a, b) && !strstr(a, "55ff") && strstr(a, "+0x21000") && strstr(a, " T1 "),
+	   "--relative: two runs at different addresses print the same");
+	free(a);
+	free(b);
+	a = render("proc/1234", &rel, true, NULL);
+	b = render("proc/1235", &rel, true, NULL);
+	ok(!strcmp(a, b) && !strstr(a, "55ff") && !strstr(a, "time_ns") && valid_json(a),
+	   "--relative --json: the same document for both runs");
+	free(a);
+	free(b);
+	a = render("proc/1234", &expl, false, "proc/1234.maps");
+	ok(strstr(a, "mapped 33 pages (132") && strstr(a, "/proc/1234/maps") &&
+	   strstr(a, "268509200 bytes (256.1 MiB)") && strstr(a, "67108864 bytes (64 MiB)") &&
+	   strstr(a, "-EINTR") && strstr(a, "err=-12") && strstr(a, "unmapped") &&
+	   strstr(a, "same 4 KiB page") && strstr(a, "top pad"),
+	   "--explain gives each call's numbers");
+	free(a);
+	a = render("proc/1234", &chart, false, NULL);
+	b = strstr(a, "heap size after each call");
+	ok(b && lines_fit(b, 80) && strstr(b, "x-----") && strchr(b, '#'),
+	   "--chart fits 80 columns and marks refusals");
+	free(a);
+	a = render("proc/2000", &chart, false, NULL);
+	b = strstr(a, "heap size after each call");
+	ok(b && lines_fit(b, 80) && strstr(b, "seq 4"), "--chart shows the current heap only");
+	free(a);
+	a = render("proc/1234", &plain, true, NULL);
+	ok(valid_json(a) && strstr(a, "\"verdict\": \"rlimit-data\"") &&
+	   strstr(a, "\"start_brk\": \"0x000055ff09543000\"") && strstr(a, "\"ret_errno\": -4") &&
+	   strstr(a, "\"next_kind\": \"anon\"") && strstr(a, "\"limit\": 67108864"),
+	   "--json is valid and has every field");
+	free(a);
+	a = render("proc/2000", &plain, true, NULL);
+	ok(valid_json(a) && strstr(a, "\"comm\": \"my prog\"") && strstr(a, "\"type\": \"exec\""),
+	   "--json with an exec marker");
+	free(a);
+}
+
+/* ---- the command line, end to end ---- */
+
+struct cli_result {
+	int status;
+	char *out, *err;
+};
+
+static char *read_fd(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+static int tmpfile_fd(void)
+{
+	const char *t = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/brkwatch-test.XXXXXX", t && *t ? t : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		printf("Bail out! cannot create %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	unlink(path);
+	return fd;
+}
+
+/* Run ../brkwatch with BRKWATCH_PROC=tests/data/<root> (NULL: a missing directory). */
+static struct cli_result cli(const char *root, ...)
+{
+	struct cli_result r;
+	char *argv[16], exe[PATH_MAX + 16], env[PATH_MAX + 64];
+	int out = tmpfile_fd(), err = tmpfile_fd(), n = 1, st;
+	va_list ap;
+	pid_t pid;
+
+	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
+	argv[0] = exe;
+	va_start(ap, root);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	snprintf(env, sizeof(env), "%s/%s", data, root ? root : "no-such-dir");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setenv("BRKWATCH_PROC", env, 1);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(exe, argv);
+		_exit(99);
+	}
+	waitpid(pid, &st, 0);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r.out = read_fd(out);
+	r.err = read_fd(err);
+	return r;
+}
+
+static void done(struct cli_result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void test_cli(void)
+{
+	struct cli_result r, s;
+
+	r = cli("proc", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, "comm       demo") && !r.err[0], "brkwatch PID");
+	s = cli("proc", "show", "1234", NULL);
+	ok(s.status == 0 && !strcmp(r.out, s.out), "brkwatch show PID is the same");
+	done(&r);
+	done(&s);
+	r = cli("proc", "--json", "show", "1234", NULL);
+	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"command\": \"show\""),
+	   "show --json is one valid document");
+	done(&r);
+	r = cli("proc", "-r", "--json", "1234", NULL);
+	s = cli("proc", "1235", "--relative", "--json", NULL);
+	ok(r.status == 0 && !strcmp(r.out, s.out), "--relative --json: diffable");
+	done(&r);
+	done(&s);
+	r = cli("proc", "list", NULL);
+	ok(r.status == 0 && strstr(r.out, "demo") && strstr(r.out, "my\\040prog") &&
+	   strstr(r.out, "idle") && !strstr(r.out, "maps"), "list shows every process");
+	done(&r);
+	r = cli("proc", "list", "--json", NULL);
+	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 3000"), "list --json");
+	done(&r);
+	r = cli("proc", "status", NULL);
+	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost");
+	done(&r);
+	r = cli("lossy", "status", NULL);
+	ok(r.status == 0 && strstr(r.out, "SOMETHING IS LOST") && strstr(r.out, "17 calls") &&
+	   strstr(r.out, "probes not attached: check_brk_limits") && strstr(r.out, "5 calls the module could not classify"),
+	   "status says clearly what was lost");
+	done(&r);
+	r = cli("lossy", "status", "--json", NULL);
+	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"lost\": true") &&
+	   strstr(r.out, "\"probes_missing\": [\n      \"check_brk_limits\""), "status --json");
+	done(&r);
+	r = cli(NULL, "1234", NULL);
+	ok(r.status == 2 && strstr(r.err, "sudo insmod module/brkwatch.ko"),
+	   "module not loaded: exit 2, says how to load it");
+	done(&r);
+	r = cli(NULL, "status", NULL);
+	ok(r.status == 2, "status without the module: exit 2");
+	done(&r);
+	r = cli("proc", "999", NULL);
+	ok(r.status == 3 && strstr(r.err, "no history for PID 999"), "no history: exit 3");
+	done(&r);
+	r = cli("lossy", "66", NULL);
+	ok(r.status == 5 && strstr(r.err, "66 line 15:"), "malformed line: exit 5, names the line");
+	done(&r);
+	r = cli("lossy", "67", NULL);
+	ok(r.status == 5 && strstr(r.err, "line 1: format version 2"), "unknown version: exit 5");
+	done(&r);
+	r = cli("lossy", "list", NULL);
+	ok(r.status == 5 && strstr(r.err, "line 15"), "list reports a malformed file, exit 5");
+	done(&r);
+	if (geteuid() != 0) {
+		char path[PATH_MAX + 64];
+
+		snprintf(path, sizeof(path), "%s/tmp-perm", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		skip("permission denied: exit 4", "needs a writable canned root; covered in the VM");
+	} else {
+		skip("permission denied: exit 4", "root reads everything; covered in the VM as a user");
+	}
+	r = cli("proc", NULL);
+	ok(r.status == 1, "no arguments: usage error, exit 1");
+	done(&r);
+	r = cli("proc", "bogus", NULL);
+	ok(r.status == 1 && strstr(r.err, "unknown command"), "unknown command: exit 1");
+	done(&r);
+	r = cli("proc", "--json", "--explain", "1234", NULL);
+	ok(r.status == 1, "--json with --explain: exit 1");
+	done(&r);
+	r = cli("proc", "12x", NULL);
+	ok(r.status == 1, "a bad PID: exit 1");
+	done(&r);
+	r = cli("proc", "--help", NULL);
+	{
+		int lines = 0;
+
+		for (char *p = r.out; *p; p++)
+			lines += *p == '\n';
+		ok(r.status == 0 && lines <= 24 && lines_fit(r.out, 80), "--help fits a screen (%d lines)",
+		   lines);
+	}
+	done(&r);
+	r = cli("proc", "-f", "2000", NULL);
+	ok(r.status == 0 && strstr(r.out, "exec my\\040prog") && strstr(r.out, "grown"),
+	   "--follow on an exited process prints it and stops");
+	done(&r);
+	/* run: on the host there is no history for the child, but the status must pass through */
+	r = cli("proc", "run", "--", "sh", "-c", "exit 7", NULL);
+	ok(r.status == 7 && strstr(r.err, "no history"), "run exits with the command's status");
+	done(&r);
+	r = cli("proc", "run", "--", "sh", "-c", "kill -9 $$", NULL);
+	ok(r.status == 137, "run: killed by SIGKILL gives 128+9");
+	done(&r);
+	r = cli("proc", "run", "--", "/nonexistent/command", NULL);
+	ok(r.status == 127 && strstr(r.err, "cannot run"), "run: a missing command gives 127");
+	done(&r);
+	r = cli(NULL, "run", "--", "true", NULL);
+	ok(r.status == 2, "run without the module does not start the command: exit 2");
+	done(&r);
+}
+
+int main(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	(void)argc;
+	if (n <= 0) {
+		snprintf(self, sizeof(self), "%s", argv[0]);
+		n = (ssize_t)strlen(self);
+	}
+	self[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", dirname(self));
+	snprintf(data, sizeof(data), "%s/tests/data", dir);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("TAP version 13\n");
+	test_parser();
+	test_status();
+	test_units();
+	test_maps();
+	test_format();
+	test_cli();
+	printf("1..%d\n", n_test);
+	if (n_fail)
+		printf("# %d of %d failed\n", n_fail, n_test);
+	return n_fail ? 1 : 0;
+}
