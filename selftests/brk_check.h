@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Checking a parsed history (brkwatch_test.h) against what a test knows,
+ * with the kselftest harness: include after kselftest_harness.h. Each
+ * function takes the harness's _metadata, so its EXPECTs count for the
+ * test that calls it.
+ *
+ * A test says, per call, what brk() was asked, what it returned, the
+ * break it started from and the verdict with its details; the columns
+ * that follow from those (brk_after, the aligned breaks, delta) are
+ * derived here the way brk() defines them, never read back from the
+ * history.
+ */
+#ifndef BRK_CHECK_H
+#define BRK_CHECK_H
+
+#include <stdio.h>
+#include "brkwatch_test.h"
+
+struct bw_want {
+	int tid;
+	const char *entry;		/* "x64" or "ia32" */
+	unsigned long request;
+	unsigned long brk_before;
+	long ret;			/* an address, or -errno */
+	const char *verdict;
+	char details[160];		/* exactly as printed; "" means "-" */
+};
+
+/* The break a call leaves: what it returned, but for an error. */
+static inline unsigned long bw_want_after(const struct bw_want *w)
+{
+	return w->ret < 0 ? w->brk_before : (unsigned long)w->ret;
+}
+
+/* Call number i (from 0) of a history against what it should be. */
+static inline void bw_check_call(struct __test_metadata *_metadata,
+				 const struct bw_event *e,
+				 const struct bw_want *w, int i)
+{
+	unsigned long after = bw_want_after(w);
+	unsigned long abefore = BW_PAGE_ALIGN(w->brk_before);
+	unsigned long aafter = BW_PAGE_ALIGN(after);
+	const char *details = w->details[0] ? w->details : "-";
+
+	EXPECT_EQ(w->tid, e->tid) {
+		TH_LOG("call %d: tid %d, expected %d", i + 1, e->tid, w->tid);
+	}
+	EXPECT_STREQ(w->entry, e->entry) {
+		TH_LOG("call %d: entry %s, expected %s", i + 1, e->entry, w->entry);
+	}
+	EXPECT_EQ(w->request, e->request) {
+		TH_LOG("call %d: request %#lx, expected %#lx", i + 1,
+		       e->request, w->request);
+	}
+	EXPECT_EQ(w->ret, e->ret) {
+		TH_LOG("call %d (request %#lx): ret %#lx, but brk() returned %#lx",
+		       i + 1, w->request, e->ret, w->ret);
+	}
+	EXPECT_EQ(w->brk_before, e->brk_before) {
+		TH_LOG("call %d (request %#lx): brk_before %#lx, expected %#lx",
+		       i + 1, w->request, e->brk_before, w->brk_before);
+	}
+	EXPECT_EQ(after, e->brk_after) {
+		TH_LOG("call %d (request %#lx): brk_after %#lx, expected %#lx",
+		       i + 1, w->request, e->brk_after, after);
+	}
+	EXPECT_EQ(abefore, e->aligned_before) {
+		TH_LOG("call %d: aligned_before %#lx, expected %#lx", i + 1,
+		       e->aligned_before, abefore);
+	}
+	EXPECT_EQ(aafter, e->aligned_after) {
+		TH_LOG("call %d: aligned_after %#lx, expected %#lx", i + 1,
+		       e->aligned_after, aafter);
+	}
+	EXPECT_EQ((long)(aafter - abefore), e->delta) {
+		TH_LOG("call %d: delta %ld, expected %ld", i + 1, e->delta,
+		       (long)(aafter - abefore));
+	}
+	EXPECT_STREQ(w->verdict, e->verdict) {
+		TH_LOG("call %d (request %#lx, ret %#lx, brk_before %#lx): verdict %s, expected %s",
+		       i + 1, w->request, w->ret, w->brk_before, e->verdict,
+		       w->verdict);
+	}
+	EXPECT_STREQ(details, e->details) {
+		TH_LOG("call %d (%s): details '%s', expected '%s'", i + 1,
+		       w->verdict, e->details, details);
+	}
+}
+
+/*
+ * The whole body of a history is exactly these calls, numbered from 1,
+ * with no exec marker and nothing dropped; the header's counters and
+ * break follow them.
+ */
+static inline void bw_check_calls(struct __test_metadata *_metadata,
+				  const struct bw_history *h,
+				  const struct bw_want *want, int n)
+{
+	int i;
+
+	ASSERT_EQ(n, h->nevents) {
+		TH_LOG("the history has %d lines (%d calls), expected exactly the %d calls the child made",
+		       h->nevents, h->ncalls, n);
+		for (i = 0; i < h->nevents; i++)
+			TH_LOG("  line %d: %s request %#lx ret %#lx %s %s", i + 1,
+			       h->ev[i].exec ? "exec" : "call", h->ev[i].request,
+			       h->ev[i].ret, h->ev[i].verdict, h->ev[i].details);
+	}
+	EXPECT_EQ((unsigned long)n, h->calls) {
+		TH_LOG("'# calls' is %lu, expected %d", h->calls, n);
+	}
+	EXPECT_EQ(0UL, h->dropped);
+	for (i = 0; i < n; i++) {
+		ASSERT_FALSE(h->ev[i].exec) {
+			TH_LOG("line %d is an exec marker: the child did not exec", i + 1);
+		}
+		EXPECT_EQ((unsigned long)i + 1, h->ev[i].seq) {
+			TH_LOG("call %d has seq %lu", i + 1, h->ev[i].seq);
+		}
+		if (i)
+			EXPECT_LE(h->ev[i - 1].time_ns, h->ev[i].time_ns) {
+				TH_LOG("call %d entered before call %d, made after it",
+				       i + 1, i);
+			}
+		bw_check_call(_metadata, &h->ev[i], &want[i], i);
+	}
+	if (n)
+		EXPECT_EQ(bw_want_after(&want[n - 1]), h->brk) {
+			TH_LOG("'# brk' is %#lx, expected the break after the last call, %#lx",
+			       h->brk, bw_want_after(&want[n - 1]));
+		}
+}
+
+/*
+ * The header of an exited child's history: its pid, its parent (the
+ * caller), its owner, and its heap as the child read it from
+ * /proc/self/stat.
+ */
+static inline void bw_check_head(struct __test_metadata *_metadata,
+				 const struct bw_history *h, int pid,
+				 unsigned int uid, unsigned long start_data,
+				 unsigned long end_data, unsigned long start_brk)
+{
+	EXPECT_EQ(1, h->version);
+	EXPECT_EQ(pid, h->pid);
+	EXPECT_EQ(getpid(), h->ppid) {
+		TH_LOG("'# ppid' %d, expected the test process %d", h->ppid, getpid());
+	}
+	EXPECT_STREQ("exited", h->state);
+	EXPECT_EQ(uid, h->uid);
+	EXPECT_EQ(start_brk, h->start_brk) {
+		TH_LOG("'# start_brk' %#lx, /proc/%d/stat says %#lx", h->start_brk,
+		       pid, start_brk);
+	}
+	EXPECT_EQ(start_data, h->start_data) {
+		TH_LOG("'# start_data' %#lx, /proc/%d/stat says %#lx",
+		       h->start_data, pid, start_data);
+	}
+	EXPECT_EQ(end_data, h->end_data) {
+		TH_LOG("'# end_data' %#lx, /proc/%d/stat says %#lx", h->end_data,
+		       pid, end_data);
+	}
+}
+
+#endif /* BRK_CHECK_H */
