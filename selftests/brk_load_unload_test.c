@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brk_load_unload_test: 50 unload/load cycles of the module (root) while
+ * 4 processes call brk() in loops and 2 readers read every file of
+ * /proc/brkwatch in loops.
+ *
+ * Every unload and load must succeed; the readers may find the files gone
+ * (ENOENT) or cut off (EIO) while the module is away, and nothing else;
+ * the kernel must not get tainted by a warning, oops or lockup (and
+ * scripts/vm.sh checks the whole kernel log after the run). At the end the
+ * module is loaded with its default parameters and records calls again.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+
+#include "kselftest_harness.h"
+#include "brkwatch_test.h"
+
+#define CYCLES		50
+#define LOOPERS		4
+#define READERS		2
+/* taint bits: 5 bad page, 7 died (oops), 9 warning, 14 soft lockup */
+#define BAD_TAINT	((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
+
+struct reader_stats {
+	unsigned long files;		/* files read to the end */
+	unsigned long enoent;
+	unsigned long eio;
+	unsigned long other;		/* any other error */
+	int other_errno;
+	char other_path[64];
+};
+
+struct shared {
+	struct reader_stats r[READERS];
+	unsigned long loops[LOOPERS];
+};
+
+static void die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+static void looper(unsigned long *count)
+{
+	unsigned long cur = bw_brk(0);
+
+	die_with_parent();
+	for (;;) {
+		bw_brk(cur + 3 * BW_PAGE);
+		bw_brk(cur);
+		bw_brk(0);
+		(*count)++;
+	}
+}
+
+static void note_error(struct reader_stats *s, const char *path, int err)
+{
+	if (err == ENOENT) {
+		s->enoent++;
+	} else if (err == EIO) {
+		s->eio++;
+	} else {
+		s->other++;
+		s->other_errno = err;
+		bw_copy(s->other_path, sizeof(s->other_path), path);
+	}
+}
+
+static void read_one(struct reader_stats *s, const char *path)
+{
+	static char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		note_error(s, path, errno);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		note_error(s, path, errno);
+	else
+		s->files++;
+	close(fd);
+}
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Reads status and every file in /proc/brkwatch, forever. */
+static void reader(struct reader_stats *s)
+{
+	static char dents[32768];
+	char path[300];
+	long n, off;
+	int dfd;
+
+	die_with_parent();
+	for (;;) {
+		read_one(s, BW_PROC_DIR "/status");
+		dfd = open(BW_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			note_error(s, BW_PROC_DIR, errno);
+			continue;
+		}
+		while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
+			for (off = 0; off < n;) {
+				struct linux_dirent64 *d = (void *)(dents + off);
+
+				off += d->d_reclen;
+				if (d->d_name[0] == '.')
+					continue;
+				memcpy(path, BW_PROC_DIR "/", sizeof(BW_PROC_DIR));
+				bw_copy(path + sizeof(BW_PROC_DIR), sizeof(path) - sizeof(BW_PROC_DIR),
+					d->d_name);
+				read_one(s, path);
+			}
+		}
+		if (n < 0)
+			note_error(s, BW_PROC_DIR, errno);
+		close(dfd);
+	}
+}
+
+static unsigned long tainted(void)
+{
+	char buf[32];
+	unsigned long v = 0;
+
+	if (bw_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		bw_parse_ulong(buf, &v);
+	}
+	return v;
+}
+
+/* "brk_load_unload_test: cycle N" in the kernel log, to place trouble. */
+static void kmsg_cycle(int n)
+{
+	char msg[64] = "brk_load_unload_test: cycle ";
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(msg);
+
+	if (fd < 0)
+		return;
+	len += bw_utoa(msg + len, (unsigned long)n);
+	msg[len++] = '\n';
+	if (write(fd, msg, len) != (ssize_t)len)
+		len = 0;	/* only a hint: nothing to do */
+	close(fd);
+}
+
+static int one_call(void *arg)
+{
+	(void)arg;
+	bw_brk(0);
+	return 0;
+}
+
+FIXTURE(stress) {
+	pid_t kids[LOOPERS + READERS];
+	int nkids;
+	struct shared *sh;
+};
+
+FIXTURE_SETUP(stress)
+{
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	self->sh = bw_shared_alloc(sizeof(*self->sh));
+	ASSERT_NE(NULL, self->sh);
+}
+
+/* Stops the children, and leaves the module loaded with its defaults. */
+FIXTURE_TEARDOWN(stress)
+{
+	int i, err;
+
+	for (i = 0; i < self->nkids; i++)
+		kill(self->kids[i], SIGKILL);
+	for (i = 0; i < self->nkids; i++)
+		waitpid(self->kids[i], NULL, 0);
+	if (geteuid() == 0 && !bw_module_loaded()) {
+		err = bw_module_load("");
+		if (err)
+			TH_LOG("could not load brkwatch again: %s", strerror(-err));
+		EXPECT_EQ(0, err);
+	}
+}
+
+TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 300)
+{
+	struct bw_history *h = bw_zalloc(sizeof(*h));
+	unsigned long taint0, taint1, per, cap, t0, ms, files = 0, loops = 0;
+	int i, err, pid, status = -1;
+
+	if (geteuid() != 0)
+		SKIP(return, "loading and unloading the module needs root");
+	ASSERT_NE(NULL, h);
+	taint0 = tainted();
+
+	for (i = 0; i < LOOPERS + READERS; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+		if (!pid) {
+			if (i < LOOPERS)
+				looper(&self->sh->loops[i]);
+			else
+				reader(&self->sh->r[i - LOOPERS]);
+			_exit(0);
+		}
+		self->kids[self->nkids++] = pid;
+	}
+	bw_sleep_ms(200);
+
+	t0 = bw_now_ns();
+	for (i = 0; i < CYCLES; i++) {
+		kmsg_cycle(i + 1);
+		err = bw_module_unload(10000);
+		ASSERT_EQ(0, err) TH_LOG("cycle %d: unloading: %s", i + 1, strerror(-err));
+		ASSERT_FALSE(bw_module_loaded()) TH_LOG("cycle %d: still loaded", i + 1);
+		if (i % 2)
+			bw_sleep_ms(20);	/* the loopers run without it too */
+		err = bw_module_load("");
+		ASSERT_EQ(0, err) TH_LOG("cycle %d: loading: %s", i + 1, strerror(-err));
+		if (i % 3 == 0)
+			bw_sleep_ms(50);	/* histories and files get made */
+	}
+	ms = (bw_now_ns() - t0) / 1000000;
+
+	bw_sleep_ms(200);
+	for (i = 0; i < LOOPERS; i++)
+		loops += self->sh->loops[i];
+	for (i = 0; i < READERS; i++) {
+		const struct reader_stats *s = &self->sh->r[i];
+
+		files += s->files;
+		TH_LOG("reader %d: %lu files read, %lu ENOENT, %lu EIO, %lu other",
+		       i + 1, s->files, s->enoent, s->eio, s->other);
+		EXPECT_EQ(0UL, s->other)
+			TH_LOG("reader %d: %s while reading %s, expected only ENOENT or EIO",
+			       i + 1, strerror(s->other_errno), s->other_path);
+	}
+	TH_LOG("%d cycles in %lu ms; %lu looper rounds of 3 calls", CYCLES, ms, loops);
+	EXPECT_LT(0UL, files);
+	EXPECT_LT(0UL, loops);
+
+	/* the kernel is fine, the module works with its defaults */
+	taint1 = tainted();
+	EXPECT_EQ(taint0 & BAD_TAINT, taint1 & BAD_TAINT)
+		TH_LOG("the kernel got tainted: %#lx -> %#lx", taint0, taint1);
+	ASSERT_EQ(0, bw_status_get("records_per_process", &per));
+	EXPECT_EQ(1024UL, per);
+	ASSERT_EQ(0, bw_status_get("memory_cap_bytes", &cap));
+	EXPECT_EQ(65536UL * 1024, cap);
+	pid = bw_run_child(one_call, NULL, &status);
+	ASSERT_LT(0, pid);
+	err = bw_history_wait(pid, h, 3000);
+	EXPECT_EQ(0, err) TH_LOG("no history after the cycles: %s %s",
+				 strerror(-err), h->error);
+	EXPECT_EQ(1, h->ncalls);
+	bw_reap(pid);
+	bw_free(h, sizeof(*h));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brk_memcap_test: the memory cap under a storm of short-lived processes.
+ *
+ * The module is reloaded with memory_cap_kib=1024 (root), so that 10,000
+ * processes that each call brk() once need several times the cap. While
+ * they run, memory_bytes in status never exceeds memory_cap_bytes; the
+ * exited histories are evicted oldest first (the first process's history
+ * is gone, fewer histories are kept than processes ran) and a process
+ * after the storm still gets a history. After clear, memory_bytes is back
+ * to its value before the storm (measured after a clear too). The module
+ * is loaded again with its default parameters afterwards.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "kselftest_harness.h"
+#include "brkwatch_test.h"
+
+#define CAP_KIB		1024
+#define STORM		10000
+#define SAMPLE_EVERY	50
+
+FIXTURE(memcap) {
+	bool reloaded;
+};
+
+FIXTURE_SETUP(memcap)
+{
+	int err;
+
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		return;
+	err = bw_module_reload("memory_cap_kib=1024");
+	self->reloaded = true;
+	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with memory_cap_kib=1024: %s",
+				 strerror(-err));
+}
+
+FIXTURE_TEARDOWN(memcap)
+{
+	int err;
+
+	if (!self->reloaded)
+		return;
+	err = bw_module_reload("");
+	if (err)
+		TH_LOG("could not load brkwatch again with its defaults: %s",
+		       strerror(-err));
+	EXPECT_EQ(0, err);
+}
+
+static int one_call(void *arg)
+{
+	(void)arg;
+	bw_brk(0);
+	return 0;
+}
+
+static int storm_child(void *arg)
+{
+	(void)arg;
+	bw_brk(0);
+	return 0;	/* clone() makes this the exit status */
+}
+
+/*
+ * A process that calls brk() once and exits, reaped at once: its pid.
+ * clone(CLONE_VM | CLONE_VFORK) rather than fork(): no page tables to
+ * copy, which under TCG makes the storm several times faster. The child
+ * is still a process of its own (its own pid, start time and history);
+ * it only queries the break it shares.
+ */
+static int short_lived(void)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	pid_t pid = clone(storm_child, stack + sizeof(stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return pid;
+}
+
+TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
+{
+	struct bw_history *h = bw_zalloc(sizeof(*h));
+	unsigned long cap, before, mem, peak = 0, exited, peak_exited = 0;
+	unsigned long running, dropped, t0, ms;
+	int i, first = -1, pid, last, status = -1, err;
+
+	if (!self->reloaded)
+		SKIP(return, "reloading the module needs root");
+	ASSERT_NE(NULL, h);
+	ASSERT_EQ(0, bw_status_get("memory_cap_bytes", &cap));
+	ASSERT_EQ(CAP_KIB * 1024UL, cap);
+
+	ASSERT_EQ(0, bw_control("clear"));
+	ASSERT_EQ(0, bw_status_get("memory_bytes", &before));
+	ASSERT_GE(cap, before);
+
+	t0 = bw_now_ns();
+	for (i = 0; i < STORM; i++) {
+		pid = short_lived();
+		ASSERT_LT(0, pid) TH_LOG("process %d of the storm: %s", i, strerror(-pid));
+		if (first < 0)
+			first = pid;
+		if (i % SAMPLE_EVERY == 0 || i == STORM - 1) {
+			ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+			ASSERT_GE(cap, mem)
+				TH_LOG("after %d processes memory_bytes %lu is over the cap %lu",
+				       i + 1, mem, cap);
+			if (mem > peak)
+				peak = mem;
+			ASSERT_EQ(0, bw_status_get("processes_exited", &exited));
+			if (exited > peak_exited)
+				peak_exited = exited;
+		}
+	}
+	ms = (bw_now_ns() - t0) / 1000000;
+	TH_LOG("%d processes in %lu ms; memory_bytes peaked at %lu of %lu, before %lu",
+	       STORM, ms, peak, cap, before);
+
+	/* the storm must have reached the cap's eviction level (7/8) */
+	EXPECT_LT(cap / 8 * 7 - cap / 16, peak)
+		TH_LOG("memory_bytes peaked at %lu: the storm did not reach the cap", peak);
+	EXPECT_GT((unsigned long)STORM / 2, peak_exited)
+		TH_LOG("up to %lu exited histories kept: not evicted", peak_exited);
+
+	/* evicted oldest first: the first process's history is gone */
+	EXPECT_TRUE(bw_history_wait_gone(first, 2000))
+		TH_LOG("the first process's history (%d) is still there", first);
+
+	/* and a new process still gets a history */
+	bw_sleep_ms(1500);	/* the worker's tick evicts and refills */
+	last = bw_run_child(one_call, NULL, &status);
+	ASSERT_LT(0, last);
+	err = bw_history_wait(last, h, 3000);
+	EXPECT_EQ(0, err) TH_LOG("a process after the storm has no history: %s",
+				 strerror(-err));
+	bw_reap(last);
+	ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+	EXPECT_GE(cap, mem);
+	ASSERT_EQ(0, bw_status_get("processes_exited", &exited));
+	ASSERT_EQ(0, bw_status_get("processes_running", &running));
+	ASSERT_EQ(0, bw_status_get("records_dropped_memcap", &dropped));
+	TH_LOG("after the storm: %lu exited and %lu running histories, memory_bytes %lu, records_dropped_memcap %lu",
+	       exited, running, mem, dropped);
+
+	ASSERT_EQ(0, bw_control("clear"));
+	ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+	EXPECT_EQ(before, mem)
+		TH_LOG("after clear memory_bytes is %lu, it was %lu before the storm",
+		       mem, before);
+	bw_free(h, sizeof(*h));
+}
+
+TEST_HARNESS_MAIN
