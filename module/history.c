@@ -24,7 +24,6 @@
 #include <linux/proc_fs.h>
 #include <linux/rculist.h>
 #include <linux/sched/coredump.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/workqueue.h>
 #include "internal.h"
@@ -272,7 +271,11 @@ void bw_history_record(const struct bw_call *call, long ret)
 	if (rec.verdict == BRKWATCH_UNKNOWN)
 		bw_count(unknown_verdicts);
 	rec.time_ns = call->time_ns;
-	duration = local_clock() - call->start_clock;
+	/*
+	 * Not local_clock(): without a stable TSC (as in many VMs) it stands
+	 * still up to a tick, and short calls would last 0 ns.
+	 */
+	duration = ktime_get_ns() - call->time_ns;
 	rec.duration_ns = min_t(u64, duration, U32_MAX);
 	rec.tid = task_pid_nr(tsk);
 	rec.reserved = 0;

@@ -25,8 +25,7 @@
  * do_brk_flags() when brk() reaches them, and the syscall return.
  */
 struct bw_call {
-	u64 time_ns;		/* CLOCK_MONOTONIC, for the record */
-	u64 start_clock;	/* local_clock(), for the duration */
+	u64 time_ns;		/* CLOCK_MONOTONIC at entry */
 	u64 request;
 	u64 brk_entry;		/* mm->brk at entry, before the lock */
 	bool ia32;

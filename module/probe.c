@@ -17,7 +17,6 @@
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -36,13 +35,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	if (!mm || READ_ONCE(bw_paused))
 		return 1;
 	memset(call, 0, sizeof(*call));
-	/*
-	 * One read of CLOCK_MONOTONIC, which userspace can relate to its own
-	 * time; the duration comes from the cheaper local_clock(), which
-	 * does not go to the clocksource device (HPET in many VMs).
-	 */
 	call->time_ns = ktime_get_ns();
-	call->start_clock = local_clock();
 	call->request = request;
 	call->brk_entry = READ_ONCE(mm->brk);
 	call->ia32 = ia32;
