@@ -128,8 +128,8 @@ void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *
 		add(&t, "brk(0) only asks where the break is: 0 is below start_brk, so the kernel "
 		    "changed nothing and returned the current break %s.", ret);
 		if (!v->has_prev)
-			add(&t, " glibc's malloc does this once, before its first brk() call, to "
-			    "learn where the heap ends.");
+			add(&t, " glibc asks this to learn where the heap ends: its dynamic "
+			    "loader at start-up, and malloc before its first brk() call.");
 		break;
 	case BRKWATCH_BELOW_MIN:
 		add(&t, "The request %s lies below start_brk, where the heap begins: the kernel "
