@@ -163,16 +163,16 @@ vm_tests() {
 	fi
 }
 
-# The module reload stress boots on its own with single-threaded TCG: see
-# scripts/vm.sh --help.
-reload=
+# The tests that unload and load the module boot on their own with
+# single-threaded TCG: see scripts/vm.sh --help.
+reloading=" brk_load_unload_test brk_lifecycle_test brk_memcap_test brk_reader_test "
+reload=()
 others=()
 for t in "${progs[@]}"; do
-	if [ "$t" = selftests/brk_load_unload_test ]; then
-		reload=$t
-	else
-		others+=("$t")
-	fi
+	case $reloading in
+	*" ${t#selftests/} "*) reload+=("$t") ;;
+	*) others+=("$t") ;;
+	esac
 done
 
 for k in $kernels; do
@@ -181,9 +181,9 @@ for k in $kernels; do
 		echo "# warning: selftests/config wants $opt, kernel $k does not have it"
 	done
 	vm_tests "$k" -- scripts/run-tests.sh "${others[@]}"
-	[ -n "$reload" ] || continue
-	echo "# kernel $k, single-threaded TCG: module reload stress"
-	vm_tests "$k" --tcg-single-thread -- scripts/run-tests.sh "$reload"
+	[ ${#reload[@]} -gt 0 ] || continue
+	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
+	vm_tests "$k" --tcg-single-thread -- scripts/run-tests.sh "${reload[@]}"
 done
 
 [ "$skipped" = 0 ] || echo "# $skipped skipped"

@@ -1,0 +1,1184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * brk_reader_test: the reader, userspace/brkwatch, against the loaded module
+ * (issue 5).
+ *
+ * - `brkwatch run --json -- PROG` of a program that mallocs holds every call
+ *   of /proc/brkwatch/<PID> (read after the run: the history outlives the
+ *   process), field by field; the document is valid JSON (a strict checker
+ *   below, and python3's json module when /usr/bin/python3 exists);
+ * - `brkwatch run -- PROG` prints the query and grow rows with the proc
+ *   file's addresses;
+ * - `brkwatch run --relative` (text and JSON) of two runs is byte-identical,
+ *   and its offsets are the proc file's addresses minus start_brk;
+ * - each error prints its message and exits with its code: 1 usage, 2 module
+ *   not loaded (the module is unloaded and loaded again, root), 3 no history,
+ *   4 permission denied (the reader as nobody on a root process's history),
+ *   5 malformed proc data (BRKWATCH_PROC pointing at a copy with a broken line).
+ *
+ * PROG is this program run again with MALLOC_CHILD as argv[1]: it mallocs,
+ * frees, reports its pid on stderr and exits with CHILD_EXIT.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "brkwatch_test.h"
+
+#define MALLOC_CHILD	"--malloc-child"
+#define CHILD_EXIT	7
+#define CHILD_TAG	"brk_reader_test malloc child pid "
+#define NOBODY		65534
+#define PYTHON		"/usr/bin/python3"
+
+/* ---- The program that mallocs ---- */
+
+static void __attribute__((constructor)) malloc_child(int argc, char **argv)
+{
+	char line[64] = CHILD_TAG;
+	size_t len = strlen(line);
+	void *small, *big[2];
+
+	if (argc < 2 || strcmp(argv[1], MALLOC_CHILD))
+		return;
+	/* the same requests every run: query, grow, grow, then a trim */
+	small = malloc(100);
+	big[0] = malloc(100000);
+	big[1] = malloc(100000);
+	if (!small || !big[0] || !big[1])
+		_exit(100);
+	memset(big[0], 1, 100000);
+	memset(big[1], 2, 100000);
+	free(big[1]);
+	free(big[0]);
+	free(small);
+	len += bw_utoa(line + len, (unsigned long)getpid());
+	line[len++] = '\n';
+	if (write(2, line, len) != (ssize_t)len)
+		_exit(101);
+	_exit(CHILD_EXIT);
+}
+
+/* ---- A strict JSON checker that keeps the tree ---- */
+
+enum { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jnode {
+	int type;
+	const char *text;	/* strings: after the quote; else the value */
+	size_t len;		/* strings: raw bytes between the quotes */
+	const char *key;	/* member name, raw, in an object */
+	size_t klen;
+	int first, last, next;	/* children and siblings, -1 for none */
+	int count;		/* children */
+};
+
+#define J_MAX_NODES	65536
+#define J_MAX_DEPTH	64
+
+struct jdoc {
+	struct jnode *n;
+	int count;
+	const char *p, *start, *end;
+	const char *err;	/* why it is not JSON, NULL if it is */
+	size_t err_at;		/* byte offset */
+};
+
+static void j_ws(struct jdoc *d)
+{
+	while (d->p < d->end && (*d->p == ' ' || *d->p == '\t' ||
+				 *d->p == '\n' || *d->p == '\r'))
+		d->p++;
+}
+
+static int j_fail(struct jdoc *d, const char *why)
+{
+	if (!d->err) {
+		d->err = why;
+		d->err_at = d->p - d->start;
+	}
+	return -1;
+}
+
+static bool j_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool j_hex(char c)
+{
+	return j_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A string at d->p (the opening quote); its raw contents in *s, *len. */
+static int j_string(struct jdoc *d, const char **s, size_t *len)
+{
+	int i;
+
+	d->p++;
+	*s = d->p;
+	for (;;) {
+		unsigned char c;
+
+		if (d->p >= d->end)
+			return j_fail(d, "unterminated string");
+		c = (unsigned char)*d->p;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return j_fail(d, "control byte in a string");
+		if (c >= 0x7f)	/* README: escaped as \u00XX */
+			return j_fail(d, "unescaped byte >= 0x7f in a string");
+		if (c == '\\') {
+			d->p++;
+			if (d->p >= d->end)
+				return j_fail(d, "unterminated escape");
+			switch (*d->p) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				break;
+			case 'u':
+				for (i = 1; i <= 4; i++)
+					if (d->p + i >= d->end || !j_hex(d->p[i]))
+						return j_fail(d, "bad \\u escape");
+				d->p += 4;
+				break;
+			default:
+				return j_fail(d, "bad escape");
+			}
+		}
+		d->p++;
+	}
+	*len = d->p - *s;
+	d->p++;
+	return 0;
+}
+
+static int j_number(struct jdoc *d)
+{
+	if (d->p < d->end && *d->p == '-')
+		d->p++;
+	if (d->p >= d->end || !j_digit(*d->p))
+		return j_fail(d, "bad number");
+	if (*d->p == '0')
+		d->p++;
+	else
+		while (d->p < d->end && j_digit(*d->p))
+			d->p++;
+	if (d->p < d->end && *d->p == '.') {
+		d->p++;
+		if (d->p >= d->end || !j_digit(*d->p))
+			return j_fail(d, "bad fraction");
+		while (d->p < d->end && j_digit(*d->p))
+			d->p++;
+	}
+	if (d->p < d->end && (*d->p == 'e' || *d->p == 'E')) {
+		d->p++;
+		if (d->p < d->end && (*d->p == '+' || *d->p == '-'))
+			d->p++;
+		if (d->p >= d->end || !j_digit(*d->p))
+			return j_fail(d, "bad exponent");
+		while (d->p < d->end && j_digit(*d->p))
+			d->p++;
+	}
+	return 0;
+}
+
+static int j_new(struct jdoc *d, int type)
+{
+	struct jnode *n;
+
+	if (d->count == J_MAX_NODES)
+		return j_fail(d, "too many values");
+	n = &d->n[d->count];
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	n->text = d->p;
+	n->first = n->last = n->next = -1;
+	return d->count++;
+}
+
+static void j_add(struct jdoc *d, int parent, int child)
+{
+	struct jnode *p = &d->n[parent];
+
+	if (p->last >= 0)
+		d->n[p->last].next = child;
+	else
+		p->first = child;
+	p->last = child;
+	p->count++;
+}
+
+static int j_value(struct jdoc *d, int depth)
+{
+	static const struct { const char *word; int type; } lit[] = {
+		{ "null", J_NULL }, { "false", J_FALSE }, { "true", J_TRUE },
+	};
+	int me, child;
+	size_t i;
+
+	if (depth > J_MAX_DEPTH)
+		return j_fail(d, "nested too deep");
+	j_ws(d);
+	if (d->p >= d->end)
+		return j_fail(d, "value expected");
+	if (*d->p == '{' || *d->p == '[') {
+		bool obj = *d->p == '{';
+		char close = obj ? '}' : ']';
+
+		me = j_new(d, obj ? J_OBJ : J_ARR);
+		if (me < 0)
+			return -1;
+		d->p++;
+		j_ws(d);
+		if (d->p < d->end && *d->p == close) {
+			d->p++;
+			return me;
+		}
+		for (;;) {
+			const char *key = NULL;
+			size_t klen = 0;
+
+			j_ws(d);
+			if (obj) {
+				if (d->p >= d->end || *d->p != '"')
+					return j_fail(d, "member name expected");
+				if (j_string(d, &key, &klen))
+					return -1;
+				j_ws(d);
+				if (d->p >= d->end || *d->p != ':')
+					return j_fail(d, "':' expected");
+				d->p++;
+			}
+			child = j_value(d, depth + 1);
+			if (child < 0)
+				return -1;
+			d->n[child].key = key;
+			d->n[child].klen = klen;
+			j_add(d, me, child);
+			j_ws(d);
+			if (d->p < d->end && *d->p == ',') {
+				d->p++;
+				continue;
+			}
+			if (d->p < d->end && *d->p == close) {
+				d->p++;
+				return me;
+			}
+			return j_fail(d, obj ? "',' or '}' expected" :
+					       "',' or ']' expected");
+		}
+	}
+	if (*d->p == '"') {
+		me = j_new(d, J_STR);
+		if (me < 0 || j_string(d, &d->n[me].text, &d->n[me].len))
+			return -1;
+		return me;
+	}
+	if (*d->p == '-' || j_digit(*d->p)) {
+		me = j_new(d, J_NUM);
+		if (me < 0 || j_number(d))
+			return -1;
+		d->n[me].len = d->p - d->n[me].text;
+		return me;
+	}
+	for (i = 0; i < sizeof(lit) / sizeof(lit[0]); i++) {
+		size_t wl = strlen(lit[i].word);
+
+		if ((size_t)(d->end - d->p) >= wl && !memcmp(d->p, lit[i].word, wl)) {
+			me = j_new(d, lit[i].type);
+			if (me < 0)
+				return -1;
+			d->p += wl;
+			return me;
+		}
+	}
+	return j_fail(d, "unexpected character");
+}
+
+/* Parses text (len bytes): the root node (0), or -1 with d->err set. */
+static int j_parse(struct jdoc *d, const char *text, size_t len)
+{
+	memset(d, 0, sizeof(*d));
+	d->n = bw_zalloc(J_MAX_NODES * sizeof(struct jnode));
+	if (!d->n) {
+		d->err = "out of memory";
+		return -1;
+	}
+	d->p = d->start = text;
+	d->end = text + len;
+	if (j_value(d, 0) < 0)
+		return -1;
+	j_ws(d);
+	if (d->p != d->end)
+		return j_fail(d, "text after the document");
+	return 0;
+}
+
+static void j_free(struct jdoc *d)
+{
+	bw_free(d->n, J_MAX_NODES * sizeof(struct jnode));
+	d->n = NULL;
+}
+
+/* The member key of object obj, or -1. */
+static int j_get(struct jdoc *d, int obj, const char *key)
+{
+	size_t klen = strlen(key);
+	int c;
+
+	if (obj < 0 || d->n[obj].type != J_OBJ)
+		return -1;
+	for (c = d->n[obj].first; c >= 0; c = d->n[c].next)
+		if (d->n[c].klen == klen && !memcmp(d->n[c].key, key, klen))
+			return c;
+	return -1;
+}
+
+/* Element i of array arr, or -1. */
+static int j_at(struct jdoc *d, int arr, int i)
+{
+	int c;
+
+	if (arr < 0 || d->n[arr].type != J_ARR)
+		return -1;
+	for (c = d->n[arr].first; c >= 0 && i; c = d->n[c].next)
+		i--;
+	return c;
+}
+
+static bool j_str_is(struct jdoc *d, int v, const char *s)
+{
+	return v >= 0 && d->n[v].type == J_STR && d->n[v].len == strlen(s) &&
+	       !memcmp(d->n[v].text, s, d->n[v].len);
+}
+
+/* An integer value (no fraction, no exponent) into *out. */
+static bool j_int(struct jdoc *d, int v, long long *out)
+{
+	char buf[32], *end;
+
+	if (v < 0 || d->n[v].type != J_NUM || d->n[v].len >= sizeof(buf))
+		return false;
+	memcpy(buf, d->n[v].text, d->n[v].len);
+	buf[d->n[v].len] = '\0';
+	if (strpbrk(buf, ".eE"))
+		return false;
+	errno = 0;
+	if (buf[0] == '-')
+		*out = strtoll(buf, &end, 10);
+	else
+		*out = (long long)strtoull(buf, &end, 10);
+	return !errno && !*end;
+}
+
+/* ---- Comparing the reader's JSON with the proc file ---- */
+
+struct why {
+	char s[512];
+};
+
+#define MISMATCH(w, ...) \
+	(snprintf((w)->s, sizeof((w)->s), __VA_ARGS__), false)
+
+static bool key_int(struct jdoc *d, int obj, const char *key, long long want,
+		    const char *where, struct why *w)
+{
+	long long v;
+
+	if (!j_int(d, j_get(d, obj, key), &v))
+		return MISMATCH(w, "%s: '%s' is missing or not an integer", where, key);
+	if (v != want)
+		return MISMATCH(w, "%s: '%s' is %lld, the proc file says %lld",
+				where, key, v, want);
+	return true;
+}
+
+static bool key_str(struct jdoc *d, int obj, const char *key, const char *want,
+		    const char *where, struct why *w)
+{
+	int v = j_get(d, obj, key);
+
+	if (!j_str_is(d, v, want)) {
+		if (v >= 0 && d->n[v].type == J_STR)
+			return MISMATCH(w, "%s: '%s' is \"%.*s\", the proc file says \"%s\"",
+					where, key, (int)d->n[v].len, d->n[v].text, want);
+		return MISMATCH(w, "%s: '%s' is missing or not a string (want \"%s\")",
+				where, key, want);
+	}
+	return true;
+}
+
+static bool key_absent(struct jdoc *d, int obj, const char *key,
+		       const char *where, struct why *w)
+{
+	if (j_get(d, obj, key) >= 0)
+		return MISMATCH(w, "%s: '%s' is present", where, key);
+	return true;
+}
+
+/* "0x" and 16 hex digits, or (relative) an offset from base. */
+static void fmt_addr(char *buf, size_t size, unsigned long a, bool rel,
+		     unsigned long base, bool is_request)
+{
+	if (!rel)
+		snprintf(buf, size, "0x%016lx", a);
+	else if (is_request && !a)
+		snprintf(buf, size, "0x0");
+	else if (a >= base)
+		snprintf(buf, size, "+0x%lx", a - base);
+	else
+		snprintf(buf, size, "-0x%lx", base - a);
+}
+
+static bool key_addr(struct jdoc *d, int obj, const char *key, unsigned long a,
+		     bool rel, unsigned long base, const char *where, struct why *w)
+{
+	char want[32];
+
+	fmt_addr(want, sizeof(want), a, rel, base, !strcmp(key, "request"));
+	return key_str(d, obj, key, want, where, w);
+}
+
+static bool refusal(const char *verdict)
+{
+	static const char *const refused[] = {
+		"below-min", "rlimit-data", "shrink-failed", "limits",
+		"mlock-limit", "overlap", "nomem", "interrupted",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (!strcmp(verdict, refused[i]))
+			return true;
+	return false;
+}
+
+/* rel: --relative's fields; ra: its addresses (calls before an exec have none) */
+static bool check_call(struct jdoc *d, int ev, const struct bw_event *e,
+		       bool rel, bool ra, unsigned long base, const char *where,
+		       struct why *w)
+{
+	int v, det;
+
+	if (!key_str(d, ev, "type", "call", where, w) ||
+	    !key_int(d, ev, "seq", e->seq, where, w) ||
+	    !key_str(d, ev, "entry", e->entry, where, w) ||
+	    !key_addr(d, ev, "request", e->request, ra, base, where, w) ||
+	    !key_addr(d, ev, "brk_before", e->brk_before, ra, base, where, w) ||
+	    !key_addr(d, ev, "brk_after", e->brk_after, ra, base, where, w) ||
+	    !key_addr(d, ev, "aligned_before", e->aligned_before, ra, base, where, w) ||
+	    !key_addr(d, ev, "aligned_after", e->aligned_after, ra, base, where, w) ||
+	    !key_int(d, ev, "delta", e->delta, where, w) ||
+	    !key_str(d, ev, "verdict", e->verdict, where, w))
+		return false;
+	if (rel) {
+		if (!key_absent(d, ev, "time_ns", where, w) ||
+		    !key_absent(d, ev, "tid", where, w) ||
+		    !key_absent(d, ev, "duration_ns", where, w) ||
+		    !key_str(d, ev, "thread", "main", where, w))
+			return false;
+	} else if (!key_int(d, ev, "time_ns", (long long)e->time_ns, where, w) ||
+		   !key_int(d, ev, "tid", e->tid, where, w) ||
+		   !key_int(d, ev, "duration_ns", (long long)e->duration_ns, where, w)) {
+		return false;
+	}
+	if (e->ret < 0) {
+		if (j_get(d, ev, "ret") < 0 || d->n[j_get(d, ev, "ret")].type != J_NULL)
+			return MISMATCH(w, "%s: 'ret' is not null for errno %ld", where, e->ret);
+		if (!key_int(d, ev, "ret_errno", e->ret, where, w))
+			return false;
+	} else {
+		if (!key_addr(d, ev, "ret", (unsigned long)e->ret, ra, base, where, w))
+			return false;
+		v = j_get(d, ev, "ret_errno");
+		if (v < 0 || d->n[v].type != J_NULL)
+			return MISMATCH(w, "%s: 'ret_errno' is not null", where);
+	}
+	v = j_get(d, ev, "refused");
+	if (v < 0 || d->n[v].type != (refusal(e->verdict) ? J_TRUE : J_FALSE))
+		return MISMATCH(w, "%s: 'refused' is not %s for verdict %s", where,
+				refusal(e->verdict) ? "true" : "false", e->verdict);
+	det = j_get(d, ev, "details");
+	if (det < 0 || d->n[det].type != J_OBJ)
+		return MISMATCH(w, "%s: 'details' is not an object", where);
+	if (!strcmp(e->details, "-") && d->n[det].count)
+		return MISMATCH(w, "%s: 'details' is not {} for '-'", where);
+	if (strcmp(e->details, "-") && !d->n[det].count)
+		return MISMATCH(w, "%s: 'details' is {} for '%s'", where, e->details);
+	return true;
+}
+
+static bool check_exec(struct jdoc *d, int ev, const struct bw_event *e,
+		       bool rel, const char *where, struct why *w)
+{
+	if (!key_str(d, ev, "type", "exec", where, w) ||
+	    !key_str(d, ev, "comm", e->comm, where, w))
+		return false;
+	if (rel)
+		return key_absent(d, ev, "time_ns", where, w) &&
+		       key_absent(d, ev, "tid", where, w) &&
+		       key_absent(d, ev, "start_brk", where, w);
+	return key_int(d, ev, "time_ns", (long long)e->time_ns, where, w) &&
+	       key_int(d, ev, "tid", e->tid, where, w) &&
+	       key_addr(d, ev, "start_brk", e->start_brk, false, 0, where, w) &&
+	       key_addr(d, ev, "start_data", e->start_data, false, 0, where, w) &&
+	       key_addr(d, ev, "end_data", e->end_data, false, 0, where, w);
+}
+
+/*
+ * A process object of the reader's JSON against the parsed proc file:
+ * every header line, every event and every field of it. With rel, what
+ * --relative leaves out must be absent, and addresses are offsets from the
+ * start_brk of the call's heap.
+ */
+static bool check_process(struct jdoc *d, int p, const struct bw_history *h,
+			  bool rel, struct why *w)
+{
+	static const char *const verdicts[] = {
+		"unknown", "query", "below-min", "rlimit-data", "same-page",
+		"grow", "shrink", "shrink-failed", "limits", "mlock-limit",
+		"overlap", "nomem", "interrupted",
+	};
+	int evs, ev, i, tot, by, seen_exec = 0;
+	unsigned long base = h->start_brk;
+	const char *where = "process";
+	char at[48];
+	size_t k;
+
+	if (p < 0 || d->n[p].type != J_OBJ)
+		return MISMATCH(w, "the process is not an object");
+	if (!key_int(d, p, "format", h->version, where, w) ||
+	    !key_str(d, p, "comm", h->comm, where, w) ||
+	    !key_str(d, p, "state", h->state, where, w) ||
+	    !key_int(d, p, "uid", h->uid, where, w) ||
+	    !key_int(d, p, "data_size", (long long)(h->end_data - h->start_data), where, w) ||
+	    !key_int(d, p, "heap_size", h->brk > h->start_brk ?
+		     (long long)(h->brk - h->start_brk) : 0, where, w) ||
+	    !key_int(d, p, "calls", h->calls, where, w) ||
+	    !key_int(d, p, "dropped", h->dropped, where, w))
+		return false;
+	if (rel) {
+		static const char *const gone[] = {
+			"pid", "ppid", "start_brk", "start_data", "end_data",
+			"brk", "gap",
+		};
+
+		for (k = 0; k < sizeof(gone) / sizeof(gone[0]); k++)
+			if (!key_absent(d, p, gone[k], where, w))
+				return false;
+	} else if (!key_int(d, p, "pid", h->pid, where, w) ||
+		   !key_int(d, p, "ppid", h->ppid, where, w) ||
+		   !key_addr(d, p, "start_brk", h->start_brk, false, 0, where, w) ||
+		   !key_addr(d, p, "start_data", h->start_data, false, 0, where, w) ||
+		   !key_addr(d, p, "end_data", h->end_data, false, 0, where, w) ||
+		   !key_addr(d, p, "brk", h->brk, false, 0, where, w) ||
+		   !key_int(d, p, "gap", h->start_brk > h->end_data ?
+			    (long long)(h->start_brk - h->end_data) : 0, where, w)) {
+		return false;
+	}
+	evs = j_get(d, p, "events");
+	if (evs < 0 || d->n[evs].type != J_ARR)
+		return MISMATCH(w, "'events' is missing or not an array");
+	if (d->n[evs].count != h->nevents)
+		return MISMATCH(w, "'events' has %d entries, the proc file %d lines "
+				"(%d calls)", d->n[evs].count, h->nevents, h->ncalls);
+	/* calls before the first exec keep absolute addresses (README) */
+	for (i = 0; i < h->nevents; i++)
+		seen_exec |= h->ev[i].exec;
+	for (i = 0, ev = d->n[evs].first; i < h->nevents; i++, ev = d->n[ev].next) {
+		const struct bw_event *e = &h->ev[i];
+
+		snprintf(at, sizeof(at), "event %d (proc line %d)", i + 1, 14 + i);
+		if (d->n[ev].type != J_OBJ)
+			return MISMATCH(w, "%s is not an object", at);
+		if (e->exec) {
+			base = e->start_brk;
+			seen_exec = 0;
+			if (!check_exec(d, ev, e, rel, at, w))
+				return false;
+		} else if (!check_call(d, ev, e, rel, rel && !seen_exec, base, at, w)) {
+			return false;
+		}
+	}
+	tot = j_get(d, p, "totals");
+	by = j_get(d, tot, "by_verdict");
+	if (by < 0 || d->n[by].type != J_OBJ)
+		return MISMATCH(w, "'totals.by_verdict' is missing");
+	for (k = 0; k < sizeof(verdicts) / sizeof(verdicts[0]); k++) {
+		long long n = 0;
+
+		for (i = 0; i < h->nevents; i++)
+			n += !h->ev[i].exec && !strcmp(h->ev[i].verdict, verdicts[k]);
+		if (!key_int(d, by, verdicts[k], n, "totals.by_verdict", w))
+			return false;
+	}
+	return true;
+}
+
+/* ---- Running the reader ---- */
+
+static char reader_path[4096];
+static char self_path[4096];
+
+static int env_plain(void *arg)
+{
+	return unsetenv("BRKWATCH_PROC");
+}
+
+static int env_proc(void *arg)
+{
+	return setenv("BRKWATCH_PROC", arg, 1);
+}
+
+static int as_nobody(void *arg)
+{
+	if (unsetenv("BRKWATCH_PROC") || setgroups(0, NULL) ||
+	    setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	return getuid() == NOBODY && geteuid() == NOBODY ? 0 : -1;
+}
+
+#define MAX_ARGS	16
+
+/* Runs the reader with the arguments given (NULL-terminated). */
+static int reader(struct bw_output *o, int (*pre)(void *), void *arg, ...)
+{
+	char *argv[MAX_ARGS + 2];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = reader_path;
+	va_start(ap, arg);
+	while (n <= MAX_ARGS && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return bw_spawn(argv, pre ? pre : env_plain, arg, o);
+}
+
+/* Finds the paths; false when the reader is not built. */
+static bool find_programs(void)
+{
+	ssize_t len;
+
+	if (bw_checkout_path("userspace/brkwatch", reader_path, sizeof(reader_path)))
+		return false;
+	len = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	if (len < 0)
+		return false;
+	self_path[len] = '\0';
+	return access(reader_path, X_OK) == 0;
+}
+
+/* The child's pid from its stderr line, or -1. */
+static int child_pid(const struct bw_output *o)
+{
+	const char *p = o->err ? strstr(o->err, CHILD_TAG) : NULL;
+
+	return p ? atoi(p + strlen(CHILD_TAG)) : -1;
+}
+
+/* The line of text at the first byte where a and b differ, for a log. */
+static void first_difference(const char *a, const char *b, int *line,
+			     const char **la, const char **lb)
+{
+	const char *sa = a, *sb = b;
+
+	*line = 1;
+	while (*a && *a == *b) {
+		if (*a == '\n') {
+			(*line)++;
+			sa = a + 1;
+			sb = b + 1;
+		}
+		a++;
+		b++;
+	}
+	*la = sa;
+	*lb = sb;
+}
+
+static int line_len(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl ? (int)(nl - s) : (int)strlen(s);
+}
+
+/* Validates text with python3's json module: 0 ok, 1 invalid, -1 no python. */
+static int python_json(const char *text, size_t len, char *why, size_t size)
+{
+	char path[] = "/tmp/brk_reader_test.json.XXXXXX";
+	char *argv[] = {
+		PYTHON, "-c",
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1], encoding='ascii'))\n"
+		"assert isinstance(d, dict), 'not an object'\n",
+		path, NULL,
+	};
+	struct bw_output o;
+	int fd, err;
+
+	if (access(PYTHON, X_OK))
+		return -1;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	if (bw_write_file(path, text, len))
+		return -1;
+	err = bw_spawn(argv, env_plain, NULL, &o);
+	unlink(path);
+	if (err)
+		return -1;
+	snprintf(why, size, "%.*s", line_len(o.err), o.err);
+	if (o.status && strstr(o.err, "No module named"))
+		err = -1;
+	else
+		err = o.status ? 1 : 0;
+	bw_output_free(&o);
+	return err;
+}
+
+static struct bw_history *hist;
+
+#define SETUP() do { \
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded"); \
+	ASSERT_TRUE(find_programs()) \
+		TH_LOG("%s is not built (make -C userspace)", reader_path); \
+	hist = bw_zalloc(sizeof(*hist)); \
+	ASSERT_NE(NULL, hist); \
+} while (0)
+
+/* ---- run: the reader's report against the proc file ---- */
+
+TEST(run_json_holds_every_call_of_the_proc_file)
+{
+	struct bw_output o;
+	struct jdoc d;
+	struct why w;
+	int pid, err, procs, argv, v;
+	long long n;
+	char pyerr[256];
+
+	SETUP();
+	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--json", "--", self_path,
+			    MALLOC_CHILD, NULL));
+	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
+	pid = child_pid(&o);
+	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
+
+	err = bw_history_read(pid, hist);
+	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
+				 err == -EBADMSG ? hist->error : "");
+	ASSERT_EQ(0UL, hist->dropped);
+	ASSERT_EQ(hist->calls, (unsigned long)hist->ncalls);
+	ASSERT_LE(2, hist->ncalls) TH_LOG("the malloc child made %d brk() calls", hist->ncalls);
+
+	ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
+		TH_LOG("not JSON: %s at byte %zu: '%.40s'", d.err, d.err_at, o.out + d.err_at);
+	ASSERT_TRUE(d.n[0].type == J_OBJ);
+	ASSERT_TRUE(key_int(&d, 0, "schema", 1, "document", &w)) TH_LOG("%s", w.s);
+	ASSERT_TRUE(key_str(&d, 0, "command", "run", "document", &w)) TH_LOG("%s", w.s);
+	ASSERT_TRUE(key_int(&d, 0, "exit_status", CHILD_EXIT, "document", &w)) TH_LOG("%s", w.s);
+	v = j_get(&d, 0, "relative");
+	ASSERT_TRUE(v >= 0 && d.n[v].type == J_FALSE) TH_LOG("'relative' is not false");
+	argv = j_get(&d, 0, "argv");
+	ASSERT_TRUE(argv >= 0 && d.n[argv].count == 2) TH_LOG("'argv' is not the 2 words run");
+	ASSERT_TRUE(j_str_is(&d, j_at(&d, argv, 0), self_path));
+	ASSERT_TRUE(j_str_is(&d, j_at(&d, argv, 1), MALLOC_CHILD));
+	procs = j_get(&d, 0, "processes");
+	ASSERT_TRUE(procs >= 0 && d.n[procs].type == J_ARR && d.n[procs].count == 1)
+		TH_LOG("'processes' is not an array of one process");
+	ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, 0), "pid"), &n));
+	ASSERT_EQ(pid, n) TH_LOG("the JSON's pid is not the pid the child printed");
+	EXPECT_TRUE(check_process(&d, j_at(&d, procs, 0), hist, false, &w))
+		TH_LOG("run --json vs /proc/brkwatch/%d: %s", pid, w.s);
+	j_free(&d);
+
+	switch (python_json(o.out, o.out_len, pyerr, sizeof(pyerr))) {
+	case -1:
+		TH_LOG("no %s with its json module: checked by the C parser only", PYTHON);
+		break;
+	case 1:
+		EXPECT_TRUE(false) TH_LOG("python3's json.load refuses it: %s", pyerr);
+		break;
+	}
+	bw_output_free(&o);
+}
+
+/*
+ * The table row of seq shows the proc file's request, break before -> after,
+ * aligned before -> after and verdict (the table prints 0x%lx).
+ */
+static bool check_row(const char *table, const struct bw_event *e, struct why *w)
+{
+	char want[4][96];
+	const char *line;
+	int i, len;
+
+	for (line = table; *line; line += line_len(line) + (line[line_len(line)] == '\n')) {
+		const char *p = line;
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (!j_digit(*p) || strtoul(p, &end, 10) != e->seq || *end != ' ')
+			continue;
+		len = line_len(line);
+		snprintf(want[0], sizeof(want[0]), " 0x%lx ", e->request);
+		snprintf(want[1], sizeof(want[1]), " 0x%lx -> 0x%lx ", e->brk_before, e->brk_after);
+		snprintf(want[2], sizeof(want[2]), " 0x%lx -> 0x%lx ",
+			 e->aligned_before, e->aligned_after);
+		snprintf(want[3], sizeof(want[3]), " %s", e->verdict);
+		for (i = 0; i < 4; i++) {
+			const char *hit = memmem(line, len, want[i], strlen(want[i]));
+
+			if (!hit)
+				return MISMATCH(w, "row %lu '%.*s' lacks '%s'", e->seq,
+						len, line, want[i]);
+		}
+		return true;
+	}
+	return MISMATCH(w, "no row for seq %lu", e->seq);
+}
+
+TEST(run_table_shows_the_proc_file_addresses)
+{
+	struct bw_output o;
+	struct why w;
+	int pid, err, i, queries = 0, grows = 0;
+
+	SETUP();
+	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--", self_path, MALLOC_CHILD, NULL));
+	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
+	pid = child_pid(&o);
+	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
+	err = bw_history_read(pid, hist);
+	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
+				 err == -EBADMSG ? hist->error : "");
+
+	for (i = 0; i < hist->nevents; i++) {
+		struct bw_event *e = &hist->ev[i];
+
+		if (e->exec)
+			continue;
+		queries += !strcmp(e->verdict, "query");
+		grows += !strcmp(e->verdict, "grow");
+		EXPECT_TRUE(check_row(o.out, e, &w))
+			TH_LOG("brkwatch run vs /proc/brkwatch/%d: %s", pid, w.s);
+	}
+	EXPECT_LE(1, queries) TH_LOG("no query in the malloc child's history");
+	EXPECT_LE(1, grows) TH_LOG("no grow in the malloc child's history");
+	if (_metadata->passed != 1)
+		TH_LOG("the report:\n%s", o.out);
+	bw_output_free(&o);
+}
+
+TEST(run_relative_is_the_same_twice)
+{
+	struct bw_output a, b;
+	const char *la, *lb;
+	struct jdoc d;
+	struct why w;
+	int json, line, pid, err, v;
+
+	SETUP();
+	for (json = 0; json < 2; json++) {
+		char *argv[] = {
+			reader_path, "run", "--relative", json ? "--json" : "--",
+			json ? "--" : self_path, json ? self_path : MALLOC_CHILD,
+			json ? MALLOC_CHILD : NULL, NULL,
+		};
+		const char *mode = json ? "--json" : "(text)";
+
+		ASSERT_EQ(0, bw_spawn(argv, env_plain, NULL, &a));
+		ASSERT_EQ(0, bw_spawn(argv, env_plain, NULL, &b));
+		ASSERT_EQ(CHILD_EXIT, a.status) TH_LOG("run --relative: %d %s", a.status, a.err);
+		ASSERT_EQ(CHILD_EXIT, b.status) TH_LOG("run --relative: %d %s", b.status, b.err);
+		ASSERT_NE(child_pid(&a), child_pid(&b));
+		ASSERT_LT(0, (long)a.out_len);
+		first_difference(a.out, b.out, &line, &la, &lb);
+		EXPECT_TRUE(a.out_len == b.out_len && !memcmp(a.out, b.out, a.out_len))
+			TH_LOG("run --relative %s: two runs differ at line %d:\n'%.*s'\n'%.*s'",
+			       mode, line, line_len(la), la, line_len(lb), lb);
+		if (!json) {
+			EXPECT_NE(NULL, strstr(a.out, " query")) TH_LOG("%s", a.out);
+			EXPECT_NE(NULL, strstr(a.out, " grow")) TH_LOG("%s", a.out);
+		} else {
+			/* and its offsets are the proc file's addresses - start_brk */
+			pid = child_pid(&b);
+			err = bw_history_read(pid, hist);
+			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pid, strerror(-err));
+			ASSERT_EQ(0, j_parse(&d, b.out, b.out_len))
+				TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
+			v = j_get(&d, 0, "relative");
+			EXPECT_TRUE(v >= 0 && d.n[v].type == J_TRUE) TH_LOG("'relative' is not true");
+			EXPECT_TRUE(check_process(&d, j_at(&d, j_get(&d, 0, "processes"), 0),
+						  hist, true, &w))
+				TH_LOG("run --relative --json vs /proc/brkwatch/%d: %s", pid, w.s);
+			j_free(&d);
+		}
+		bw_output_free(&a);
+		bw_output_free(&b);
+	}
+}
+
+/* ---- Errors: message and exit code ---- */
+
+static bool err_has(const struct bw_output *o, const char *s)
+{
+	return o->err && strstr(o->err, s);
+}
+
+TEST(usage_errors_exit_1)
+{
+	static const char *const cases[][5] = {
+		/* arguments, then what the message says */
+		{ NULL, NULL, NULL, "which PID?" },
+		{ "bogus", NULL, NULL, "unknown command 'bogus'" },
+		{ "12x", NULL, NULL, "'12x' is not a PID" },
+		{ "--no-such-option", "1", NULL, "unknown option '--no-such-option'" },
+		{ "--json", "--explain", "1", "do not go with --json" },
+		{ "run", NULL, NULL, "run: which command?" },
+		{ "status", "1", NULL, "status takes no arguments" },
+		{ "1", "2", NULL, "one PID at a time" },
+	};
+	struct bw_output o;
+	size_t i;
+
+	SETUP();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, reader(&o, NULL, NULL, cases[i][0], cases[i][1],
+				    cases[i][2], NULL));
+		EXPECT_EQ(1, o.status)
+			TH_LOG("case %zu ('%s %s %s'): exit %d, stderr '%s'", i,
+			       cases[i][0] ?: "", cases[i][1] ?: "", cases[i][2] ?: "",
+			       o.status, o.err);
+		EXPECT_TRUE(err_has(&o, cases[i][3]) && err_has(&o, "Try 'brkwatch --help'"))
+			TH_LOG("case %zu: the message '%s' does not say '%s'", i, o.err,
+			       cases[i][3]);
+		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("case %zu printed '%s'", i, o.out);
+		bw_output_free(&o);
+	}
+}
+
+static int fds[2];
+
+/* A child that made no brk() call: it waits for its pipe to close. */
+static int no_brk_child(void *arg)
+{
+	char c;
+
+	close(fds[1]);
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+TEST(no_history_exits_3)
+{
+	char pidbuf[24], path[64], want[64];
+	unsigned long max = 0;
+	struct bw_output o;
+	char text[32];
+	int pid, i;
+
+	SETUP();
+	/* a pid no process has */
+	ASSERT_LT(0, bw_read_file("/proc/sys/kernel/pid_max", text, sizeof(text)));
+	text[strcspn(text, "\n")] = '\0';
+	ASSERT_EQ(0, bw_parse_ulong(text, &max));
+	for (pid = (int)max - 1; pid > 300; pid--) {
+		bw_history_path(path, sizeof(path), pid);
+		if (kill(pid, 0) && errno == ESRCH && access(path, F_OK) && errno == ENOENT)
+			break;
+	}
+	ASSERT_LT(300, pid);
+	bw_utoa(pidbuf, pid);
+	ASSERT_EQ(0, reader(&o, NULL, NULL, pidbuf, NULL));
+	snprintf(want, sizeof(want), "no history for PID %d", pid);
+	EXPECT_EQ(3, o.status) TH_LOG("no process %d: exit %d, '%s'", pid, o.status, o.err);
+	EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
+	bw_output_free(&o);
+
+	/* a live process that made no brk() call: no history either */
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(no_brk_child(NULL));
+	close(fds[0]);
+	bw_history_path(path, sizeof(path), pid);
+	bw_utoa(pidbuf, pid);
+	for (i = 0; i < 2; i++) {
+		EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s exists: the child called brk()", path);
+		ASSERT_EQ(0, reader(&o, NULL, NULL, i ? "--json" : "show", pidbuf, NULL));
+		snprintf(want, sizeof(want), "no history for PID %d", pid);
+		EXPECT_EQ(3, o.status) TH_LOG("live pid %d without calls: exit %d, '%s'",
+					      pid, o.status, o.err);
+		EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
+		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
+		bw_output_free(&o);
+	}
+	close(fds[1]);
+	waitpid(pid, NULL, 0);
+}
+
+static int brk_calls(void *arg)
+{
+	unsigned long cur = bw_brk(0);
+
+	bw_brk(BW_PAGE_ALIGN(cur) + 3 * BW_PAGE);
+	bw_brk(cur);
+	return 0;
+}
+
+TEST(permission_denied_exits_4_as_nobody)
+{
+	struct bw_output o;
+	char pidbuf[24];
+	int pid, status, n;
+
+	SETUP();
+	if (geteuid() != 0)
+		SKIP(return, "needs root: a root process's history, read as nobody");
+	pid = bw_run_child(brk_calls, NULL, &status);
+	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
+	ASSERT_EQ(0, bw_history_wait(pid, hist, 2000));
+	ASSERT_EQ(0U, hist->uid);
+	bw_utoa(pidbuf, pid);
+
+	/* root reads it: the history exists */
+	ASSERT_EQ(0, reader(&o, NULL, NULL, pidbuf, NULL));
+	EXPECT_EQ(0, o.status) TH_LOG("root: exit %d, '%s'", o.status, o.err);
+	bw_output_free(&o);
+
+	for (n = 0; n < 2; n++) {
+		ASSERT_EQ(0, reader(&o, as_nobody, NULL, n ? "--json" : "show", pidbuf, NULL));
+		ASSERT_NE(125, o.status) TH_LOG("could not become uid/gid %d", NOBODY);
+		EXPECT_EQ(4, o.status) TH_LOG("nobody reading root's pid %d: exit %d, '%s'",
+					      pid, o.status, o.err);
+		EXPECT_TRUE(err_has(&o, "permission denied") &&
+			    err_has(&o, "only the process's owner and root can read its history"))
+			TH_LOG("the message '%s' does not name the owner rule", o.err);
+		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
+		bw_output_free(&o);
+	}
+	bw_reap(pid);
+
+	/* the other side of the rule: nobody reads its own program's history */
+	ASSERT_EQ(0, reader(&o, as_nobody, NULL, "run", "--", self_path, MALLOC_CHILD, NULL));
+	EXPECT_EQ(CHILD_EXIT, o.status) TH_LOG("nobody: run exited %d, '%s'", o.status, o.err);
+	EXPECT_NE(NULL, strstr(o.out, " grow")) TH_LOG("nobody's run printed '%s'", o.out);
+	bw_output_free(&o);
+}
+
+TEST(malformed_proc_data_exits_5)
+{
+	char dir[] = "/tmp/brk_reader_test.XXXXXX";
+	char good[64], bad[64], text_path[64], pidbuf[24], badpid[24], want[96];
+	char *text, *line, *p, *end;
+	struct bw_output o;
+	ssize_t len;
+	int pid, status, n;
+
+	SETUP();
+	pid = bw_run_child(brk_calls, NULL, &status);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, bw_history_wait(pid, hist, 2000));
+	ASSERT_LE(2, hist->ncalls);
+	text = bw_zalloc(BW_FILE_MAX);
+	ASSERT_NE(NULL, text);
+	bw_history_path(text_path, sizeof(text_path), pid);
+	len = bw_read_file(text_path, text, BW_FILE_MAX);
+	bw_reap(pid);
+	ASSERT_LT(0, len);
+	ASSERT_NE(NULL, mkdtemp(dir));
+
+	/* a faithful copy, and one whose line 15 (the second call) stops after 5 columns */
+	bw_utoa(pidbuf, pid);
+	bw_utoa(badpid, pid + 1);
+	snprintf(good, sizeof(good), "%s/%s", dir, pidbuf);
+	snprintf(bad, sizeof(bad), "%s/%s", dir, badpid);
+	ASSERT_EQ(0, bw_write_file(good, text, len));
+	for (line = text, n = 1; line && n < 15; n++)
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	ASSERT_NE(NULL, line);
+	end = strchr(line, '\n');
+	ASSERT_NE(NULL, end);
+	for (p = line - 1, n = 0; p && n < 5; n++)
+		p = memchr(p + 1, ' ', end - p - 1);
+	ASSERT_NE(NULL, p) TH_LOG("line 15 has less than 6 columns");
+	memmove(p, end, strlen(end) + 1);
+	ASSERT_EQ(0, bw_write_file(bad, text, strlen(text)));
+
+	ASSERT_EQ(0, reader(&o, env_proc, dir, pidbuf, NULL));
+	EXPECT_EQ(0, o.status) TH_LOG("BRKWATCH_PROC copy: exit %d, '%s'", o.status, o.err);
+	bw_output_free(&o);
+
+	for (n = 0; n < 2; n++) {
+		ASSERT_EQ(0, reader(&o, env_proc, dir, n ? "--json" : "show", badpid, NULL));
+		snprintf(want, sizeof(want), "%s line 15: ", bad);
+		EXPECT_EQ(5, o.status) TH_LOG("malformed line 15: exit %d, '%s'", o.status, o.err);
+		EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
+		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
+		bw_output_free(&o);
+	}
+	unlink(good);
+	unlink(bad);
+	rmdir(dir);
+	bw_free(text, BW_FILE_MAX);
+}
+
+TEST(module_not_loaded_exits_2)
+{
+	struct bw_output o[3];
+	char marker[] = "/tmp/brk_reader_test.ran.XXXXXX";
+	char *sh = "/bin/sh", cmd[96];
+	int err, load_err, i, fd;
+
+	SETUP();
+	if (geteuid() != 0)
+		SKIP(return, "needs root to unload and load the module");
+	fd = mkstemp(marker);
+	ASSERT_LE(0, fd);
+	close(fd);
+	unlink(marker);
+	snprintf(cmd, sizeof(cmd), "touch %s", marker);
+
+	err = bw_module_unload(5000);
+	ASSERT_EQ(0, err) TH_LOG("rmmod: %s", strerror(-err));
+	ASSERT_FALSE(bw_module_loaded());
+	memset(o, 0, sizeof(o));
+	err = reader(&o[0], NULL, NULL, "status", NULL);
+	if (!err)
+		err = reader(&o[1], NULL, NULL, "1", NULL);
+	if (!err)
+		err = reader(&o[2], NULL, NULL, "run", "--", sh, "-c", cmd, NULL);
+	/* loaded again with its defaults before anything can stop the test */
+	load_err = bw_module_load("");
+	ASSERT_EQ(0, load_err) TH_LOG("insmod: %s", strerror(-load_err));
+	ASSERT_TRUE(bw_module_loaded());
+	ASSERT_EQ(0, err);
+
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(2, o[i].status) TH_LOG("case %d: exit %d, '%s'", i, o[i].status, o[i].err);
+		EXPECT_TRUE(err_has(&o[i], "/proc/brkwatch does not exist") &&
+			    err_has(&o[i], "not loaded") &&
+			    err_has(&o[i], "load it with: sudo insmod module/brkwatch.ko"))
+			TH_LOG("case %d: the message '%s' does not say how to load it",
+			       i, o[i].err);
+		EXPECT_EQ((size_t)0, o[i].out_len) TH_LOG("case %d printed '%s'", i, o[i].out);
+		bw_output_free(&o[i]);
+	}
+	EXPECT_NE(0, access(marker, F_OK)) TH_LOG("run started its command without the module");
+	unlink(marker);
+}
+
+TEST_HARNESS_MAIN
