@@ -1,0 +1,129 @@
+#!/bin/bash
+# brkwatch's benchmark: one VM boot per kernel; in it, each workload under
+# each tracer (bare, brkwatch, strace, perf trace, bpftrace, ftrace),
+# alternating, several rounds; then the per-call cost with 1, 100 and 10,000
+# tracked processes and the module's memory. Prints a table, or with --json
+# one JSON document. See --help.
+set -eu
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<EOF
+Usage: scripts/bench.sh [--kernel NAME]... [--json] [OPTIONS]
+
+Boots each kernel asked for (default 6.1; one of $KERNELS, repeatable)
+once in QEMU and, in that boot, runs scripts/bench-guest.sh: each workload
+(scripts/bench/*.c) under each tracer, the tracers alternating within each
+round, medians over the rounds and ratios to the bare kernel; then the
+grow/shrink loop's cost with 1, 100 and 10,000 tracked processes and
+brkwatch's memory per record.
+
+Options:
+  --kernel NAME     a kernel of the matrix (repeatable; default 6.1)
+  --json            print one JSON document with every number, not the table
+  --rounds N        rounds of the tracer matrix (default 5)
+  --scale-rounds N  rounds of the scale part (default 3)
+  --tracers LIST    comma-separated, from bare,brkwatch,strace,perf,bpftrace,
+                    ftrace (the default: all of them) and kretprobes (empty
+                    bpftrace kretprobes on brkwatch's functions: the probe
+                    mechanism's floor)
+  --workloads LIST  from growshrink,brkquery,getppid,mallocheavy (default all)
+  --quick           a tenth of the iterations, 1,000 processes at most: a
+                    smoke test of the script, not a measurement
+  --profile         also: the clocksource's cost and perf's sampling of the
+                    guest while brkwatch records (where its time goes)
+  --raw FILE        only format FILE, the guest's output of an earlier run
+  -h, --help        this text
+
+Installs what is missing with apt-get (root): $BENCH_PACKAGES.
+Results (the guest's raw output and the JSON) stay in .cache/bench/results/.
+EOF
+}
+
+# The Debian packages the benchmark needs (and only installs when missing).
+BENCH_PACKAGES="gcc libc6-dev strace linux-perf bpftrace trace-cmd python3"
+
+kernels=
+json=
+guest_args=()
+raw=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel)
+		[ $# -ge 2 ] || die "--kernel needs a NAME ($KERNELS)"
+		kernel_meta "$2" >/dev/null || die "unknown kernel '$2': use one of $KERNELS"
+		kernels="$kernels $2"
+		shift
+		;;
+	--json) json=1 ;;
+	--rounds | --scale-rounds | --tracers | --workloads)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		guest_args+=("$1" "$2")
+		shift
+		;;
+	--quick | --profile) guest_args+=("$1") ;;
+	--raw)
+		[ $# -ge 2 ] || die "--raw needs a FILE"
+		raw=$2
+		shift
+		;;
+	-h | --help) usage; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+	shift
+done
+[ -n "$kernels" ] || kernels=6.1
+
+report() {	# FILE... -> table or JSON on stdout
+	python3 "$REPO/scripts/bench/report.py" ${json:+--json} "$@"
+}
+
+if [ -n "$raw" ]; then
+	report "$raw"
+	exit
+fi
+
+# ---- tools: install what is missing ----
+missing=
+for p in $BENCH_PACKAGES; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
+	note "installing:$missing"
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$missing >&2 || die "apt-get install$missing failed"
+fi
+
+# ---- workloads: built on the host (the guest sees it read-only) ----
+BIN=$CACHE/bench
+mkdir -p "$BIN" "$BIN/results"
+for src in "$REPO"/scripts/bench/*.c; do
+	name=$(basename "$src" .c)
+	if [ ! -x "$BIN/$name" ] || [ "$src" -nt "$BIN/$name" ] ||
+		[ "$REPO/scripts/bench/bench.h" -nt "$BIN/$name" ]; then
+		gcc -O2 -Wall -Wextra -Werror -o "$BIN/$name" "$src" ||
+			die "building $src failed"
+	fi
+done
+
+# ---- one boot per kernel ----
+files=()
+for k in $kernels; do
+	out=$BIN/results/$k.raw
+	note "kernel $k: booting (TCG: allow ~10 minutes)"
+	start=$(date +%s)
+	rc=0
+	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 1800 -- \
+		scripts/bench-guest.sh "${guest_args[@]}" >"$out" || rc=$?
+	echo "BENCH info wall_seconds $(($(date +%s) - start))" >>"$out"
+	echo "BENCH info vm_status $rc" >>"$out"
+	[ "$rc" = 0 ] || note "kernel $k: the VM run failed (status $rc): partial results"
+	files+=("$out")
+done
+report "${files[@]}"

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the benchmark workloads (scripts/bench/): the iteration
+ * count from argv and one result line, "name=... iters=N ns_per_iter=X
+ * calls_per_iter=C", with the time taken by clock_gettime(CLOCK_MONOTONIC)
+ * around the loop alone, so that whatever a tracer does at start-up is not
+ * counted.
+ */
+#ifndef BRKWATCH_BENCH_H
+#define BRKWATCH_BENCH_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static inline unsigned long bench_iters(int argc, char **argv,
+					unsigned long dflt)
+{
+	char *end;
+	unsigned long n;
+
+	if (argc < 2)
+		return dflt;
+	n = strtoul(argv[1], &end, 10);
+	if (*end || n == 0) {
+		fprintf(stderr, "%s: ITERATIONS must be a positive number\n",
+			argv[0]);
+		exit(2);
+	}
+	return n;
+}
+
+static inline unsigned long long bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* calls_per_iter: system calls per iteration, 0 when not fixed. */
+static inline void bench_report(const char *name, unsigned long iters,
+				unsigned long long ns, unsigned int calls)
+{
+	printf("name=%s iters=%lu ns_total=%llu ns_per_iter=%.1f calls_per_iter=%u\n",
+	       name, iters, ns, (double)ns / iters, calls);
+	fflush(stdout);
+}
+
+#endif
