@@ -15,6 +15,7 @@
  * was removed (proc_remove() waits for readers) and an RCU grace period
  * passed (no probe still holds it).
  */
+#include <linux/bits.h>
 #include <linux/cred.h>
 #include <linux/hash.h>
 #include <linux/jiffies.h>
@@ -25,11 +26,19 @@
 #include <linux/rculist.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include "internal.h"
 #include "pool.h"
 
-#define BW_HASH_BITS		10
+/*
+ * Histories are found by pid in BIT(BW_HASH_BITS) RCU chains: enough that
+ * a lookup stays a step or two long with tens of thousands of histories,
+ * so the probes' cost does not grow with them. Writers lock one of
+ * BIT(BW_LOCK_BITS) stripes of chains.
+ */
+#define BW_HASH_BITS		14
+#define BW_LOCK_BITS		8
 /*
  * Objects kept ready per CPU. PREEMPT_RT cannot fall back to allocating in
  * the probes, so it keeps more.
@@ -37,12 +46,8 @@
 #define BW_CHUNKS_READY		(IS_ENABLED(CONFIG_PREEMPT_RT) ? 128 : 32)
 #define BW_PROCS_READY		(IS_ENABLED(CONFIG_PREEMPT_RT) ? 32 : 8)
 
-struct bw_bucket {
-	struct hlist_head head;
-	raw_spinlock_t lock;	/* writers; readers use RCU */
-};
-
-static struct bw_bucket bw_table[1 << BW_HASH_BITS];
+static struct hlist_head *bw_chains;
+static raw_spinlock_t bw_chain_locks[BIT(BW_LOCK_BITS)];
 
 static struct bw_pool bw_chunks;
 static struct bw_pool bw_procs_pool;
@@ -68,9 +73,14 @@ static DECLARE_WORK(bw_refill_work, bw_refill_work_fn);
 static DECLARE_DELAYED_WORK(bw_tick_work, bw_maintain_work);
 static bool bw_stopping;
 
-static struct bw_bucket *bw_bucket(pid_t pid)
+static struct hlist_head *bw_chain(pid_t pid)
 {
-	return &bw_table[hash_32(pid, BW_HASH_BITS)];
+	return &bw_chains[hash_32(pid, BW_HASH_BITS)];
+}
+
+static raw_spinlock_t *bw_chain_lock(pid_t pid)
+{
+	return &bw_chain_locks[hash_32(pid, BW_HASH_BITS) % BIT(BW_LOCK_BITS)];
 }
 
 /* Atomic context: ask the worker to run soon. */
@@ -148,11 +158,11 @@ static void bw_proc_init(struct bw_proc *p, struct task_struct *tsk,
 	INIT_LIST_HEAD(&p->unlisted_link);
 }
 
-static struct bw_proc *bw_proc_find(struct bw_bucket *b, pid_t pid)
+static struct bw_proc *bw_proc_find(pid_t pid)
 {
 	struct bw_proc *p;
 
-	hlist_for_each_entry_rcu(p, &b->head, hash)
+	hlist_for_each_entry_rcu(p, bw_chain(pid), hash)
 		if (p->pid == pid)
 			return p;
 	return NULL;
@@ -167,10 +177,10 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 {
 	pid_t pid = task_tgid_nr(tsk);
 	u64 start_time = tsk->group_leader->start_time;
-	struct bw_bucket *b = bw_bucket(pid);
+	raw_spinlock_t *lock = bw_chain_lock(pid);
 	struct bw_proc *p, *old, *fresh;
 
-	p = bw_proc_find(b, pid);
+	p = bw_proc_find(pid);
 	if (p && p->start_time == start_time)
 		return p;
 
@@ -179,11 +189,11 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 		return NULL;
 	bw_proc_init(fresh, tsk, pid, start_time);
 
-	raw_spin_lock(&b->lock);
-	old = bw_proc_find(b, pid);
+	raw_spin_lock(lock);
+	old = bw_proc_find(pid);
 	if (old && old->start_time == start_time) {
 		/* another thread of the process was first */
-		raw_spin_unlock(&b->lock);
+		raw_spin_unlock(lock);
 		bw_pool_put(&bw_procs_pool, fresh);
 		return old;
 	}
@@ -192,9 +202,9 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 		WRITE_ONCE(old->retired, true);
 		llist_add(&old->retire_node, &bw_replaced);
 	} else {
-		hlist_add_head_rcu(&fresh->hash, &b->head);
+		hlist_add_head_rcu(&fresh->hash, bw_chain(pid));
 	}
-	raw_spin_unlock(&b->lock);
+	raw_spin_unlock(lock);
 
 	llist_add(&fresh->new_node, &bw_new);
 	bw_kick();
@@ -300,8 +310,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 
 static struct bw_proc *bw_proc_of(struct task_struct *tsk)
 {
-	struct bw_proc *p = bw_proc_find(bw_bucket(task_tgid_nr(tsk)),
-					 task_tgid_nr(tsk));
+	struct bw_proc *p = bw_proc_find(task_tgid_nr(tsk));
 
 	if (p && p->start_time == tsk->group_leader->start_time)
 		return p;
@@ -496,14 +505,14 @@ static void bw_collect(void)
 /* Forget a history: out of the table now, freed by bw_bury(). */
 static void bw_retire(struct bw_proc *p)
 {
-	struct bw_bucket *b = bw_bucket(p->pid);
+	raw_spinlock_t *lock = bw_chain_lock(p->pid);
 
-	raw_spin_lock(&b->lock);
+	raw_spin_lock(lock);
 	if (!p->retired) {
 		hlist_del_rcu(&p->hash);
 		WRITE_ONCE(p->retired, true);
 	}
-	raw_spin_unlock(&b->lock);
+	raw_spin_unlock(lock);
 	bw_unlink(p);
 }
 
@@ -661,20 +670,20 @@ int bw_history_init(void)
 	BUILD_BUG_ON(offsetof(struct bw_chunk, free_node) != 0);
 	BUILD_BUG_ON(offsetof(struct bw_proc, free_node) != 0);
 
-	for (i = 0; i < ARRAY_SIZE(bw_table); i++) {
-		INIT_HLIST_HEAD(&bw_table[i].head);
-		raw_spin_lock_init(&bw_table[i].lock);
-	}
+	/* zeroed: every chain empty */
+	bw_chains = kvcalloc(BIT(BW_HASH_BITS), sizeof(*bw_chains), GFP_KERNEL);
+	if (!bw_chains)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(bw_chain_locks); i++)
+		raw_spin_lock_init(&bw_chain_locks[i]);
 	err = bw_pool_init(&bw_chunks, "brkwatch_chunk",
 			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
 	if (err)
-		return err;
+		goto fail_chunks;
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
 			   sizeof(struct bw_proc), BW_PROCS_READY);
-	if (err) {
-		bw_pool_destroy(&bw_chunks);
-		return err;
-	}
+	if (err)
+		goto fail_procs;
 	mutex_lock(&bw_lock);
 	bw_pool_refill(&bw_procs_pool);
 	bw_pool_refill(&bw_chunks);
@@ -682,6 +691,12 @@ int bw_history_init(void)
 	WRITE_ONCE(bw_stopping, false);
 	queue_delayed_work(system_unbound_wq, &bw_tick_work, HZ);
 	return 0;
+
+fail_procs:
+	bw_pool_destroy(&bw_chunks);
+fail_chunks:
+	kvfree(bw_chains);
+	return err;
 }
 
 /* After the probes are gone: no more work will be handed over. */
@@ -708,4 +723,5 @@ void bw_history_exit(void)
 	mutex_unlock(&bw_lock);
 	bw_pool_destroy(&bw_procs_pool);
 	bw_pool_destroy(&bw_chunks);
+	kvfree(bw_chains);
 }
