@@ -21,8 +21,9 @@
 /*
  * What one brk() call saw, filled in by the probes, all running in the
  * calling task, in this order: the syscall entry, the return of
- * down_write_killable() on the mmap lock, check_brk_limits() and
- * do_brk_flags() when brk() reaches them, and the syscall return.
+ * down_write_killable() on the mmap lock, the return of check_brk_limits()
+ * and the entry of do_brk_flags() when brk() reaches them, and the
+ * syscall return.
  */
 struct bw_call {
 	u64 time_ns;		/* CLOCK_MONOTONIC at entry */
@@ -31,7 +32,7 @@ struct bw_call {
 	bool ia32;
 	bool locked;		/* the fields below the lock were read */
 	bool limits_checked;	/* check_brk_limits() returned */
-	bool brk_flags_called;	/* do_brk_flags() returned */
+	bool brk_flags_called;	/* do_brk_flags() was reached */
 	bool next_found;	/* a mapping lies above the old break */
 	u8 next_kind;		/* enum brkwatch_next_kind */
 	/* Read with the mmap lock held for writing by this call. */
@@ -41,7 +42,6 @@ struct bw_call {
 	u64 end_data;
 	u64 rlimit_data;
 	long limits_ret;
-	long brk_flags_ret;
 	u64 next_start;
 	u64 next_end;
 	u64 next_flags;

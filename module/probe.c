@@ -7,8 +7,9 @@
  * between, kretprobes inside brk() fill the snapshot in: the return of
  * down_write_killable() on the caller's mmap lock (the state brk() starts
  * from, read while the call holds the lock, so no other thread can change
- * it), check_brk_limits() and do_brk_flags() (which of the late steps
- * refused). Exit and exec are followed by their tracepoints.
+ * it), the return of check_brk_limits() and the entry of do_brk_flags()
+ * (which of the late steps refused). Exit and exec are followed by their
+ * tracepoints.
  *
  * The handlers run in the calling task with preemption disabled: they
  * never sleep, never allocate and take no global lock.
@@ -155,23 +156,19 @@ static int bw_limits_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
-/* Also called by the ELF loader (vm_brk_flags()): not ours then. */
+/*
+ * Reaching do_brk_flags() is all the verdict needs: returning non-zero,
+ * the entry handler leaves the return unhooked. The ELF loader calls it
+ * too (vm_brk_flags()), outside any brk() call.
+ */
 static int bw_brk_flags_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	return bw_step_entry(ri, call && call->locked ? call : NULL);
-}
-
-static int bw_brk_flags_return(struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
-{
-	struct bw_call *call = bw_step_call(ri);
-
-	call->brk_flags_ret = (int)regs_return_value(regs);
-	call->brk_flags_called = true;
-	return 0;
+	if (call && call->locked)
+		call->brk_flags_called = true;
+	return 1;
 }
 
 /* A probe hit inside a handler would recurse. */
@@ -183,7 +180,6 @@ NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
 NOKPROBE_SYMBOL(bw_limits_return);
 NOKPROBE_SYMBOL(bw_brk_flags_entry);
-NOKPROBE_SYMBOL(bw_brk_flags_return);
 
 /* ---- Registration ---- */
 
@@ -234,8 +230,6 @@ static struct bw_probe bw_probes[] = {
 		.rp = {
 			.kp.symbol_name = "do_brk_flags",
 			.entry_handler = bw_brk_flags_entry,
-			.handler = bw_brk_flags_return,
-			.data_size = sizeof(struct bw_call *),
 		},
 	},
 };

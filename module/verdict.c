@@ -48,11 +48,13 @@ static u8 bw_grow_verdict(const struct bw_call *c, long ret,
 							  : BRKWATCH_LIMITS,
 				 ret, origbrk);
 	}
+	/*
+	 * do_brk_flags() is the last step and fails only with -ENOMEM (6.1,
+	 * 6.12): reached, and the old break returned, it refused.
+	 */
 	if (c->brk_flags_called) {
-		rec->call.detail[0] = c->brk_flags_ret;
-		return c->brk_flags_ret < 0 ?
-			bw_expect(BRKWATCH_NOMEM, ret, origbrk) :
-			BRKWATCH_UNKNOWN;
+		rec->call.detail[0] = -ENOMEM;
+		return bw_expect(BRKWATCH_NOMEM, ret, origbrk);
 	}
 	/* Between check_brk_limits() and do_brk_flags() only the overlap. */
 	if (!c->next_found)
