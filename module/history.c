@@ -168,6 +168,16 @@ static struct bw_proc *bw_proc_find(pid_t pid)
 	return NULL;
 }
 
+/* RCU held: the history of @tsk's process, if it has one. */
+static struct bw_proc *bw_proc_of(struct task_struct *tsk)
+{
+	struct bw_proc *p = bw_proc_find(task_tgid_nr(tsk));
+
+	if (p && p->start_time == tsk->group_leader->start_time)
+		return p;
+	return NULL;
+}
+
 /*
  * Atomic context, RCU held: the history of @tsk's process, created on its
  * first call. A pid used before by another process (its start time
@@ -180,8 +190,8 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 	raw_spinlock_t *lock = bw_chain_lock(pid);
 	struct bw_proc *p, *old, *fresh;
 
-	p = bw_proc_find(pid);
-	if (p && p->start_time == start_time)
+	p = bw_proc_of(tsk);
+	if (p)
 		return p;
 
 	fresh = bw_take(&bw_procs_pool);
@@ -306,15 +316,6 @@ void bw_history_record(const struct bw_call *call, long ret)
 		raw_spin_unlock(&p->lock);
 	}
 	rcu_read_unlock();
-}
-
-static struct bw_proc *bw_proc_of(struct task_struct *tsk)
-{
-	struct bw_proc *p = bw_proc_find(task_tgid_nr(tsk));
-
-	if (p && p->start_time == tsk->group_leader->start_time)
-		return p;
-	return NULL;
 }
 
 /* Tracepoint context: @tsk has a new mm, hence a new heap. */
