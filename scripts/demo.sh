@@ -12,7 +12,7 @@ case ${1:-} in
 	exit 0
 	;;
 --kernel)
-	[ $# -ge 2 ] || die "--kernel needs a NAME ($KERNELS)"
+	kernel_arg "${2:-}"
 	kernel=$2
 	;;
 '') kernel=6.1 ;;

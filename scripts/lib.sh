@@ -29,6 +29,12 @@ die() {
 	exit 2
 }
 
+# Checks the NAME given to --kernel: dies unless it is one of $KERNELS.
+kernel_arg() {
+	[ -n "${1:-}" ] || die "--kernel needs a NAME ($KERNELS)"
+	kernel_meta "$1" >/dev/null || die "unknown kernel '$1': use one of $KERNELS"
+}
+
 note() {
 	echo "${0##*/}: $*" >&2
 }

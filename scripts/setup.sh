@@ -30,8 +30,7 @@ quiet=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
-		[ $# -ge 2 ] || die "--kernel needs a NAME ($KERNELS)"
-		kernel_meta "$2" >/dev/null || die "unknown kernel '$2': use one of $KERNELS"
+		kernel_arg "${2:-}"
 		kernels="$kernels $2"
 		shift
 		;;

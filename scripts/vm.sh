@@ -64,7 +64,7 @@ tcg_thread=multi
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
-		[ $# -ge 2 ] || die "--kernel needs a NAME ($KERNELS)"
+		kernel_arg "${2:-}"
 		kernel=$2
 		shift
 		;;
@@ -99,7 +99,6 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$kernel" ] || die "--kernel NAME is required ($KERNELS); see --help"
-kernel_meta "$kernel" >/dev/null || die "unknown kernel '$kernel': use one of $KERNELS"
 [ $# -gt 0 ] || die "no COMMAND given: scripts/vm.sh --kernel $kernel -- COMMAND [ARGS...]"
 case $accel in
 '' | tcg | kvm) ;;
