@@ -62,18 +62,26 @@ enum brkwatch_next_kind {
 
 /*
  * One stored event: a brk() call, or (BRKWATCH_F_EXEC) the new heap an
- * execve gave the process. 64 bytes, one cache line; what can be derived
- * from these fields (the break after the call, the aligned breaks, bytes
- * mapped) is derived when printed instead of stored.
+ * execve gave the process. 56 bytes, so that nine fit in a 512-byte chunk
+ * beside its link. What can be derived is derived when printed instead of
+ * stored: the aligned breaks, the bytes mapped, and the return value and
+ * break after the call, which each verdict fixes (the verdict is only
+ * given when the call returned what it implies; "unknown" keeps the
+ * return value in detail[0]).
  */
 struct brkwatch_record {
 	__u64 time_ns;		/* CLOCK_MONOTONIC at entry */
+	__u32 tid;		/* thread id in the initial PID namespace */
+	__u8 verdict;		/* enum brkwatch_verdict */
+	__u8 flags;		/* BRKWATCH_F_* */
+	__u16 reserved;
 	union {
 		struct {
 			__u64 request;		/* the argument, as passed */
 			__u64 brk_before;	/* mm->brk under the mmap lock */
-			__s64 ret;		/* what the call returned */
 			__u64 detail[2];	/* per verdict, see procfs.c */
+			__u32 seq;		/* call number, from 1 */
+			__u32 duration_ns;	/* saturated at U32_MAX */
 		} call;
 		struct {
 			__u64 start_brk;
@@ -82,12 +90,6 @@ struct brkwatch_record {
 			char comm[16];		/* the new program's */
 		} exec;
 	};
-	__u32 seq;		/* per-process call number, from 1 */
-	__u32 tid;		/* thread id in the initial PID namespace */
-	__u32 duration_ns;	/* time in the call, saturated at U32_MAX */
-	__u8 verdict;		/* enum brkwatch_verdict */
-	__u8 flags;		/* BRKWATCH_F_* */
-	__u16 reserved;
 };
 
 #endif /* BRKWATCH_H */

@@ -296,7 +296,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 	 * still up to a tick, and short calls would last 0 ns.
 	 */
 	duration = ktime_get_ns() - call->time_ns;
-	rec.duration_ns = min_t(u64, duration, U32_MAX);
+	rec.call.duration_ns = min_t(u64, duration, U32_MAX);
 	rec.tid = task_pid_nr(tsk);
 	rec.reserved = 0;
 
@@ -304,7 +304,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 	p = bw_proc_get(tsk);
 	if (p) {
 		raw_spin_lock(&p->lock);
-		rec.seq = ++p->calls;
+		rec.call.seq = ++p->calls;
 		bw_proc_note_owner(p, tsk);
 		if (call->locked)
 			bw_proc_note_heap(p, tsk->mm);
@@ -332,7 +332,6 @@ void bw_history_exec(struct task_struct *tsk)
 		raw_spin_lock(&p->lock);
 		rec.time_ns = ktime_get_ns();
 		rec.tid = task_pid_nr(tsk);
-		rec.seq = p->calls;
 		rec.flags = BRKWATCH_F_EXEC;
 		rec.exec.start_brk = tsk->mm->start_brk;
 		rec.exec.start_data = tsk->mm->start_data;
@@ -667,8 +666,9 @@ int bw_history_init(void)
 	unsigned int i;
 	int err;
 
-	BUILD_BUG_ON(sizeof(struct brkwatch_record) != 64);
+	BUILD_BUG_ON(sizeof(struct brkwatch_record) != 56);
 	BUILD_BUG_ON(offsetof(struct bw_chunk, free_node) != 0);
+	BUILD_BUG_ON(sizeof(struct bw_chunk) != 512);
 	BUILD_BUG_ON(offsetof(struct bw_proc, free_node) != 0);
 
 	/* zeroed: every chain empty */

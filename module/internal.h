@@ -8,6 +8,7 @@
 #define BRKWATCH_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/spinlock.h>
@@ -72,23 +73,47 @@ DECLARE_PER_CPU(struct bw_stats, bw_stats);
 
 #define bw_count(field)	this_cpu_inc(bw_stats.field)
 
+/*
+ * What the call returned. The verdict fixes it: it is only given when the
+ * call returned exactly this (verdict.c, bw_expect()).
+ */
+static inline s64 bw_record_ret(const struct brkwatch_record *rec)
+{
+	switch (rec->verdict) {
+	case BRKWATCH_UNKNOWN:
+		return rec->call.detail[0];
+	case BRKWATCH_INTERRUPTED:
+		return -EINTR;
+	case BRKWATCH_SAME_PAGE:
+	case BRKWATCH_GROW:
+	case BRKWATCH_SHRINK:
+		return rec->call.request;
+	default:
+		return rec->call.brk_before;
+	}
+}
+
 /* The break a call left: the return value, but for -EINTR. */
 static inline u64 bw_record_brk_after(const struct brkwatch_record *rec)
 {
-	return rec->call.ret < 0 ? rec->call.brk_before : rec->call.ret;
+	s64 ret = bw_record_ret(rec);
+
+	return ret < 0 ? rec->call.brk_before : ret;
 }
 
 void bw_stats_sum(struct bw_stats *sum);
 
-/* Records are kept in chunks: a history grows and recycles a chunk at once. */
-#define BW_CHUNK_RECORDS	7
+/*
+ * Records are kept in chunks: a history grows and recycles a chunk at
+ * once. Nine records and the link fill 512 bytes.
+ */
+#define BW_CHUNK_RECORDS	9
 
 struct bw_chunk {
 	union {
 		struct bw_chunk *next;
 		struct llist_node free_node;	/* while in a pool */
 	};
-	u8 pad[sizeof(struct brkwatch_record) - sizeof(void *)];
 	struct brkwatch_record rec[BW_CHUNK_RECORDS];
 };
 

@@ -137,18 +137,20 @@ static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
 {
 	u64 before = r->call.brk_before;
 	u64 after = bw_record_brk_after(r);
+	s64 ret = bw_record_ret(r);
 
 	seq_printf(m, "%u %llu %u %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
-		   r->seq, r->time_ns, r->tid,
+		   r->call.seq, r->time_ns, r->tid,
 		   r->flags & BRKWATCH_F_IA32 ? "ia32" : "x64",
 		   r->call.request, before, after,
 		   PAGE_ALIGN(before), PAGE_ALIGN(after),
 		   (s64)(PAGE_ALIGN(after) - PAGE_ALIGN(before)));
-	if (r->call.ret < 0)
-		seq_printf(m, "%lld", r->call.ret);
+	if (ret < 0)
+		seq_printf(m, "%lld", ret);
 	else
-		seq_printf(m, "0x%016llx", r->call.ret);
-	seq_printf(m, " %u %s ", r->duration_ns, bw_verdict_name(r->verdict));
+		seq_printf(m, "0x%016llx", ret);
+	seq_printf(m, " %u %s ", r->call.duration_ns,
+		   bw_verdict_name(r->verdict));
 	bw_show_details(m, r);
 	seq_putc(m, '\n');
 }

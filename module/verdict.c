@@ -113,9 +113,14 @@ void bw_verdict(const struct bw_call *c, long ret, struct brkwatch_record *rec)
 {
 	rec->call.request = c->request;
 	rec->call.brk_before = c->locked ? c->brk : c->brk_entry;
-	rec->call.ret = ret;
 	rec->call.detail[0] = 0;
 	rec->call.detail[1] = 0;
 	rec->flags = c->ia32 ? BRKWATCH_F_IA32 : 0;
 	rec->verdict = bw_decide(c, ret, rec);
+	/* No verdict to imply the return value: keep it. */
+	if (rec->verdict == BRKWATCH_UNKNOWN) {
+		rec->call.detail[0] = ret;
+		rec->call.detail[1] = 0;
+		rec->flags &= BRKWATCH_F_IA32;
+	}
 }
