@@ -24,7 +24,8 @@
  * calling task, in this order: the syscall entry, the return of
  * down_write_killable() on the mmap lock, the return of check_brk_limits()
  * and the entry of do_brk_flags() when brk() reaches them, and the
- * syscall return.
+ * syscall return. The entry sets the first four fields and clears the
+ * flags; every other field is valid only once its flag is set.
  */
 struct bw_call {
 	u64 time_ns;		/* CLOCK_MONOTONIC at entry */

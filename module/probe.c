@@ -35,11 +35,15 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 
 	if (!mm || READ_ONCE(bw_paused))
 		return 1;
-	memset(call, 0, sizeof(*call));
+	/* The rest is written by the step that sets its flag. */
 	call->time_ns = ktime_get_ns();
 	call->request = request;
 	call->brk_entry = READ_ONCE(mm->brk);
 	call->ia32 = ia32;
+	call->locked = false;
+	call->limits_checked = false;
+	call->brk_flags_called = false;
+	call->next_found = false;
 	if (!bw_inflight_enter(call))
 		bw_count(inflight_overflow);
 	return 0;

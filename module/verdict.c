@@ -71,7 +71,7 @@ static u8 bw_grow_verdict(const struct bw_call *c, long ret,
 static u8 bw_decide(const struct bw_call *c, long ret,
 		    struct brkwatch_record *rec)
 {
-	u64 origbrk = c->brk;
+	u64 origbrk;
 	u64 size;
 
 	if (ret == -EINTR && !c->locked)
@@ -79,6 +79,7 @@ static u8 bw_decide(const struct bw_call *c, long ret,
 	/* brk() has no other negative return; and without the lock, no base */
 	if (IS_ERR_VALUE(ret) || !c->locked)
 		return BRKWATCH_UNKNOWN;
+	origbrk = c->brk;
 
 	if (c->request < c->start_brk)
 		return bw_expect(c->request ? BRKWATCH_BELOW_MIN :
