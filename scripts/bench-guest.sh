@@ -19,11 +19,12 @@ set -u
 
 BIN=.cache/bench
 KO=.cache/build/$(uname -r)/brkwatch.ko
+FLOOR_KO=.cache/build/$(uname -r)-floor/brkwatch_floor.ko
 STATUS=/proc/brkwatch/status
 TMP=/tmp/bench
 rounds=5
 scale_rounds=3
-tracers=bare,brkwatch,strace,perf,bpftrace,ftrace
+tracers=bare,brkwatch,floor,strace,perf,bpftrace,ftrace
 workloads=growshrink,brkquery,getppid,mallocheavy
 quick=
 profile=
@@ -132,6 +133,11 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 		load || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		sleep 0.5
 		;;
+	floor)
+		[ -f "$FLOOR_KO" ] || { reason="$FLOOR_KO missing"; return 1; }
+		insmod "$FLOOR_KO" || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
+		sleep 0.5
+		;;
 	strace)
 		command -v strace >/dev/null || { reason="strace not installed"; return 1; }
 		;;
@@ -144,22 +150,11 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 		fi
 		perf_ok=1
 		;;
-	bpftrace | kretprobes)
+	bpftrace)
 		command -v bpftrace >/dev/null || { reason="bpftrace not installed"; return 1; }
 		[ -e /sys/kernel/btf/vmlinux ] || { reason="no BTF (/sys/kernel/btf/vmlinux)"; return 1; }
-		local script=scripts/bench/brk.bt
-		if [ "$1" = kretprobes ]; then
-			# Empty kretprobes on brkwatch's functions: the mechanism's
-			# floor (check_brk_limits may be inlined: probe what exists).
-			script=$TMP/floor.bt
-			local syms='' s
-			for s in __x64_sys_brk down_write_killable check_brk_limits do_brk_flags; do
-				grep -qE " $s\$" /proc/kallsyms && syms="$syms${syms:+,}kretprobe:$s"
-			done
-			printf 'BEGIN { printf("READY\\n"); }\n%s { @[probe] = count(); }\n' "$syms" >"$script"
-		fi
 		: >"$TMP/bt.out"
-		bpftrace -o "$TMP/bt.out" "$script" 2>"$TMP/bt.err" &
+		bpftrace -o "$TMP/bt.out" scripts/bench/brk.bt 2>"$TMP/bt.err" &
 		bgpid=$!
 		local t=0
 		say "$1: waiting for bpftrace to attach"
@@ -204,7 +199,8 @@ stop_bg() {
 tracer_stop() {	# TRACER
 	case $1 in
 	brkwatch) unload ;;
-	bpftrace | kretprobes)
+	floor) rmmod brkwatch_floor || say "rmmod brkwatch_floor failed" ;;
+	bpftrace)
 		stop_bg
 		local lost
 		lost=$(grep -c '^Lost' "$TMP/bt.out" 2>/dev/null)

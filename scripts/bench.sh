@@ -25,17 +25,26 @@ Options:
   --json            print one JSON document with every number, not the table
   --rounds N        rounds of the tracer matrix (default 5)
   --scale-rounds N  rounds of the scale part (default 3)
-  --tracers LIST    comma-separated, from bare,brkwatch,strace,perf,bpftrace,
-                    ftrace (the default: all of them) and kretprobes (empty
-                    bpftrace kretprobes on brkwatch's functions: the probe
-                    mechanism's floor)
+  --tracers LIST    comma-separated, from bare,brkwatch,floor,strace,perf,
+                    bpftrace,ftrace (the default: all of them). floor is
+                    brkwatch's probes with empty handlers (scripts/bench/
+                    floor/): what the kprobe mechanism costs by itself
   --workloads LIST  from growshrink,brkquery,getppid,mallocheavy (default all)
   --quick           a tenth of the iterations, 1,000 processes at most: a
                     smoke test of the script, not a measurement
   --profile         also: the clocksource's cost and perf's sampling of the
                     guest while brkwatch records (where its time goes)
+  --hpet            keep the clocksource the guest picks by itself under TCG
+                    (HPET) instead of booting with tsc=reliable (below)
   --raw FILE        only format FILE, the guest's output of an earlier run
   -h, --help        this text
+
+The guest boots with tsc=reliable: under TCG the kernel finds the vCPUs'
+TSCs out of step and falls back to HPET, each read of which is an emulated
+device access costing about half a microsecond. No real machine keeps time
+that way, and it weighs only on the tracers that read CLOCK_MONOTONIC in
+the kernel (brkwatch, bpftrace's nsecs), not on those that timestamp with
+the scheduler clock, which still reads the TSC (ftrace, perf).
 
 Installs what is missing with apt-get (root): $BENCH_PACKAGES.
 Results (the guest's raw output and the JSON) stay in .cache/bench/results/.
@@ -49,6 +58,7 @@ kernels=
 json=
 guest_args=()
 raw=
+cmdline=tsc=reliable
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -63,6 +73,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--quick | --profile) guest_args+=("$1") ;;
+	--hpet) cmdline= ;;
 	--raw)
 		[ $# -ge 2 ] || die "--raw needs a FILE"
 		raw=$2
@@ -111,14 +122,30 @@ for src in "$REPO"/scripts/bench/*.c; do
 	fi
 done
 
+# The floor module (scripts/bench/floor/), built apart from brkwatch for
+# each kernel: its objects go to .cache/build/RELEASE-floor/.
+build_floor() {	# NAME
+	local rel dir
+	if ! kernel_ready "$1"; then
+		"$REPO/scripts/setup.sh" --kernel "$1" --quiet || die "setup for kernel $1 failed"
+	fi
+	rel=$(kernel_release "$1")
+	dir=$CACHE/build/$rel-floor
+	mkdir -p "$dir"
+	ln -sf "$REPO/scripts/bench/floor/Kbuild" "$REPO/scripts/bench/floor/brkwatch_floor.c" "$dir/"
+	make -s -C "/lib/modules/$rel/build" M="$dir" modules >&2 ||
+		die "building the floor module for $rel failed"
+}
+
 # ---- one boot per kernel ----
 files=()
 for k in $kernels; do
+	build_floor "$k"
 	out=$BIN/results/$k.raw
 	note "kernel $k: booting (TCG: allow ~10 minutes)"
 	start=$(date +%s)
 	rc=0
-	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 1800 -- \
+	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 1800 --cmdline "$cmdline" -- \
 		scripts/bench-guest.sh "${guest_args[@]}" >"$out" || rc=$?
 	echo "BENCH info wall_seconds $(($(date +%s) - start))" >>"$out"
 	echo "BENCH info vm_status $rc" >>"$out"

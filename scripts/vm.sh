@@ -31,6 +31,7 @@ Options:
                        boot works, cached in .cache/accel; else TCG)
   --tcg-single-thread  run every vCPU on one host thread (TCG only): needed to
                        load and unload kprobe modules under load, see below
+  --cmdline ARGS       more kernel command line, e.g. 'tsc=reliable'
   --no-build           do not rebuild anything first
   --show-log           print the kernel log after the run even on success
   -h, --help           this text
@@ -61,6 +62,7 @@ accel=${BRKWATCH_ACCEL:-}
 build=1
 show_log=
 tcg_thread=multi
+cmdline=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -90,6 +92,11 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--tcg-single-thread) tcg_thread=single ;;
+	--cmdline)
+		[ $# -ge 2 ] || die "--cmdline needs kernel parameters"
+		cmdline=$2
+		shift
+		;;
 	--no-build) build= ;;
 	--show-log) show_log=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -201,7 +208,7 @@ cp "$REPO/scripts/vm-guest.sh" "$run/vm-guest.sh"
 # shellcheck disable=SC2046
 timeout --kill-after=5 "$timeout_s" $(qemu_base "$accel") \
 	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.gz" \
-	-append "console=ttyS0 loglevel=7 printk.devkmsg=on panic=-1" \
+	-append "console=ttyS0 loglevel=7 printk.devkmsg=on panic=-1${cmdline:+ $cmdline}" \
 	-serial "file:$run/console.log" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=root \

@@ -15,7 +15,7 @@ import json
 import statistics
 import sys
 
-TRACERS = ["bare", "brkwatch", "strace", "perf", "bpftrace", "ftrace", "kretprobes"]
+TRACERS = ["bare", "brkwatch", "floor", "strace", "perf", "bpftrace", "ftrace"]
 WORKLOADS = ["growshrink", "brkquery", "getppid", "mallocheavy"]
 GOALS = {
     "growshrink_ratio": 1.10,
@@ -183,7 +183,7 @@ def analyse(d):
     if "ratio" in gs.get("brkwatch", {}):
         r = gs["brkwatch"]["ratio"]
         others = {t: c["median"] for t, c in gs.items()
-                  if t not in ("bare", "brkwatch", "kretprobes") and "median" in c}
+                  if t not in ("bare", "brkwatch", "floor") and "median" in c}
         cheapest = all(gs["brkwatch"]["median"] < v for v in others.values())
         g["growshrink_ratio"] = {"goal": "<= %.2fx" % GOALS["growshrink_ratio"], "value": r,
                                  "met": r <= GOALS["growshrink_ratio"]}
