@@ -131,12 +131,10 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 	brkwatch)
 		[ -f "$KO" ] || { reason="$KO missing"; return 1; }
 		load || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
-		sleep 0.5
 		;;
 	floor)
 		[ -f "$FLOOR_KO" ] || { reason="$FLOOR_KO missing"; return 1; }
 		insmod "$FLOOR_KO" || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
-		sleep 0.5
 		;;
 	strace)
 		command -v strace >/dev/null || { reason="strace not installed"; return 1; }
@@ -247,6 +245,10 @@ for r in $(seq 1 "$rounds"); do
 			tracer_stop "$t"
 			continue
 		fi
+		# Let what the last tracer's teardown left (RCU callbacks, freed
+		# buffers, module unload) finish before the clock starts.
+		sync
+		sleep 2
 		say "round $r: $t"
 		for w in $workloads; do
 			run_one "$r" "$t" "$w"

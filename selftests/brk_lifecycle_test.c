@@ -298,35 +298,7 @@ TEST(execve_appends_an_exec_marker)
 
 /* ---- Ring overflow, with the module reloaded ---- */
 
-FIXTURE(small_ring) {
-	bool reloaded;
-};
-
-FIXTURE_SETUP(small_ring)
-{
-	int err;
-
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
-	if (geteuid() != 0)
-		return;
-	err = bw_module_reload("records_per_process=32");
-	self->reloaded = true;
-	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with records_per_process=32: %s",
-				 strerror(-err));
-}
-
-FIXTURE_TEARDOWN(small_ring)
-{
-	int err;
-
-	if (!self->reloaded)
-		return;
-	err = bw_module_reload("");
-	if (err)
-		TH_LOG("could not load brkwatch again with its defaults: %s",
-		       strerror(-err));
-	EXPECT_EQ(0, err);
-}
+BW_RELOAD_FIXTURE(small_ring, "records_per_process=32")
 
 static unsigned long ring_base;
 

@@ -23,35 +23,7 @@
 #define STORM		10000
 #define SAMPLE_EVERY	50
 
-FIXTURE(memcap) {
-	bool reloaded;
-};
-
-FIXTURE_SETUP(memcap)
-{
-	int err;
-
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
-	if (geteuid() != 0)
-		return;
-	err = bw_module_reload("memory_cap_kib=1024");
-	self->reloaded = true;
-	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with memory_cap_kib=1024: %s",
-				 strerror(-err));
-}
-
-FIXTURE_TEARDOWN(memcap)
-{
-	int err;
-
-	if (!self->reloaded)
-		return;
-	err = bw_module_reload("");
-	if (err)
-		TH_LOG("could not load brkwatch again with its defaults: %s",
-		       strerror(-err));
-	EXPECT_EQ(0, err);
-}
+BW_RELOAD_FIXTURE(memcap, "memory_cap_kib=1024")
 
 static int one_call(void *arg)
 {

@@ -716,6 +716,42 @@ static inline int bw_module_reload(const char *params)
 }
 
 /*
+ * A fixture whose tests run with brkwatch reloaded with @params, and
+ * loaded again with its defaults after each. Only root can reload: for
+ * anyone else the tests run against the module as it is.
+ */
+#define BW_RELOAD_FIXTURE(name, params)					\
+FIXTURE(name) {								\
+	bool reloaded;							\
+};									\
+									\
+FIXTURE_SETUP(name)							\
+{									\
+	int err;							\
+									\
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded"); \
+	if (geteuid() != 0)						\
+		return;							\
+	err = bw_module_reload(params);					\
+	self->reloaded = true;						\
+	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with %s: %s",	\
+				 params, strerror(-err));		\
+}									\
+									\
+FIXTURE_TEARDOWN(name)							\
+{									\
+	int err;							\
+									\
+	if (!self->reloaded)						\
+		return;							\
+	err = bw_module_reload("");					\
+	if (err)							\
+		TH_LOG("could not load brkwatch again with its defaults: %s", \
+		       strerror(-err));					\
+	EXPECT_EQ(0, err);						\
+}
+
+/*
  * ---- Running a program and capturing what it prints ----
  * (for the tests of the reader, userspace/brkwatch)
  */
