@@ -267,61 +267,83 @@ static bool bw_ring_make_room(struct bw_proc *p)
 	return true;
 }
 
-/* Under p->lock. */
-static bool bw_ring_push(struct bw_proc *p, const struct brkwatch_record *rec)
+/*
+ * Under p->lock: the slot of the next record, or NULL if there is none.
+ * The caller fills it in place before unlocking: readers take the lock.
+ */
+static struct brkwatch_record *bw_ring_append(struct bw_proc *p)
 {
 	if (!bw_ring_make_room(p))
-		return false;
-	p->tail->rec[p->tail_idx++] = *rec;
+		return NULL;
 	p->nr++;
 	p->appended++;
-	return true;
+	return &p->tail->rec[p->tail_idx++];
 }
 
 /* Probe context: store one finished call. */
 void bw_history_record(const struct bw_call *call, long ret)
 {
 	struct task_struct *tsk = current;
-	struct brkwatch_record rec;
+	struct brkwatch_record *rec;
 	struct bw_proc *p;
-	u64 duration;
-
-	bw_count(calls_seen);
-	bw_verdict(call, ret, &rec);
-	if (rec.verdict == BRKWATCH_UNKNOWN)
-		bw_count(unknown_verdicts);
-	rec.time_ns = call->time_ns;
 	/*
 	 * Not local_clock(): without a stable TSC (as in many VMs) it stands
 	 * still up to a tick, and short calls would last 0 ns.
 	 */
-	duration = ktime_get_ns() - call->time_ns;
-	rec.call.duration_ns = min_t(u64, duration, U32_MAX);
-	rec.tid = task_pid_nr(tsk);
-	rec.reserved = 0;
+	u64 duration = ktime_get_ns() - call->time_ns;
 
+	bw_count(calls_seen);
 	rcu_read_lock();
 	p = bw_proc_get(tsk);
-	if (p) {
-		raw_spin_lock(&p->lock);
-		rec.call.seq = ++p->calls;
-		bw_proc_note_owner(p, tsk);
-		if (call->locked)
-			bw_proc_note_heap(p, tsk->mm);
-		p->brk = bw_record_brk_after(&rec);
-		if (bw_ring_push(p, &rec))
-			bw_count(records_stored);
-		else
-			p->dropped++;
-		raw_spin_unlock(&p->lock);
+	if (!p)
+		goto out;
+	raw_spin_lock(&p->lock);
+	p->calls++;
+	bw_proc_note_owner(p, tsk);
+	if (call->locked)
+		bw_proc_note_heap(p, tsk->mm);
+	rec = bw_ring_append(p);
+	if (!rec) {
+		p->dropped++;
+		p->brk = ret < 0 ? bw_call_brk_before(call) : ret;
+		goto unlock;
 	}
+	bw_verdict(call, ret, rec);
+	rec->time_ns = call->time_ns;
+	rec->tid = task_pid_nr(tsk);
+	rec->reserved = 0;
+	rec->call.seq = p->calls;
+	rec->call.duration_ns = min_t(u64, duration, U32_MAX);
+	p->brk = bw_record_brk_after(rec);
+	bw_count(records_stored);
+	if (rec->verdict == BRKWATCH_UNKNOWN)
+		bw_count(unknown_verdicts);
+unlock:
+	raw_spin_unlock(&p->lock);
+out:
 	rcu_read_unlock();
+}
+
+/* Under the history's lock: the heap @tsk's new program starts with. */
+static void bw_exec_marker(struct brkwatch_record *rec,
+			   struct task_struct *tsk)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->time_ns = ktime_get_ns();
+	rec->tid = task_pid_nr(tsk);
+	rec->flags = BRKWATCH_F_EXEC;
+	rec->exec.start_brk = tsk->mm->start_brk;
+	rec->exec.start_data = tsk->mm->start_data;
+	rec->exec.end_data = tsk->mm->end_data;
+	BUILD_BUG_ON(sizeof(rec->exec.comm) != sizeof(tsk->comm));
+	memcpy(rec->exec.comm, tsk->comm, sizeof(rec->exec.comm));
+	rec->exec.comm[sizeof(rec->exec.comm) - 1] = '\0';
 }
 
 /* Tracepoint context: @tsk has a new mm, hence a new heap. */
 void bw_history_exec(struct task_struct *tsk)
 {
-	struct brkwatch_record rec = { };
+	struct brkwatch_record *rec;
 	struct bw_proc *p;
 
 	if (!tsk->mm)
@@ -330,21 +352,14 @@ void bw_history_exec(struct task_struct *tsk)
 	p = bw_proc_of(tsk);
 	if (p) {
 		raw_spin_lock(&p->lock);
-		rec.time_ns = ktime_get_ns();
-		rec.tid = task_pid_nr(tsk);
-		rec.flags = BRKWATCH_F_EXEC;
-		rec.exec.start_brk = tsk->mm->start_brk;
-		rec.exec.start_data = tsk->mm->start_data;
-		rec.exec.end_data = tsk->mm->end_data;
-		BUILD_BUG_ON(sizeof(rec.exec.comm) != sizeof(tsk->comm));
-		memcpy(rec.exec.comm, tsk->comm, sizeof(rec.exec.comm));
-		rec.exec.comm[sizeof(rec.exec.comm) - 1] = '\0';
+		rec = bw_ring_append(p);
+		if (rec)
+			bw_exec_marker(rec, tsk);
 		bw_proc_note_heap(p, tsk->mm);
 		bw_proc_note_owner(p, tsk);
 		p->brk = tsk->mm->brk;
 		memcpy(p->comm, tsk->comm, sizeof(p->comm));
 		p->comm[sizeof(p->comm) - 1] = '\0';
-		bw_ring_push(p, &rec);
 		raw_spin_unlock(&p->lock);
 	}
 	rcu_read_unlock();

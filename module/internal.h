@@ -74,6 +74,12 @@ DECLARE_PER_CPU(struct bw_stats, bw_stats);
 
 #define bw_count(field)	this_cpu_inc(bw_stats.field)
 
+/* The break before the call: under the lock if it was reached. */
+static inline u64 bw_call_brk_before(const struct bw_call *call)
+{
+	return call->locked ? call->brk : call->brk_entry;
+}
+
 /*
  * What the call returned. The verdict fixes it: it is only given when the
  * call returned exactly this (verdict.c, bw_expect()).

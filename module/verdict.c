@@ -113,7 +113,7 @@ static u8 bw_decide(const struct bw_call *c, long ret,
 void bw_verdict(const struct bw_call *c, long ret, struct brkwatch_record *rec)
 {
 	rec->call.request = c->request;
-	rec->call.brk_before = c->locked ? c->brk : c->brk_entry;
+	rec->call.brk_before = bw_call_brk_before(c);
 	rec->call.detail[0] = 0;
 	rec->call.detail[1] = 0;
 	rec->flags = c->ia32 ? BRKWATCH_F_IA32 : 0;

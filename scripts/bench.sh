@@ -47,7 +47,8 @@ the kernel (brkwatch, bpftrace's nsecs), not on those that timestamp with
 the scheduler clock, which still reads the TSC (ftrace, perf).
 
 Installs what is missing with apt-get (root): $BENCH_PACKAGES.
-Results (the guest's raw output and the JSON) stay in .cache/bench/results/.
+Results stay in .cache/bench/results/: NAME.raw (the guest's output for
+kernel NAME; --raw formats it again) and latest.json (the last run).
 EOF
 }
 
@@ -152,4 +153,7 @@ for k in $kernels; do
 	[ "$rc" = 0 ] || note "kernel $k: the VM run failed (status $rc): partial results"
 	files+=("$out")
 done
+python3 "$REPO/scripts/bench/report.py" --json "${files[@]}" >"$BIN/results/latest.json" ||
+	note "could not write $BIN/results/latest.json"
 report "${files[@]}"
+note "kept: the guest's output in $BIN/results/NAME.raw, all of it as JSON in $BIN/results/latest.json"
