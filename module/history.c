@@ -50,6 +50,7 @@ static struct hlist_head *bw_chains;
 static raw_spinlock_t bw_chain_locks[BIT(BW_LOCK_BITS)];
 
 static struct bw_pool bw_chunks;
+static struct bw_pool bw_first_chunks;
 static struct bw_pool bw_procs_pool;
 
 /* From atomic context to the worker. */
@@ -221,6 +222,34 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 	return fresh;
 }
 
+/* How many records @chunk of @p holds. */
+static unsigned int bw_chunk_records(const struct bw_proc *p,
+				     const struct bw_chunk *chunk)
+{
+	return chunk == p->first ? BW_FIRST_CHUNK_RECORDS : BW_CHUNK_RECORDS;
+}
+
+/* Under p->lock: a new tail chunk; false if there is none. */
+static bool bw_ring_grow(struct bw_proc *p)
+{
+	bool first = !p->tail;
+	struct bw_chunk *chunk = bw_take(first ? &bw_first_chunks : &bw_chunks);
+
+	if (!chunk)
+		return false;
+	chunk->next = NULL;
+	if (first) {
+		p->first = chunk;
+		p->head = chunk;
+	} else {
+		p->chunks++;
+		p->tail->next = chunk;
+	}
+	p->tail = chunk;
+	p->tail_idx = 0;
+	return true;
+}
+
 /* Under p->lock: make room for one record; false if there is none. */
 static bool bw_ring_make_room(struct bw_proc *p)
 {
@@ -234,11 +263,12 @@ static bool bw_ring_make_room(struct bw_proc *p)
 			bw_count(dropped_ring);
 		}
 		p->nr--;
-		if (++p->head_idx == BW_CHUNK_RECORDS) {
+		if (++p->head_idx == bw_chunk_records(p, p->head)) {
 			chunk = p->head;
 			p->head = chunk->next;
 			p->head_idx = 0;
-			if (p->tail_idx == BW_CHUNK_RECORDS) {
+			if (chunk != p->first &&
+			    p->tail_idx == bw_chunk_records(p, p->tail)) {
 				/* the emptied chunk becomes the tail */
 				chunk->next = NULL;
 				p->tail->next = chunk;
@@ -246,25 +276,18 @@ static bool bw_ring_make_room(struct bw_proc *p)
 				p->tail_idx = 0;
 				return true;
 			}
-			bw_pool_put(&bw_chunks, chunk);
-			p->chunks--;
+			if (chunk == p->first) {
+				p->first = NULL;
+				bw_pool_put(&bw_first_chunks, chunk);
+			} else {
+				bw_pool_put(&bw_chunks, chunk);
+				p->chunks--;
+			}
 		}
 	}
-	if (p->tail && p->tail_idx < BW_CHUNK_RECORDS)
+	if (p->tail && p->tail_idx < bw_chunk_records(p, p->tail))
 		return true;
-
-	chunk = bw_take(&bw_chunks);
-	if (!chunk)
-		return false;
-	chunk->next = NULL;
-	p->chunks++;
-	if (p->tail)
-		p->tail->next = chunk;
-	else
-		p->head = chunk;
-	p->tail = chunk;
-	p->tail_idx = 0;
-	return true;
+	return bw_ring_grow(p);
 }
 
 /*
@@ -412,9 +435,9 @@ bool bw_history_read(struct bw_proc *p, u64 ordinal,
 	if (ordinal < p->appended) {
 		idx = p->head_idx + (ordinal - first);
 		chunk = p->head;
-		while (idx >= BW_CHUNK_RECORDS) {
+		while (idx >= bw_chunk_records(p, chunk)) {
+			idx -= bw_chunk_records(p, chunk);
 			chunk = chunk->next;
-			idx -= BW_CHUNK_RECORDS;
 		}
 		*rec = chunk->rec[idx];
 		*actual = ordinal;
@@ -537,7 +560,8 @@ static void bw_free_proc(struct bw_proc *p)
 
 	while (chunk) {
 		next = chunk->next;
-		bw_pool_free(&bw_chunks, chunk);
+		bw_pool_free(chunk == p->first ? &bw_first_chunks : &bw_chunks,
+			     chunk);
 		chunk = next;
 	}
 	bw_pool_free(&bw_procs_pool, p);
@@ -572,7 +596,8 @@ static void bw_bury(void)
 
 static size_t bw_proc_bytes(const struct bw_proc *p)
 {
-	return bw_procs_pool.size + p->chunks * bw_chunks.size;
+	return bw_procs_pool.size + p->chunks * bw_chunks.size +
+	       (p->first ? bw_first_chunks.size : 0);
 }
 
 /*
@@ -615,6 +640,7 @@ static void bw_maintain(void)
 	}
 
 	bw_pool_refill(&bw_procs_pool);
+	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
 }
 
@@ -622,6 +648,7 @@ static void bw_refill_work_fn(struct work_struct *work)
 {
 	bool full = bw_pool_refill(&bw_chunks);
 
+	full = bw_pool_refill(&bw_first_chunks) && full;
 	full = bw_pool_refill(&bw_procs_pool) && full;
 	if (!full)
 		bw_kick();	/* at the cap: exited histories may go */
@@ -696,12 +723,19 @@ int bw_history_init(void)
 			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
 	if (err)
 		goto fail_chunks;
+	/* one per new history, as histories */
+	err = bw_pool_init(&bw_first_chunks, "brkwatch_chunk_first",
+			   offsetof(struct bw_chunk, rec[BW_FIRST_CHUNK_RECORDS]),
+			   BW_PROCS_READY);
+	if (err)
+		goto fail_first;
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
 			   sizeof(struct bw_proc), BW_PROCS_READY);
 	if (err)
 		goto fail_procs;
 	mutex_lock(&bw_lock);
 	bw_pool_refill(&bw_procs_pool);
+	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
 	mutex_unlock(&bw_lock);
 	WRITE_ONCE(bw_stopping, false);
@@ -709,6 +743,8 @@ int bw_history_init(void)
 	return 0;
 
 fail_procs:
+	bw_pool_destroy(&bw_first_chunks);
+fail_first:
 	bw_pool_destroy(&bw_chunks);
 fail_chunks:
 	kvfree(bw_chains);
@@ -738,6 +774,7 @@ void bw_history_exit(void)
 	bw_bury();
 	mutex_unlock(&bw_lock);
 	bw_pool_destroy(&bw_procs_pool);
+	bw_pool_destroy(&bw_first_chunks);
 	bw_pool_destroy(&bw_chunks);
 	kvfree(bw_chains);
 }

@@ -112,9 +112,12 @@ void bw_stats_sum(struct bw_stats *sum);
 
 /*
  * Records are kept in chunks: a history grows and recycles a chunk at
- * once. Nine records and the link fill 512 bytes.
+ * once. Nine records and the link fill 512 bytes. A history's first chunk
+ * is smaller, BW_FIRST_CHUNK_RECORDS long (its object ends there): most
+ * processes make only a call or two.
  */
 #define BW_CHUNK_RECORDS	9
+#define BW_FIRST_CHUNK_RECORDS	2
 
 struct bw_chunk {
 	union {
@@ -150,10 +153,11 @@ struct bw_proc {
 	/* The ring: records [appended - nr, appended) */
 	struct bw_chunk *head;
 	struct bw_chunk *tail;
+	struct bw_chunk *first;		/* the small first chunk, while kept */
 	unsigned int head_idx;
 	unsigned int tail_idx;
 	unsigned int nr;
-	unsigned int chunks;
+	unsigned int chunks;		/* full-size ones */
 	u64 appended;
 
 	/* Handed from atomic context to the worker, each at most once. */
