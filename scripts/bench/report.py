@@ -244,53 +244,33 @@ def table(res):
                  "mallocheavy per iteration" % info.get("rounds", "?"))
     tracers = [t for t in TRACERS if any(t in res["table"].get(w, {}) for w in WORKLOADS)]
     head = "%-12s" % "workload" + "".join("%14s" % t for t in tracers)
-    lines.append("")
-    lines.append(head)
-    for w in WORKLOADS:
-        if w not in res["table"]:
-            continue
-        row = "%-12s" % w
-        for t in tracers:
-            c = res["table"][w].get(t)
-            if not c:
-                s = "-"
-            elif "na" in c:
-                s = "n/a"
-            elif t == "bare":
-                s = fmt_ns(c["median"])
-            else:
-                s = "%s %s" % (fmt_ns(c["median"]), fmt_ratio(c.get("ratio", float("nan"))))
-            row += "%14s" % s
-        lines.append(row)
-    lines.append("")
-    lines.append("fastest round (x ratio to bare's fastest):")
-    lines.append(head)
-    for w in WORKLOADS:
-        if w not in res["table"]:
-            continue
-        row = "%-12s" % w
-        for t in tracers:
-            c = res["table"][w].get(t)
-            if not c or "na" in c:
-                s = "-"
-            elif t == "bare":
-                s = fmt_ns(c["min"])
-            else:
-                s = "%s %s" % (fmt_ns(c["min"]), fmt_ratio(c.get("ratio_best", float("nan"))))
-            row += "%14s" % s
-        lines.append(row)
-    lines.append("")
-    lines.append("spread (max-min)/median over the rounds:")
-    lines.append(head)
-    for w in WORKLOADS:
-        if w not in res["table"]:
-            continue
-        row = "%-12s" % w
-        for t in tracers:
-            c = res["table"][w].get(t)
-            s = "-" if not c or "na" in c or c.get("spread") is None else "%.0f%%" % (100 * c["spread"])
-            row += "%14s" % s
-        lines.append(row)
+
+    def grid(title, text):
+        """A workload x tracer grid; text(tracer, cell) formats a cell that exists."""
+        lines.append("")
+        if title:
+            lines.append(title)
+        lines.append(head)
+        for w in WORKLOADS:
+            if w not in res["table"]:
+                continue
+            row = "%-12s" % w
+            for t in tracers:
+                c = res["table"][w].get(t)
+                row += "%14s" % ("-" if not c else "n/a" if "na" in c else text(t, c))
+            lines.append(row)
+
+    def timed(key, ratio):
+        def text(t, c):
+            if t == "bare":
+                return fmt_ns(c[key])
+            return "%s %s" % (fmt_ns(c[key]), fmt_ratio(c.get(ratio, float("nan"))))
+        return text
+
+    grid(None, timed("median", "ratio"))
+    grid("fastest round (x ratio to bare's fastest):", timed("min", "ratio_best"))
+    grid("spread (max-min)/median over the rounds:",
+         lambda t, c: "-" if c.get("spread") is None else "%.0f%%" % (100 * c["spread"]))
     for t, why in res["na"].items():
         lines.append("n/a %s: %s" % (t, why))
     if info.get("perf_note"):
