@@ -723,7 +723,7 @@ int bw_history_init(void)
 			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
 	if (err)
 		goto fail_chunks;
-	/* one per new history, as histories */
+	/* each new history takes one: kept ready as histories are */
 	err = bw_pool_init(&bw_first_chunks, "brkwatch_chunk_first",
 			   offsetof(struct bw_chunk, rec[BW_FIRST_CHUNK_RECORDS]),
 			   BW_PROCS_READY);
