@@ -127,9 +127,7 @@ done
 # each kernel: its objects go to .cache/build/RELEASE-floor/.
 build_floor() {	# NAME
 	local rel dir
-	if ! kernel_ready "$1"; then
-		"$REPO/scripts/setup.sh" --kernel "$1" --quiet || die "setup for kernel $1 failed"
-	fi
+	kernel_setup "$1"
 	rel=$(kernel_release "$1")
 	dir=$CACHE/build/$rel-floor
 	mkdir -p "$dir"

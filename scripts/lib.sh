@@ -71,6 +71,12 @@ kernel_ready() {
 		[ -d "/lib/modules/${want%% *}/build" ]
 }
 
+# Sets kernel NAME up (scripts/setup.sh) unless it is ready; dies if it fails.
+kernel_setup() {
+	kernel_ready "$1" || "$REPO/scripts/setup.sh" --kernel "$1" --quiet ||
+		die "setup for kernel $1 failed"
+}
+
 kernel_release() {
 	cat "$(kernel_dir "$1")/release"
 }

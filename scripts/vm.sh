@@ -116,10 +116,7 @@ if [ -n "$run_user" ]; then
 		die "user '$run_user' does not exist (the guest uses the host's /etc/passwd)"
 fi
 
-if ! kernel_ready "$kernel"; then
-	"$REPO/scripts/setup.sh" --kernel "$kernel" --quiet ||
-		die "setup for kernel $kernel failed"
-fi
+kernel_setup "$kernel"
 kdir=$(kernel_dir "$kernel")
 release=$(kernel_release "$kernel")
 
