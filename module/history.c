@@ -323,7 +323,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 	raw_spin_lock(&p->lock);
 	p->calls++;
 	bw_proc_note_owner(p, tsk);
-	if (call->locked)
+	if (call->based)
 		bw_proc_note_heap(p, tsk->mm);
 	rec = bw_ring_append(p);
 	if (!rec) {

@@ -32,12 +32,16 @@ struct bw_call {
 	u64 request;
 	u64 brk_entry;		/* mm->brk at entry, before the lock */
 	bool ia32;
-	bool locked;		/* the fields below the lock were read */
+	bool based;		/* the heap's base below was read */
 	bool limits_checked;	/* check_brk_limits() returned */
 	bool brk_flags_called;	/* do_brk_flags() was reached */
 	bool next_found;	/* a mapping lies above the old break */
 	u8 next_kind;		/* enum brkwatch_next_kind */
-	/* Read with the mmap lock held for writing by this call. */
+	/*
+	 * The heap's base, as brk() finds it once it holds the mmap lock:
+	 * read under that lock, or at entry when no other task shares the mm
+	 * (bw_brk_start()).
+	 */
 	u64 brk;
 	u64 start_brk;
 	u64 start_data;
@@ -74,10 +78,10 @@ DECLARE_PER_CPU(struct bw_stats, bw_stats);
 
 #define bw_count(field)	this_cpu_inc(bw_stats.field)
 
-/* The break before the call: under the lock if it was reached. */
+/* The break before the call: the base's if it was read. */
 static inline u64 bw_call_brk_before(const struct bw_call *call)
 {
-	return call->locked ? call->brk : call->brk_entry;
+	return call->based ? call->brk : call->brk_entry;
 }
 
 /*

@@ -7,9 +7,9 @@
  * between, kretprobes inside brk() fill the snapshot in: the return of
  * down_write_killable() on the caller's mmap lock (the state brk() starts
  * from, read while the call holds the lock, so no other thread can change
- * it), the return of check_brk_limits() and the entry of do_brk_flags()
- * (which of the late steps refused). Exit and exec are followed by their
- * tracepoints.
+ * it; a process alone on its mm has it read at entry instead), the return
+ * of check_brk_limits() and the entry of do_brk_flags() (which of the late
+ * steps refused). Exit and exec are followed by their tracepoints.
  *
  * The handlers run in the calling task with preemption disabled: they
  * never sleep, never allocate and take no global lock.
@@ -28,6 +28,22 @@ bool bw_paused;
 
 /* ---- The syscall: entry starts the snapshot, return records it ---- */
 
+/*
+ * The heap's base, as brk() sees it under the mmap lock. RLIMIT_DATA is
+ * the exception: no lock orders it against prlimit() from another process,
+ * so brk()'s own read may see a value changed since this one, read at
+ * entry or just after the lock, or the value before.
+ */
+static void bw_read_base(struct bw_call *call, struct mm_struct *mm)
+{
+	call->brk = mm->brk;
+	call->start_brk = mm->start_brk;
+	call->start_data = mm->start_data;
+	call->end_data = mm->end_data;
+	call->rlimit_data = READ_ONCE(current->signal->rlim[RLIMIT_DATA].rlim_cur);
+	call->based = true;
+}
+
 static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 {
 	struct bw_call *call = (struct bw_call *)ri->data;
@@ -40,10 +56,18 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->request = request;
 	call->brk_entry = READ_ONCE(mm->brk);
 	call->ia32 = ia32;
-	call->locked = false;
+	call->based = false;
 	call->limits_checked = false;
 	call->brk_flags_called = false;
 	call->next_found = false;
+	/*
+	 * Only tasks using this mm change its heap, and only the caller can
+	 * add one (a thread): alone on it now, the caller finds the base as
+	 * it is here once it holds the lock, and the lock's return need not
+	 * be hooked. Others taking a reference (a /proc reader) only read.
+	 */
+	if (atomic_read(&mm->mm_users) == 1)
+		bw_read_base(call, mm);
 	if (!bw_inflight_enter(call))
 		bw_count(inflight_overflow);
 	return 0;
@@ -93,7 +117,7 @@ static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	if (!call || call->locked ||
+	if (!call || call->based ||
 	    regs->di != (unsigned long)&current->mm->mmap_lock)
 		return 1;
 	return bw_step_entry(ri, call);
@@ -101,17 +125,8 @@ static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int bw_lock_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct bw_call *call = bw_step_call(ri);
-	struct mm_struct *mm = current->mm;
-
-	if ((int)regs_return_value(regs))
-		return 0;	/* killed while waiting: -EINTR */
-	call->brk = mm->brk;
-	call->start_brk = mm->start_brk;
-	call->start_data = mm->start_data;
-	call->end_data = mm->end_data;
-	call->rlimit_data = READ_ONCE(current->signal->rlim[RLIMIT_DATA].rlim_cur);
-	call->locked = true;
+	if (!regs_return_value(regs))	/* else killed while waiting */
+		bw_read_base(bw_step_call(ri), current->mm);
 	return 0;
 }
 
@@ -119,7 +134,7 @@ static int bw_limits_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	return bw_step_entry(ri, call && call->locked ? call : NULL);
+	return bw_step_entry(ri, call && call->based ? call : NULL);
 }
 
 static u8 bw_next_kind(struct mm_struct *mm, struct vm_area_struct *vma)
@@ -170,7 +185,7 @@ static int bw_brk_flags_entry(struct kretprobe_instance *ri,
 {
 	struct bw_call *call = bw_inflight_find();
 
-	if (call && call->locked)
+	if (call && call->based)
 		call->brk_flags_called = true;
 	return 1;
 }

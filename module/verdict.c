@@ -74,10 +74,10 @@ static u8 bw_decide(const struct bw_call *c, long ret,
 	u64 origbrk;
 	u64 size;
 
-	if (ret == -EINTR && !c->locked)
+	/* brk() fails only when killed waiting for the mmap lock. */
+	if (ret == -EINTR)
 		return BRKWATCH_INTERRUPTED;
-	/* brk() has no other negative return; and without the lock, no base */
-	if (IS_ERR_VALUE(ret) || !c->locked)
+	if (IS_ERR_VALUE(ret) || !c->based)
 		return BRKWATCH_UNKNOWN;
 	origbrk = c->brk;
 

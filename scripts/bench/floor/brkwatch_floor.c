@@ -4,14 +4,16 @@
  * same kinds, with handlers that do nothing. What brkwatch costs above
  * this is its own work; this much is the kprobe mechanism's.
  *
- * One difference, which makes the floor higher, never lower: brkwatch
- * hooks the return of down_write_killable() only inside brk(), this module
- * on every call (every mmap() and munmap()). The brk workloads take the
- * lock once per call either way.
+ * As brkwatch, it leaves the return of down_write_killable() unhooked for
+ * a process alone on its mm. One difference, which makes the floor higher,
+ * never lower: for any other, brkwatch hooks it only inside brk(), this
+ * module on every call (every mmap() and munmap() too).
  */
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/mm_types.h>
 #include <linux/string.h>
 
 static int floor_hook_return(struct kretprobe_instance *ri,
@@ -31,9 +33,18 @@ static int floor_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+static int floor_lock_entry(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct mm_struct *mm = current->mm;
+
+	return mm && atomic_read(&mm->mm_users) == 1;
+}
+
 NOKPROBE_SYMBOL(floor_hook_return);
 NOKPROBE_SYMBOL(floor_no_return);
 NOKPROBE_SYMBOL(floor_return);
+NOKPROBE_SYMBOL(floor_lock_entry);
 
 #define FLOOR_KRETPROBE(sym) {					\
 	.kp.symbol_name = sym,					\
@@ -46,7 +57,12 @@ NOKPROBE_SYMBOL(floor_return);
 static struct kretprobe floor_probes[] = {
 	FLOOR_KRETPROBE("__x64_sys_brk"),
 	FLOOR_KRETPROBE("__ia32_sys_brk"),
-	FLOOR_KRETPROBE("down_write_killable"),
+	{
+		.kp.symbol_name = "down_write_killable",
+		.entry_handler = floor_lock_entry,
+		.handler = floor_return,
+		.maxactive = 256,
+	},
 	FLOOR_KRETPROBE("check_brk_limits"),
 	{
 		.kp.symbol_name = "do_brk_flags",
