@@ -125,7 +125,8 @@ static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int bw_lock_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	if (!regs_return_value(regs))	/* else killed while waiting */
+	/* an int: the upper half of the register is not part of it */
+	if (!(int)regs_return_value(regs))	/* else killed while waiting */
 		bw_read_base(bw_step_call(ri), current->mm);
 	return 0;
 }
