@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline unsigned long bench_iters(int argc, char **argv,
 					unsigned long dflt)
@@ -36,6 +37,25 @@ static inline unsigned long long bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * The grow/shrink loop: sbrk(+4096) then sbrk(-4096), @n times, each one
+ * brk() call mapping, then unmapping, a page at the top of the heap.
+ * Returns the nanoseconds it took, or 0 (after perror()) if sbrk() failed.
+ */
+static inline unsigned long long bench_growshrink(unsigned long n)
+{
+	unsigned long long t0 = bench_now();
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		if (sbrk(4096) == (void *)-1 || sbrk(-4096) == (void *)-1) {
+			perror("sbrk");
+			return 0;
+		}
+	}
+	return bench_now() - t0;
 }
 
 /* calls_per_iter: system calls per iteration, 0 when not fixed. */

@@ -4,25 +4,18 @@
  * brk() call that maps, then unmaps, one page at the top of the heap.
  * Usage: growshrink [ITERATIONS]
  */
-#include <stdint.h>
-#include <unistd.h>
 #include "bench.h"
 
 int main(int argc, char **argv)
 {
-	unsigned long n = bench_iters(argc, argv, 10000), i;
-	unsigned long long t0, t1;
+	unsigned long n = bench_iters(argc, argv, 10000);
+	unsigned long long ns;
 
 	/* stdio's buffer first, so that printf cannot move the break later */
 	printf("%s", "");
-	t0 = bench_now();
-	for (i = 0; i < n; i++) {
-		if (sbrk(4096) == (void *)-1 || sbrk(-4096) == (void *)-1) {
-			perror("sbrk");
-			return 1;
-		}
-	}
-	t1 = bench_now();
-	bench_report("growshrink", n, t1 - t0, 2);
+	ns = bench_growshrink(n);
+	if (!ns)
+		return 1;
+	bench_report("growshrink", n, ns, 2);
 	return 0;
 }

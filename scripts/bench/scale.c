@@ -111,9 +111,9 @@ static int spawn(unsigned long count)
 
 int main(int argc, char **argv)
 {
-	unsigned long n = bench_iters(argc, argv, 10000), i, spawned = 0;
+	unsigned long n = bench_iters(argc, argv, 10000), spawned = 0;
 	unsigned long settle = 2000;
-	unsigned long long t0, t1;
+	unsigned long long ns;
 	char name[128];
 	int a;
 
@@ -143,18 +143,13 @@ int main(int argc, char **argv)
 		have = tracked_by_brkwatch();
 		if (have < 0)
 			have = 1 + spawned;
-		t0 = bench_now();
-		for (i = 0; i < n; i++) {
-			if (sbrk(4096) == (void *)-1 || sbrk(-4096) == (void *)-1) {
-				perror("sbrk");
-				return 1;
-			}
-		}
-		t1 = bench_now();
+		ns = bench_growshrink(n);
+		if (!ns)
+			return 1;
 		snprintf(name, sizeof(name), "scale tracked=%ld spawned=%lu mem=%ld recs=%ld",
 			 have, spawned, status_sum("memory_bytes", NULL),
 			 status_sum("records_stored", NULL));
-		bench_report(name, n, t1 - t0, 2);
+		bench_report(name, n, ns, 2);
 	}
 	return 0;
 }
