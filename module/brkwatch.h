@@ -57,6 +57,7 @@ enum brkwatch_next_kind {
 #define BRKWATCH_F_IA32		0x01	/* entered through __ia32_sys_brk */
 #define BRKWATCH_F_EXEC		0x02	/* an execve marker, not a call */
 #define BRKWATCH_F_GAP_ONLY	0x04	/* overlap: only the stack guard gap */
+#define BRKWATCH_F_EXEC_SECURE	0x08	/* exec: not dumpable by its owner */
 #define BRKWATCH_F_NEXT_SHIFT	4	/* overlap: enum brkwatch_next_kind */
 #define BRKWATCH_F_NEXT_MASK	0x30
 
