@@ -76,7 +76,7 @@ selftests: linux-src
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
 
 checkpatch: linux-src
-	@set -- $(wildcard module/*.c module/*.h scripts/bench/floor/*.c); \
+	@set -- $(filter-out %.mod.c,$(wildcard module/*.c module/*.h scripts/bench/floor/*.c)); \
 	if [ $$# = 0 ]; then echo "brkwatch: no module sources to check" >&2; exit 1; fi; \
 	perl $(CHECKPATCH) --strict --no-tree --no-summary --terse --show-types -f "$$@" && \
 	echo "checkpatch.pl --strict: $$# files, no errors, warnings or checks"
