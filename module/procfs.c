@@ -41,9 +41,6 @@
 #include "internal.h"
 #include "pool.h"
 
-#define BW_COLUMNS "seq time_ns tid entry request brk_before brk_after " \
-	"aligned_before aligned_after delta ret duration_ns verdict details"
-
 /*
  * Anyone may open control; writing is refused with EPERM without
  * CAP_SYS_ADMIN (bw_control_write()), rather than EACCES for everyone but
@@ -53,12 +50,8 @@
 
 static struct proc_dir_entry *bw_dir;
 
-static const char *const bw_next_kinds[] = {
-	[BRKWATCH_NEXT_ANON] = "anon",
-	[BRKWATCH_NEXT_FILE] = "file",
-	[BRKWATCH_NEXT_STACK] = "stack",
-	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
-};
+static const char *const bw_next_kinds[] = BRKWATCH_NEXT_KIND_NAMES;
+static_assert(ARRAY_SIZE(bw_next_kinds) == BRKWATCH_NR_NEXT_KINDS);
 
 struct bw_iter {
 	struct bw_proc *proc;
@@ -95,7 +88,7 @@ static void bw_show_head(struct seq_file *m, struct bw_proc *proc)
 		   h.start_brk, h.start_data);
 	seq_printf(m, "# end_data 0x%016llx\n# brk 0x%016llx\n",
 		   h.end_data, h.brk);
-	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BW_COLUMNS "\n",
+	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BRKWATCH_COLUMNS "\n",
 		   h.calls, h.dropped);
 }
 
