@@ -13,7 +13,6 @@
 #include "source.h"
 #include "util.h"
 
-#define BWR_VERSION "0.1.0"
 #define POLL_NS 200000000L	/* --follow: 0.2 s between reads */
 
 static const char usage_text[] =
@@ -104,7 +103,7 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			}
 			break;
 		case 'h': fputs(usage_text, stdout); return BWR_EXIT_OK;
-		case 'V': printf("brkwatch %s (proc format %d)\n", BWR_VERSION, BRKWATCH_FORMAT_VERSION);
+		case 'V': printf("brkwatch %s (proc format %d)\n", BRKWATCH_VERSION, BRKWATCH_FORMAT_VERSION);
 			return BWR_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);

@@ -14,12 +14,9 @@ static const char *const verdict_names[] = BRKWATCH_VERDICT_NAMES;
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == BRKWATCH_NR_VERDICTS,
 	       "one name per verdict");
 
-static const char *const next_kind_names[] = {
-	[BRKWATCH_NEXT_ANON] = "anon",
-	[BRKWATCH_NEXT_FILE] = "file",
-	[BRKWATCH_NEXT_STACK] = "stack",
-	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
-};
+static const char *const next_kind_names[] = BRKWATCH_NEXT_KIND_NAMES;
+_Static_assert(sizeof(next_kind_names) / sizeof(next_kind_names[0]) == BRKWATCH_NR_NEXT_KINDS,
+	       "one name per next kind");
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,19 +29,7 @@ const char *bwr_verdict_name(enum brkwatch_verdict v)
 
 bool bwr_verdict_refused(enum brkwatch_verdict v)
 {
-	switch (v) {
-	case BRKWATCH_BELOW_MIN:
-	case BRKWATCH_RLIMIT_DATA:
-	case BRKWATCH_SHRINK_FAILED:
-	case BRKWATCH_LIMITS:
-	case BRKWATCH_MLOCK_LIMIT:
-	case BRKWATCH_OVERLAP:
-	case BRKWATCH_NOMEM:
-	case BRKWATCH_INTERRUPTED:
-		return true;
-	default:
-		return false;
-	}
+	return (unsigned)v < BRKWATCH_NR_VERDICTS && (BRKWATCH_REFUSALS >> v) & 1;
 }
 
 const char *bwr_next_kind_name(enum brkwatch_next_kind k)
@@ -244,16 +229,26 @@ static bool parse_comm(const char *s, struct bwr_comm *c)
 
 /* ---- history ---- */
 
-static const char columns_line[] =
-	"seq time_ns tid entry request brk_before brk_after aligned_before "
-	"aligned_after delta ret duration_ns verdict details";
+static const char columns_line[] = BRKWATCH_COLUMNS;
+#define N_COLUMNS ((size_t)BRKWATCH_NR_COLUMNS)
 
-static const char *const column_names[] = {
-	"seq", "time_ns", "tid", "entry", "request", "brk_before", "brk_after",
-	"aligned_before", "aligned_after", "delta", "ret", "duration_ns",
-	"verdict", "details",
-};
-#define N_COLUMNS ARRAY_SIZE(column_names)
+/* The name of column i (from 0), the i-th word of the module's list. */
+static const char *column_name(unsigned i, char *buf, size_t size)
+{
+	const char *s = columns_line;
+	size_t n;
+
+	for (; i > 0 && s; i--) {
+		s = strchr(s, ' ');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return "?";
+	n = strcspn(s, " ");
+	snprintf(buf, size, "%.*s", (int)n, s);
+	return buf;
+}
 
 enum hkey {
 	H_VERSION, H_PID, H_PPID, H_COMM, H_STATE, H_UID, H_START_BRK,
@@ -413,7 +408,7 @@ static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call
 					struct bwr_error *err)
 {
 	char *t[MAX_TOKENS];
-	char q[200];
+	char q[200], name[32];
 	int n = split(line, ' ', t);
 	int bad = -1;
 	int64_t ret;
@@ -421,7 +416,7 @@ static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call
 	memset(c, 0, sizeof(*c));
 	if (n < (int)N_COLUMNS)
 		return fail(err, BWR_E_FORMAT, no, "missing column '%s' (%d of %zu columns)",
-			    column_names[n], n, N_COLUMNS);
+			    column_name((unsigned)n, name, sizeof(name)), n, N_COLUMNS);
 	if (n > (int)N_COLUMNS)
 		return fail(err, BWR_E_FORMAT, no, "more than %zu columns", N_COLUMNS);
 
@@ -455,7 +450,8 @@ static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call
 			    quote(t[12], q, sizeof(q)));
 	if (bad >= 0)
 		return fail(err, BWR_E_FORMAT, no, "column '%s': bad value '%s'",
-			    column_names[bad], quote(t[bad], q, sizeof(q)));
+			    column_name((unsigned)bad, name, sizeof(name)),
+			    quote(t[bad], q, sizeof(q)));
 	c->ia32 = !strcmp(t[3], "ia32");
 	if (t[10][0] == '-')
 		c->ret_errno = (int)ret;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../module/brkwatch.h"
+#include <brkwatch.h>
 
 #define BWR_MAX_LINE	4096		/* bytes in one line, without the newline */
 #define BWR_MAX_INPUT	(32u << 20)	/* bytes in one proc file */

@@ -14,7 +14,7 @@ const char *bwr_proc_root(void)
 {
 	const char *r = getenv("BRKWATCH_PROC");
 
-	return r && *r ? r : "/proc/brkwatch";
+	return r && *r ? r : "/proc/" BRKWATCH_PROC_DIR;
 }
 
 int bwr_read_file(const char *path, char **bufp, size_t *lenp)

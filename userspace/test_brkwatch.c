@@ -124,6 +124,38 @@ static void rejects(const char *text, size_t len, unsigned line, const char *wha
 		bwr_history_free(&h);
 }
 
+/* The vocabulary the reader takes from the module's <brkwatch.h>. */
+static void test_abi(void)
+{
+	static const char *const refusals[] = {
+		"below-min", "rlimit-data", "shrink-failed", "limits",
+		"mlock-limit", "overlap", "nomem", "interrupted",
+	};
+	const char *c = BRKWATCH_COLUMNS;
+	unsigned words = 1, refused = 0, listed = 0;
+
+	for (; *c; c++)
+		words += *c == ' ';
+	ok(words == BRKWATCH_NR_COLUMNS, "BRKWATCH_COLUMNS names %u columns, BRKWATCH_NR_COLUMNS %d",
+	   words, BRKWATCH_NR_COLUMNS);
+	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++) {
+		bool in_list = false;
+
+		for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+			in_list |= !strcmp(bwr_verdict_name(v), refusals[i]);
+		refused += bwr_verdict_refused(v);
+		listed += in_list;
+		if (bwr_verdict_refused(v) != in_list)
+			break;
+	}
+	ok(refused == 8 && listed == 8, "the refusals are the eight verdicts of the man page");
+	ok(!bwr_verdict_refused(BRKWATCH_NR_VERDICTS) && !bwr_verdict_refused(-1),
+	   "no verdict out of range is a refusal");
+	ok(!strcmp(bwr_next_kind_name(BRKWATCH_NEXT_GROWSDOWN), "growsdown") &&
+	   !strcmp(bwr_next_kind_name(BRKWATCH_NR_NEXT_KINDS), "?"),
+	   "next kinds are named, out of range is '?'");
+}
+
 static void test_parser(void)
 {
 	struct bwr_history h;
@@ -782,6 +814,7 @@ int main(int argc, char **argv)
 	snprintf(data, sizeof(data), "%s/tests/data", dir);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("TAP version 13\n");
+	test_abi();
 	test_parser();
 	test_status();
 	test_units();
