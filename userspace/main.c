@@ -86,12 +86,24 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j': c->json = 1; break;
-		case 'r': c->o.relative = true; break;
-		case 'e': c->o.explain = true; break;
-		case 'c': c->o.chart = true; break;
-		case 'f': c->follow = 1; break;
-		case 'F': c->follow_forks = 1; break;
+		case 'j':
+			c->json = 1;
+			break;
+		case 'r':
+			c->o.relative = true;
+			break;
+		case 'e':
+			c->o.explain = true;
+			break;
+		case 'c':
+			c->o.chart = true;
+			break;
+		case 'f':
+			c->follow = 1;
+			break;
+		case 'F':
+			c->follow_forks = 1;
+			break;
 		case 'o':
 			if (c->out != stdout)
 				fclose(c->out);
@@ -102,8 +114,12 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 				return BWR_EXIT_ERROR;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return BWR_EXIT_OK;
-		case 'V': printf("brkwatch %s (proc format %d)\n", BRKWATCH_VERSION, BRKWATCH_FORMAT_VERSION);
+		case 'h':
+			fputs(usage_text, stdout);
+			return BWR_EXIT_OK;
+		case 'V':
+			printf("brkwatch %s (proc format %d)\n", BRKWATCH_VERSION,
+			       BRKWATCH_FORMAT_VERSION);
 			return BWR_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);

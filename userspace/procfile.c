@@ -297,20 +297,40 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 		h->version = (unsigned)v;
 		return BWR_OK;
 	}
-	case H_PID:	ok = parse_u32(val, &h->pid); break;
-	case H_PPID:	ok = parse_u32(val, &h->ppid); break;
-	case H_UID:	ok = parse_u32(val, &h->uid); break;
-	case H_COMM:	ok = parse_comm(val, &h->comm); break;
+	case H_PID:
+		ok = parse_u32(val, &h->pid);
+		break;
+	case H_PPID:
+		ok = parse_u32(val, &h->ppid);
+		break;
+	case H_UID:
+		ok = parse_u32(val, &h->uid);
+		break;
+	case H_COMM:
+		ok = parse_comm(val, &h->comm);
+		break;
 	case H_STATE:
 		ok = !strcmp(val, "running") || !strcmp(val, "exited");
 		h->exited = !strcmp(val, "exited");
 		break;
-	case H_START_BRK:	ok = parse_hex(val, &h->start_brk); break;
-	case H_START_DATA:	ok = parse_hex(val, &h->start_data); break;
-	case H_END_DATA:	ok = parse_hex(val, &h->end_data); break;
-	case H_BRK:		ok = parse_hex(val, &h->brk); break;
-	case H_CALLS:		ok = parse_u64(val, UINT64_MAX, &h->calls); break;
-	case H_DROPPED:		ok = parse_u64(val, UINT64_MAX, &h->dropped); break;
+	case H_START_BRK:
+		ok = parse_hex(val, &h->start_brk);
+		break;
+	case H_START_DATA:
+		ok = parse_hex(val, &h->start_data);
+		break;
+	case H_END_DATA:
+		ok = parse_hex(val, &h->end_data);
+		break;
+	case H_BRK:
+		ok = parse_hex(val, &h->brk);
+		break;
+	case H_CALLS:
+		ok = parse_u64(val, UINT64_MAX, &h->calls);
+		break;
+	case H_DROPPED:
+		ok = parse_u64(val, UINT64_MAX, &h->dropped);
+		break;
 	case H_COLUMNS:
 		if (strcmp(val, columns_line))
 			return fail(err, BWR_E_FORMAT, it->no,
@@ -485,12 +505,24 @@ static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec
 			return fail(err, BWR_E_FORMAT, no, "exec line: expected '%s=' at '%s'",
 				    keys[i], quote(t[i], q, sizeof(q)));
 		switch (i) {
-		case 0: ok = parse_u64(v, UINT64_MAX, &x->time_ns); break;
-		case 1: ok = parse_u32(v, &x->tid); break;
-		case 2: ok = parse_comm(v, &x->comm); break;
-		case 3: ok = parse_hex(v, &x->start_brk); break;
-		case 4: ok = parse_hex(v, &x->start_data); break;
-		default: ok = parse_hex(v, &x->end_data); break;
+		case 0:
+			ok = parse_u64(v, UINT64_MAX, &x->time_ns);
+			break;
+		case 1:
+			ok = parse_u32(v, &x->tid);
+			break;
+		case 2:
+			ok = parse_comm(v, &x->comm);
+			break;
+		case 3:
+			ok = parse_hex(v, &x->start_brk);
+			break;
+		case 4:
+			ok = parse_hex(v, &x->start_data);
+			break;
+		default:
+			ok = parse_hex(v, &x->end_data);
+			break;
 		}
 		if (!ok)
 			return fail(err, BWR_E_FORMAT, no, "exec line: bad value for '%s': '%s'",
