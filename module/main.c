@@ -13,7 +13,7 @@
 unsigned int bw_records_per_process = 1024;
 module_param_named(records_per_process, bw_records_per_process, uint, 0444);
 MODULE_PARM_DESC(records_per_process,
-		 "Calls kept per process; older ones are overwritten and counted as dropped (16 to 1048576, default 1024)");
+		 "Calls kept per process; older ones are overwritten and counted as dropped (18 to 1048576, default 1024)");
 
 static unsigned long bw_memory_cap_kib = 65536;
 module_param_named(memory_cap_kib, bw_memory_cap_kib, ulong, 0444);
