@@ -2,30 +2,11 @@
 /*
  * /proc/brkwatch: a file per process history, status and control.
  *
- * /proc/brkwatch/<PID>, format version 1 (README.md has an example):
- *
- *   # brkwatch 1
- *   # pid <pid>
- *   # ppid <pid of the parent when the history began>
- *   # comm <comm, with space, tab, newline, '\' and non-printables as \ooo>
- *   # state running|exited
- *   # uid <real uid>
- *   # start_brk|start_data|end_data|brk 0x<16 hex digits>
- *   # calls <calls seen>
- *   # dropped <calls not kept>
- *   # columns <the names of the columns below>
- *
- * then one line per call, oldest first:
- *
- *   seq time_ns tid entry request brk_before brk_after aligned_before
- *   aligned_after delta ret duration_ns verdict details
- *
- * entry is x64 or ia32; addresses are 0x<16 hex digits>; delta is the
- * signed number of bytes mapped; ret is an address or a negative errno in
- * decimal; details is "-" or comma-separated key=value pairs. An execve
- * between two calls is the line
- *
- *   # exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x..
+ * Their format, and who may read or write each, is specified in
+ * module/ABI/procfs-brkwatch; its vocabulary (format version, columns,
+ * verdict and next_kind names) is in brkwatch.h, shared with the reader.
+ * What these files print changes only together with that document, and
+ * with the format version when a line changes meaning.
  *
  * Who may open a history is decided at open (bw_may_read()), as for
  * /proc/PID/maps: a history shows where a heap is.
