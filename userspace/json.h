@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* --json output; the schema is in README.md. */
+/* --json output; the schema is in brkwatch(1), under JSON OUTPUT. */
 #ifndef BWR_JSON_H
 #define BWR_JSON_H
 
@@ -26,7 +26,10 @@ void bwr_json_u64(struct bwr_json *j, const char *key, uint64_t v);
 void bwr_json_i64(struct bwr_json *j, const char *key, int64_t v);
 void bwr_json_bool(struct bwr_json *j, const char *key, bool v);
 
-/* One process: header, events, totals. relative: see README.md, "--relative". events: include them. */
+/*
+ * One process: header, events, totals. relative: see brkwatch(1), "--relative".
+ * events: include them.
+ */
 void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool relative, bool events);
 void bwr_json_status(struct bwr_json *j, const struct bwr_status *st);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Parser for the text under /proc/brkwatch (format in README.md): text in,
- * structs out. Pure: no I/O, no global state, bounded memory. Every
+ * Parser for the text under /proc/brkwatch (its format: module/ABI/procfs-brkwatch):
+ * text in, structs out. Pure: no I/O, no global state, bounded memory. Every
  * rejection names the line. This is what the fuzzer targets.
  */
 #ifndef BWR_PROCFILE_H
@@ -112,7 +112,7 @@ struct bwr_status {
 	} kv[BWR_STATUS_MAX];
 };
 
-/* Parse /proc/brkwatch/status. Every key of the README must be present. */
+/* Parse /proc/brkwatch/status. Every key of its specification must be present. */
 enum bwr_parse_result bwr_parse_status(const char *text, size_t len,
 				       struct bwr_status *st, struct bwr_error *err);
 /* The value of a key, or NULL */

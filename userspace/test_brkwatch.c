@@ -170,7 +170,7 @@ static void test_parser(void)
 	   h.start_brk == 0x55ff09543000 && h.brk == 0x55ff09564000 && h.calls == 2 &&
 	   h.ev[1].call.delta == 135168 && h.ev[1].call.verdict == BRKWATCH_GROW &&
 	   h.ev[0].call.verdict == BRKWATCH_QUERY && h.ev[1].call.duration_ns == 53000,
-	   "parses the README example");
+	   "parses the example of module/ABI/procfs-brkwatch");
 	bwr_history_free(&h);
 
 	text = canned("proc/1234", &len);
