@@ -264,6 +264,13 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 					       struct bwr_history *h,
 					       struct bwr_error *err)
 {
+	/* Where the plain numbers go, by their parser. */
+	uint32_t *const u32[H_N] = { [H_PID] = &h->pid, [H_PPID] = &h->ppid, [H_UID] = &h->uid };
+	uint64_t *const hex[H_N] = {
+		[H_START_BRK] = &h->start_brk, [H_START_DATA] = &h->start_data,
+		[H_END_DATA] = &h->end_data, [H_BRK] = &h->brk,
+	};
+	uint64_t *const u64[H_N] = { [H_CALLS] = &h->calls, [H_DROPPED] = &h->dropped };
 	const char *key = header_keys[k];
 	size_t klen = strlen(key);
 	char *line = it->buf, *val;
@@ -297,39 +304,12 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 		h->version = (unsigned)v;
 		return BWR_OK;
 	}
-	case H_PID:
-		ok = parse_u32(val, &h->pid);
-		break;
-	case H_PPID:
-		ok = parse_u32(val, &h->ppid);
-		break;
-	case H_UID:
-		ok = parse_u32(val, &h->uid);
-		break;
 	case H_COMM:
 		ok = parse_comm(val, &h->comm);
 		break;
 	case H_STATE:
 		ok = !strcmp(val, "running") || !strcmp(val, "exited");
 		h->exited = !strcmp(val, "exited");
-		break;
-	case H_START_BRK:
-		ok = parse_hex(val, &h->start_brk);
-		break;
-	case H_START_DATA:
-		ok = parse_hex(val, &h->start_data);
-		break;
-	case H_END_DATA:
-		ok = parse_hex(val, &h->end_data);
-		break;
-	case H_BRK:
-		ok = parse_hex(val, &h->brk);
-		break;
-	case H_CALLS:
-		ok = parse_u64(val, UINT64_MAX, &h->calls);
-		break;
-	case H_DROPPED:
-		ok = parse_u64(val, UINT64_MAX, &h->dropped);
 		break;
 	case H_COLUMNS:
 		if (strcmp(val, columns_line))
@@ -338,7 +318,12 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 				    quote(val, q, sizeof(q)), columns_line);
 		return BWR_OK;
 	default:
-		ok = false;
+		if (u32[k])
+			ok = parse_u32(val, u32[k]);
+		else if (hex[k])
+			ok = parse_hex(val, hex[k]);
+		else
+			ok = u64[k] && parse_u64(val, UINT64_MAX, u64[k]);
 	}
 	if (!ok)
 		return fail(err, BWR_E_FORMAT, it->no, "bad value for '%s': '%s'", key,
@@ -488,6 +473,8 @@ static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec
 	static const char *const keys[] = {
 		"time_ns", "tid", "comm", "start_brk", "start_data", "end_data",
 	};
+	/* keys[3] to keys[5] */
+	uint64_t *const hex[] = { &x->start_brk, &x->start_data, &x->end_data };
 	char *t[MAX_TOKENS];
 	char q[200];
 	int n = split(line, ' ', t);
@@ -504,26 +491,14 @@ static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec
 		if (strncmp(t[i], keys[i], kl) || t[i][kl] != '=')
 			return fail(err, BWR_E_FORMAT, no, "exec line: expected '%s=' at '%s'",
 				    keys[i], quote(t[i], q, sizeof(q)));
-		switch (i) {
-		case 0:
+		if (i == 0)
 			ok = parse_u64(v, UINT64_MAX, &x->time_ns);
-			break;
-		case 1:
+		else if (i == 1)
 			ok = parse_u32(v, &x->tid);
-			break;
-		case 2:
+		else if (i == 2)
 			ok = parse_comm(v, &x->comm);
-			break;
-		case 3:
-			ok = parse_hex(v, &x->start_brk);
-			break;
-		case 4:
-			ok = parse_hex(v, &x->start_data);
-			break;
-		default:
-			ok = parse_hex(v, &x->end_data);
-			break;
-		}
+		else
+			ok = parse_hex(v, hex[i - 3]);
 		if (!ok)
 			return fail(err, BWR_E_FORMAT, no, "exec line: bad value for '%s': '%s'",
 				    keys[i], quote(v, q, sizeof(q)));

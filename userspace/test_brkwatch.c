@@ -285,6 +285,13 @@ static void test_parser(void)
 	REPLACE("# comm demo", "# comm de\\09o", 4, "'comm'", "a bad octal escape");
 	REPLACE("# comm demo", "# comm d mo", 4, "'comm'", "a raw space in comm");
 	REPLACE("# state running", "# state zombie", 5, "'state'", "an unknown state");
+	REPLACE("# ppid 1200", "# ppid -1", 3, "bad value for 'ppid'", "a negative ppid");
+	REPLACE("# uid 1000", "# uid 4294967296", 6, "bad value for 'uid'", "a uid above 2^32");
+	REPLACE("# end_data 0x000055ff08f2f010", "# end_data 55ff08f2f010", 9,
+		"bad value for 'end_data'", "an end_data without 0x");
+	REPLACE("# dropped 0", "# dropped x", 12, "bad value for 'dropped'", "a dropped that is no number");
+	REPLACE("query -\n", "query -\n# exec time_ns=1 tid=2 comm=ls start_brk=0x1 start_data=0x2 end_data=3\n",
+		15, "bad value for 'end_data'", "an exec line's end_data without 0x");
 	REPLACE("# uid 1000\n", "", 6, "'# uid", "a missing header line");
 	REPLACE("query -\n", "query -\n\n", 15, "empty line", "an empty line");
 	REPLACE("query -\n", "query -\n# note hi\n", 15, "unexpected comment", "an unknown comment");
