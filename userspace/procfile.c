@@ -73,6 +73,25 @@ struct lines {
 	char buf[BWR_MAX_LINE + 1];
 };
 
+/* Lines of text, in *itp, to free(); or an error, err set. err is cleared. */
+static enum bwr_parse_result lines_open(const char *text, size_t len, struct lines **itp,
+					struct bwr_error *err)
+{
+	struct lines *it;
+
+	memset(err, 0, sizeof(*err));
+	if (len > BWR_MAX_INPUT)
+		return fail(err, BWR_E_FORMAT, 0, "more than %u bytes", BWR_MAX_INPUT);
+	it = malloc(sizeof(*it));
+	if (!it)
+		return fail(err, BWR_E_NOMEM, 0, "out of memory");
+	it->p = text;
+	it->end = text + len;
+	it->no = 0;
+	*itp = it;
+	return BWR_OK;
+}
+
 /* 1: a line in it->buf; 0: end of text; -1: error (err set) */
 static int next_line(struct lines *it, struct bwr_error *err)
 {
@@ -587,15 +606,9 @@ enum bwr_parse_result bwr_parse_history(const char *text, size_t len,
 	enum bwr_parse_result r;
 
 	memset(h, 0, sizeof(*h));
-	memset(err, 0, sizeof(*err));
-	if (len > BWR_MAX_INPUT)
-		return fail(err, BWR_E_FORMAT, 0, "more than %u bytes", BWR_MAX_INPUT);
-	it = malloc(sizeof(*it));
-	if (!it)
-		return fail(err, BWR_E_NOMEM, 0, "out of memory");
-	it->p = text;
-	it->end = text + len;
-	it->no = 0;
+	r = lines_open(text, len, &it, err);
+	if (r)
+		return r;
 	r = parse_history(it, h, err);
 	free(it);
 	if (r)
@@ -660,15 +673,9 @@ enum bwr_parse_result bwr_parse_status(const char *text, size_t len,
 	int got;
 
 	memset(st, 0, sizeof(*st));
-	memset(err, 0, sizeof(*err));
-	if (len > BWR_MAX_INPUT)
-		return fail(err, BWR_E_FORMAT, 0, "more than %u bytes", BWR_MAX_INPUT);
-	it = malloc(sizeof(*it));
-	if (!it)
-		return fail(err, BWR_E_NOMEM, 0, "out of memory");
-	it->p = text;
-	it->end = text + len;
-	it->no = 0;
+	r = lines_open(text, len, &it, err);
+	if (r)
+		return r;
 	while (!r && (got = next_line(it, err)) != 0) {
 		char *line = it->buf, *sep, *val;
 		size_t klen;
