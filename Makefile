@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# brkwatch: make builds the module against KDIR, the reader and the
-# selftests. make check / make demo boot the kernel matrix in QEMU.
+# make help prints the lines below that begin with '## '.
 #
-#   make                     module for the running kernel (KDIR), reader, tests
-#   make KERNEL=6.12         the same against one kernel of the matrix
-#   make check               setup, then every kernel: build, boot, run tests
-#   make demo                boot 6.1 and show a malloc(100) three ways
-#   make bench               brkwatch against strace, perf, bpftrace, ftrace
-#   make setup               install and prepare everything (root, apt-get)
-#   make clean / distclean   build products / also the .cache folder
-
-KERNELS := 6.1 6.12 6.12-rt
+## brkwatch: make builds the module against KDIR, the reader and the
+## selftests. make check / make demo boot the kernel matrix in QEMU.
+##
+##   make                     module for the running kernel (KDIR), reader, tests
+##   make KERNEL=6.12         the same against one kernel of the matrix
+##   make check               setup, then every kernel: build, boot, run tests
+##   make demo                boot 6.1 and show a malloc(100) three ways
+##   make bench               brkwatch against strace, perf, bpftrace, ftrace
+##   make checkpatch          checkpatch.pl --strict on the module's sources
+##   make fuzz                the reader's parser under libFuzzer (FUZZ_SECONDS)
+##   make setup               install and prepare everything (root, apt-get)
+##   make clean / distclean   build products / also the .cache folder
+#
+# The kernel matrix (KERNEL=NAME) is KERNELS in scripts/lib.sh.
 
 ifdef KERNEL
 KREL_OF_KERNEL := $(firstword $(shell bash -c '. scripts/lib.sh && kernel_headers "$$1"' - $(KERNEL)))
@@ -36,7 +40,7 @@ FUZZ_SECONDS ?= 30
 all: module userspace selftests
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n 's/^## \{0,1\}//p' Makefile
 
 # In-tree build: module/brkwatch.ko, through ./Kbuild (obj-m += module/).
 module:

@@ -17,8 +17,7 @@
 #include <linux/sched.h>
 #include <linux/percpu.h>
 #include "brkwatch.h"
-
-#define BRKWATCH_VERSION	"0.1.0"
+#include "record.h"
 
 /*
  * What one brk() call saw, filled in by the probes, all running in the

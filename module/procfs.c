@@ -2,30 +2,11 @@
 /*
  * /proc/brkwatch: a file per process history, status and control.
  *
- * /proc/brkwatch/<PID>, format version 1 (README.md has an example):
- *
- *   # brkwatch 1
- *   # pid <pid>
- *   # ppid <pid of the parent when the history began>
- *   # comm <comm, with space, tab, newline, '\' and non-printables as \ooo>
- *   # state running|exited
- *   # uid <real uid>
- *   # start_brk|start_data|end_data|brk 0x<16 hex digits>
- *   # calls <calls seen>
- *   # dropped <calls not kept>
- *   # columns <the names of the columns below>
- *
- * then one line per call, oldest first:
- *
- *   seq time_ns tid entry request brk_before brk_after aligned_before
- *   aligned_after delta ret duration_ns verdict details
- *
- * entry is x64 or ia32; addresses are 0x<16 hex digits>; delta is the
- * signed number of bytes mapped; ret is an address or a negative errno in
- * decimal; details is "-" or comma-separated key=value pairs. An execve
- * between two calls is the line
- *
- *   # exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x..
+ * Their format, and who may read or write each, is specified in
+ * module/ABI/procfs-brkwatch; its vocabulary (format version, columns,
+ * verdict and next_kind names) is in brkwatch.h, shared with the reader.
+ * What these files print changes only together with that document, and
+ * with the format version when a line changes meaning.
  *
  * Who may read a history is decided as for /proc/PID/maps (access.c): a
  * history shows where a heap is.
@@ -42,9 +23,6 @@
 #include "internal.h"
 #include "pool.h"
 
-#define BW_COLUMNS "seq time_ns tid entry request brk_before brk_after " \
-	"aligned_before aligned_after delta ret duration_ns verdict details"
-
 /*
  * Anyone may open control; writing is refused with EPERM without
  * CAP_SYS_ADMIN (bw_control_write()), rather than EACCES for everyone but
@@ -54,12 +32,8 @@
 
 static struct proc_dir_entry *bw_dir;
 
-static const char *const bw_next_kinds[] = {
-	[BRKWATCH_NEXT_ANON] = "anon",
-	[BRKWATCH_NEXT_FILE] = "file",
-	[BRKWATCH_NEXT_STACK] = "stack",
-	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
-};
+static const char *const bw_next_kinds[] = BRKWATCH_NEXT_KIND_NAMES;
+static_assert(ARRAY_SIZE(bw_next_kinds) == BRKWATCH_NR_NEXT_KINDS);
 
 struct bw_iter {
 	struct bw_proc *proc;
@@ -110,7 +84,7 @@ static void bw_show_head(struct seq_file *m, struct bw_iter *it)
 		   h.start_brk, h.start_data);
 	seq_printf(m, "# end_data 0x%016llx\n# brk 0x%016llx\n",
 		   h.end_data, h.brk);
-	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BW_COLUMNS "\n",
+	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BRKWATCH_COLUMNS "\n",
 		   h.calls, h.dropped);
 }
 
