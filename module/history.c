@@ -27,6 +27,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include "compat.h"
 #include "internal.h"
 #include "pool.h"
@@ -64,6 +65,7 @@ static LIST_HEAD(bw_all);		/* every live history */
 static LIST_HEAD(bw_exited);		/* exited ones, oldest exit first */
 static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
 static LIST_HEAD(bw_dying);		/* retired, not yet freed */
+static DEFINE_XARRAY(bw_files);		/* pid -> the history with its file */
 static unsigned long bw_nr_all;
 static unsigned long bw_nr_exited;
 
@@ -102,19 +104,32 @@ static void bw_count_no_memory(size_t want)
 }
 
 /*
- * Atomic context: an object made ready, and more asked for when they run
- * low. The refill is queued at high priority on this CPU, so it runs as
- * soon as the calling task leaves the kernel: a burst of brk() calls does
- * not outrun it.
+ * Atomic context, raw locks held too: an object made ready, or NULL; more
+ * are asked for when they run low. The refill is queued at high priority
+ * on this CPU, so it runs as soon as the calling task leaves the kernel: a
+ * burst of brk() calls does not outrun it.
  */
-static void *bw_take(struct bw_pool *pool)
+static void *bw_take_ready(struct bw_pool *pool)
 {
 	void *obj = bw_pool_get(pool);
 
-	if (!obj)
-		bw_count_no_memory(pool->size);
 	if ((!obj || bw_pool_low(pool)) && !READ_ONCE(bw_stopping))
 		queue_work(system_highpri_wq, &bw_refill_work);
+	return obj;
+}
+
+/*
+ * Atomic context, no raw lock held: an object made ready, else one
+ * allocated where the kernel allows it; NULL counted as a loss.
+ */
+static void *bw_take(struct bw_pool *pool)
+{
+	void *obj = bw_take_ready(pool);
+
+	if (!obj)
+		obj = bw_pool_get_nowait(pool);
+	if (!obj)
+		bw_count_no_memory(pool->size);
 	return obj;
 }
 
@@ -236,12 +251,32 @@ static unsigned int bw_chunk_records(const struct bw_proc *p,
 	return chunk == p->first ? BW_FIRST_CHUNK_RECORDS : BW_CHUNK_RECORDS;
 }
 
-/* Under p->lock: a new tail chunk; false if there is none. */
-static bool bw_ring_grow(struct bw_proc *p)
-{
-	bool first = !p->tail;
-	struct bw_chunk *chunk = bw_take(first ? &bw_first_chunks : &bw_chunks);
+/*
+ * A chunk allocated for a history outside its lock, when none was ready
+ * (bw_ring_append_slow()): the ring takes it if it still needs one.
+ */
+struct bw_spare {
+	struct bw_pool *pool;
+	struct bw_chunk *chunk;
+};
 
+/* Under p->lock: the pool the ring's next chunk comes from. */
+static struct bw_pool *bw_ring_pool(const struct bw_proc *p)
+{
+	return p->tail ? &bw_chunks : &bw_first_chunks;
+}
+
+/* Under p->lock: a new tail chunk; false if there is none. */
+static bool bw_ring_grow(struct bw_proc *p, struct bw_spare *spare)
+{
+	struct bw_pool *pool = bw_ring_pool(p);
+	bool first = pool == &bw_first_chunks;
+	struct bw_chunk *chunk = bw_take_ready(pool);
+
+	if (!chunk && spare->chunk && spare->pool == pool) {
+		chunk = spare->chunk;
+		spare->chunk = NULL;
+	}
 	if (!chunk)
 		return false;
 	chunk->next = NULL;
@@ -258,7 +293,7 @@ static bool bw_ring_grow(struct bw_proc *p)
 }
 
 /* Under p->lock: make room for one record; false if there is none. */
-static bool bw_ring_make_room(struct bw_proc *p)
+static bool bw_ring_make_room(struct bw_proc *p, struct bw_spare *spare)
 {
 	struct bw_chunk *chunk;
 
@@ -294,26 +329,64 @@ static bool bw_ring_make_room(struct bw_proc *p)
 	}
 	if (p->tail && p->tail_idx < bw_chunk_records(p, p->tail))
 		return true;
-	return bw_ring_grow(p);
+	return bw_ring_grow(p, spare);
 }
 
 /*
  * Under p->lock: the slot of the next record, or NULL if there is none.
  * The caller fills it in place before unlocking: readers take the lock.
  */
-static struct brkwatch_record *bw_ring_append(struct bw_proc *p)
+static struct brkwatch_record *bw_ring_append(struct bw_proc *p,
+					      struct bw_spare *spare)
 {
-	if (!bw_ring_make_room(p))
+	if (!bw_ring_make_room(p, spare))
 		return NULL;
 	p->nr++;
 	p->appended++;
 	return &p->tail->rec[p->tail_idx++];
 }
 
+/*
+ * Under p->lock, which it drops and takes again: bw_ring_append() when no
+ * chunk was ready, with one allocated meanwhile where the kernel allows it
+ * (never under the raw lock). What the ring did not take stays in @spare,
+ * for bw_spare_put() once the lock is dropped; a loss is counted.
+ */
+static struct brkwatch_record *bw_ring_append_slow(struct bw_proc *p,
+						   struct bw_spare *spare)
+{
+	struct brkwatch_record *rec;
+
+	spare->pool = bw_ring_pool(p);
+	raw_spin_unlock(&p->lock);
+	spare->chunk = bw_pool_get_nowait(spare->pool);
+	raw_spin_lock(&p->lock);
+	rec = bw_ring_append(p, spare);
+	if (!rec)
+		bw_count_no_memory(spare->pool->size);
+	return rec;
+}
+
+static void bw_spare_put(struct bw_spare *spare)
+{
+	if (spare->chunk)
+		bw_pool_put(spare->pool, spare->chunk);
+}
+
+/* Under p->lock: bw_ring_append(), allocating outside the lock if need be. */
+static struct brkwatch_record *bw_ring_next(struct bw_proc *p,
+					    struct bw_spare *spare)
+{
+	struct brkwatch_record *rec = bw_ring_append(p, spare);
+
+	return rec ? rec : bw_ring_append_slow(p, spare);
+}
+
 /* Probe context: store one finished call. */
 void bw_history_record(const struct bw_call *call, long ret)
 {
 	struct task_struct *tsk = current;
+	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
 	struct bw_proc *p;
 	/*
@@ -328,10 +401,10 @@ void bw_history_record(const struct bw_call *call, long ret)
 	if (!p)
 		goto out;
 	raw_spin_lock(&p->lock);
+	rec = bw_ring_next(p, &spare);
 	p->calls++;
 	if (call->based)
 		bw_proc_note_heap(p, tsk->mm);
-	rec = bw_ring_append(p);
 	if (!rec) {
 		p->dropped++;
 		p->brk = ret < 0 ? bw_call_brk_before(call) : ret;
@@ -340,8 +413,8 @@ void bw_history_record(const struct bw_call *call, long ret)
 	bw_verdict(call, ret, rec);
 	rec->time_ns = call->time_ns;
 	rec->tid = task_pid_nr(tsk);
-	rec->reserved = 0;
-	rec->call.seq = p->calls;
+	rec->call.seq = (u32)p->calls;
+	rec->seq_hi = p->calls >> 32;
 	rec->call.duration_ns = min_t(u64, duration, U32_MAX);
 	p->brk = bw_record_brk_after(rec);
 	bw_count(records_stored);
@@ -349,6 +422,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 		bw_count(unknown_verdicts);
 unlock:
 	raw_spin_unlock(&p->lock);
+	bw_spare_put(&spare);
 out:
 	rcu_read_unlock();
 }
@@ -379,6 +453,7 @@ static void bw_exec_marker(struct brkwatch_record *rec,
  */
 void bw_history_exec(struct task_struct *tsk)
 {
+	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
 	struct bw_proc *p;
 	u64 now = ktime_get_ns();
@@ -390,7 +465,7 @@ void bw_history_exec(struct task_struct *tsk)
 	p = bw_proc_of(tsk);
 	if (p) {
 		raw_spin_lock(&p->lock);
-		rec = bw_ring_append(p);
+		rec = bw_ring_next(p, &spare);
 		if (rec)
 			bw_exec_marker(rec, tsk, now, dumpable);
 		else if (!p->lost_exec_ns)
@@ -402,6 +477,7 @@ void bw_history_exec(struct task_struct *tsk)
 		memcpy(p->comm, tsk->comm, sizeof(p->comm));
 		p->comm[sizeof(p->comm) - 1] = '\0';
 		raw_spin_unlock(&p->lock);
+		bw_spare_put(&spare);
 	}
 	rcu_read_unlock();
 }
@@ -440,17 +516,29 @@ void bw_history_task_exit(struct task_struct *tsk)
 	rcu_read_unlock();
 }
 
-/*
- * Reader side: copy the record at @ordinal (counting every record ever
- * appended), or the oldest one kept if that one is gone. False past the
- * newest.
+/**
+ * bw_history_read - copy one record of a history
+ * @p: the history
+ * @ordinal: which record, counting every record ever appended from 0; the
+ *	     oldest one kept if that one was overwritten
+ * @rec: where to copy it
+ * @actual: the ordinal of the record copied
+ * @cur: the reader's place in the ring, kept between calls
+ *
+ * O(1) for a reader going forward: it starts from where it last was, in
+ * the chunk it last read (still in the ring as long as the head has not
+ * passed its first record: chunks leave from the head only), and moves at
+ * most one chunk on. The raw lock is held that long, never for a walk of
+ * the whole ring.
+ *
+ * Return: false past the newest record.
  */
 bool bw_history_read(struct bw_proc *p, u64 ordinal,
-		     struct brkwatch_record *rec, u64 *actual)
+		     struct brkwatch_record *rec, u64 *actual,
+		     struct bw_cursor *cur)
 {
 	struct bw_chunk *chunk;
-	unsigned int idx;
-	u64 first;
+	u64 first, base;
 	bool found = false;
 
 	raw_spin_lock(&p->lock);
@@ -458,14 +546,20 @@ bool bw_history_read(struct bw_proc *p, u64 ordinal,
 	if (ordinal < first)
 		ordinal = first;
 	if (ordinal < p->appended) {
-		idx = p->head_idx + (ordinal - first);
 		chunk = p->head;
-		while (idx >= bw_chunk_records(p, chunk)) {
-			idx -= bw_chunk_records(p, chunk);
+		base = first - p->head_idx;
+		if (cur->chunk && cur->base >= base && cur->base <= ordinal) {
+			chunk = cur->chunk;
+			base = cur->base;
+		}
+		while (ordinal - base >= bw_chunk_records(p, chunk)) {
+			base += bw_chunk_records(p, chunk);
 			chunk = chunk->next;
 		}
-		*rec = chunk->rec[idx];
+		*rec = chunk->rec[ordinal - base];
 		*actual = ordinal;
+		cur->chunk = chunk;
+		cur->base = base;
 		found = true;
 	}
 	raw_spin_unlock(&p->lock);
@@ -516,8 +610,16 @@ static void bw_note_exits(struct llist_node *list)
 	}
 }
 
+/*
+ * Off the worker's lists, onto bw_dying. Once only: the worker may retire
+ * a history (eviction, forget, clear) that a probe is replacing at the
+ * same time, and both hand it here.
+ */
 static void bw_unlink(struct bw_proc *p)
 {
+	if (p->unlinked)
+		return;
+	p->unlinked = true;
 	if (!list_empty(&p->exited_link)) {
 		list_del_init(&p->exited_link);
 		bw_nr_exited--;
@@ -573,29 +675,56 @@ static void bw_free_proc(struct bw_proc *p)
 }
 
 /*
- * Free the retired histories. Their files go first (proc_remove() waits
- * for readers), then a grace period lets every probe that found one leave
- * it. What the probes handed over meanwhile is taken in before freeing,
- * so no exit note is left pointing at freed memory; histories replaced
- * meanwhile need a grace period of their own: another round.
+ * No lock held: free the retired histories of @batch, taken off bw_dying.
+ * Their files go first (proc_remove() waits for their readers, which may
+ * be slow: a read can fault on a FUSE or userfaultfd buffer, so bw_lock is
+ * not held meanwhile), then a grace period lets every probe that found one
+ * leave it. What the probes handed over meanwhile is taken in before
+ * freeing, so no exit note is left pointing at freed memory; histories
+ * replaced meanwhile are left on bw_dying for the next round.
  */
-static void bw_bury(void)
+static void bw_bury(struct list_head *batch)
 {
 	struct bw_proc *p, *next;
-	LIST_HEAD(batch);
 
-	while (!list_empty(&bw_dying)) {
-		list_splice_init(&bw_dying, &batch);
-		list_for_each_entry(p, &batch, link) {
-			if (p->pde)
-				proc_remove(p->pde);
-			p->pde = NULL;
+	if (list_empty(batch))
+		return;
+	list_for_each_entry(p, batch, link) {
+		if (p->pde)
+			proc_remove(p->pde);
+		p->pde = NULL;
+	}
+	synchronize_rcu();
+	mutex_lock(&bw_lock);
+	bw_collect();
+	/* Its pid's next history may have its file now. */
+	list_for_each_entry(p, batch, link)
+		if (xa_load(&bw_files, p->pid) == p)
+			xa_erase(&bw_files, p->pid);
+	mutex_unlock(&bw_lock);
+	list_for_each_entry_safe(p, next, batch, link)
+		bw_free_proc(p);
+}
+
+/*
+ * Under bw_lock: a file for each history that has none. Not while the file
+ * of an older process with the same pid is still there (it was replaced,
+ * and is being buried): that one goes first, the next round tries again,
+ * as it does after a failed creation.
+ */
+static void bw_list_files(void)
+{
+	struct bw_proc *p, *next;
+
+	list_for_each_entry_safe(p, next, &bw_unlisted, unlisted_link) {
+		if (xa_insert(&bw_files, p->pid, p, GFP_KERNEL))
+			continue;
+		p->pde = bw_procfs_add(p);
+		if (!p->pde) {
+			xa_erase(&bw_files, p->pid);
+			continue;
 		}
-		synchronize_rcu();
-		bw_collect();
-		list_for_each_entry_safe(p, next, &batch, link)
-			bw_free_proc(p);
-		INIT_LIST_HEAD(&batch);
+		list_del_init(&p->unlisted_link);
 	}
 }
 
@@ -629,24 +758,26 @@ static void bw_evict_exited(void)
 	}
 }
 
+/* No lock held: everything the probes cannot do themselves. */
 static void bw_maintain(void)
 {
-	struct bw_proc *p, *next;
+	LIST_HEAD(batch);
 
-	lockdep_assert_held(&bw_lock);
+	mutex_lock(&bw_lock);
 	bw_collect();
 	bw_evict_exited();
-	bw_bury();
+	list_splice_init(&bw_dying, &batch);
+	mutex_unlock(&bw_lock);
 
-	/* After bw_bury(): a pid's old file is gone before its new one. */
-	list_for_each_entry_safe(p, next, &bw_unlisted, unlisted_link) {
-		p->pde = bw_procfs_add(p);
-		list_del_init(&p->unlisted_link);
-	}
+	bw_bury(&batch);
 
+	mutex_lock(&bw_lock);
+	bw_collect();
+	bw_list_files();
 	bw_pool_refill(&bw_procs_pool);
 	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
+	mutex_unlock(&bw_lock);
 }
 
 static void bw_refill_work_fn(struct work_struct *work)
@@ -661,9 +792,7 @@ static void bw_refill_work_fn(struct work_struct *work)
 
 static void bw_maintain_work(struct work_struct *work)
 {
-	mutex_lock(&bw_lock);
 	bw_maintain();
-	mutex_unlock(&bw_lock);
 	if (!READ_ONCE(bw_stopping))
 		mod_delayed_work(bw_unbound_wq(), &bw_tick_work, HZ);
 }
@@ -676,8 +805,8 @@ void bw_history_clear(void)
 	bw_collect();
 	list_for_each_entry_safe(p, next, &bw_all, link)
 		bw_retire(p);
-	bw_maintain();
 	mutex_unlock(&bw_lock);
+	bw_maintain();
 }
 
 int bw_history_forget(pid_t pid)
@@ -694,8 +823,8 @@ int bw_history_forget(pid_t pid)
 	}
 	if (found)
 		bw_retire(found);
-	bw_maintain();
 	mutex_unlock(&bw_lock);
+	bw_maintain();
 	return found ? 0 : -ESRCH;
 }
 
@@ -770,14 +899,23 @@ void bw_history_exit(void)
 {
 	struct bw_proc *p, *next;
 
+	LIST_HEAD(batch);
+
 	mutex_lock(&bw_lock);
 	bw_collect();
 	list_for_each_entry_safe(p, next, &bw_all, link)
 		bw_retire(p);
-	list_for_each_entry(p, &bw_dying, link)
-		p->pde = NULL;
-	bw_bury();
+	while (!list_empty(&bw_dying)) {
+		list_for_each_entry(p, &bw_dying, link)
+			p->pde = NULL;
+		list_splice_init(&bw_dying, &batch);
+		mutex_unlock(&bw_lock);
+		bw_bury(&batch);
+		INIT_LIST_HEAD(&batch);
+		mutex_lock(&bw_lock);
+	}
 	mutex_unlock(&bw_lock);
+	xa_destroy(&bw_files);
 	bw_pool_destroy(&bw_procs_pool);
 	bw_pool_destroy(&bw_first_chunks);
 	bw_pool_destroy(&bw_chunks);

@@ -184,6 +184,7 @@ struct bw_proc {
 	struct list_head exited_link;	/* bw_exited, oldest exit first */
 	struct list_head unlisted_link;	/* bw_unlisted: no file yet */
 	struct proc_dir_entry *pde;
+	bool unlinked;			/* off bw_all, onto bw_dying */
 };
 
 /* What a reader needs of a history's header, copied under its lock. */
@@ -216,8 +217,15 @@ void bw_history_exit(void);
 void bw_history_record(const struct bw_call *call, long ret);
 void bw_history_exec(struct task_struct *task);
 void bw_history_task_exit(struct task_struct *task);
+/* A reader's place in a history's ring (bw_history_read()). */
+struct bw_cursor {
+	struct bw_chunk *chunk;		/* NULL: start from the head */
+	u64 base;			/* the ordinal of its first record */
+};
+
 bool bw_history_read(struct bw_proc *proc, u64 ordinal,
-		     struct brkwatch_record *rec, u64 *actual);
+		     struct brkwatch_record *rec, u64 *actual,
+		     struct bw_cursor *cur);
 void bw_history_clear(void);
 int bw_history_forget(pid_t pid);
 void bw_history_counts(unsigned long *running, unsigned long *exited);

@@ -94,7 +94,10 @@ static void *bw_pool_alloc(struct bw_pool *pool, gfp_t gfp)
 	return obj;
 }
 
-/* Any context. NULL when nothing is ready and nothing may be allocated. */
+/*
+ * Any context, raw spinlocks held too: an object made ready on this CPU,
+ * or NULL. Never allocates.
+ */
 void *bw_pool_get(struct bw_pool *pool)
 {
 	struct bw_pool_cpu *pc;
@@ -106,9 +109,22 @@ void *bw_pool_get(struct bw_pool *pool)
 	if (node)
 		atomic_dec(&pc->nr);
 	preempt_enable();
-	if (!node && !IS_ENABLED(CONFIG_PREEMPT_RT))
-		return bw_pool_alloc(pool, GFP_NOWAIT | __GFP_NOWARN);
 	return node;
+}
+
+/*
+ * Atomic context, but never under a raw spinlock (the slab's locks are
+ * sleeping ones on PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING says
+ * so everywhere): a new object when none was ready. Never on PREEMPT_RT,
+ * where even GFP_NOWAIT may sleep.
+ */
+void *bw_pool_get_nowait(struct bw_pool *pool)
+{
+	void *obj = bw_pool_get(pool);
+
+	if (!obj && !IS_ENABLED(CONFIG_PREEMPT_RT))
+		obj = bw_pool_alloc(pool, GFP_NOWAIT | __GFP_NOWARN);
+	return obj;
 }
 
 /* Any context: give back an object taken with bw_pool_get(). */

@@ -27,6 +27,7 @@ int bw_pool_init(struct bw_pool *pool, const char *name, size_t size,
 		 unsigned int target);
 void bw_pool_destroy(struct bw_pool *pool);
 void *bw_pool_get(struct bw_pool *pool);
+void *bw_pool_get_nowait(struct bw_pool *pool);
 void bw_pool_put(struct bw_pool *pool, void *obj);
 void bw_pool_free(struct bw_pool *pool, void *obj);
 bool bw_pool_low(struct bw_pool *pool);

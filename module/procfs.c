@@ -43,6 +43,7 @@ struct bw_iter {
 	 */
 	u64 checked_ns;
 	struct bw_proc_head head0;	/* the header as it was at open */
+	struct bw_cursor cur;
 	struct brkwatch_record rec;
 };
 
@@ -128,8 +129,8 @@ static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
 	u64 after = bw_record_brk_after(r);
 	s64 ret = bw_record_ret(r);
 
-	seq_printf(m, "%u %llu %u %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
-		   r->call.seq, r->time_ns, r->tid,
+	seq_printf(m, "%llu %llu %u %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
+		   bw_record_seq(r), r->time_ns, r->tid,
 		   r->flags & BRKWATCH_F_IA32 ? "ia32" : "x64",
 		   r->call.request, before, after,
 		   PAGE_ALIGN(before), PAGE_ALIGN(after),
@@ -185,7 +186,7 @@ static void *bw_hist_record(struct seq_file *m, loff_t *pos)
 	struct bw_iter *it = m->private;
 	u64 actual;
 
-	if (!bw_history_read(it->proc, *pos - 1, &it->rec, &actual))
+	if (!bw_history_read(it->proc, *pos - 1, &it->rec, &actual, &it->cur))
 		return NULL;
 	if (!bw_hist_may_pass(m, it))
 		return NULL;

@@ -31,13 +31,13 @@ struct brkwatch_record {
 	__u32 tid;		/* thread id in the initial PID namespace */
 	__u8 verdict;		/* enum brkwatch_verdict */
 	__u8 flags;		/* BRKWATCH_F_* */
-	__u16 reserved;
+	__u16 seq_hi;		/* a call's number, bits 32 to 47 */
 	union {
 		struct {
 			__u64 request;		/* the argument, as passed */
 			__u64 brk_before;	/* mm->brk under the mmap lock */
 			__u64 detail[2];	/* per verdict, see procfs.c */
-			__u32 seq;		/* call number, from 1 */
+			__u32 seq;		/* call number from 1, low bits */
 			__u32 duration_ns;	/* saturated at U32_MAX */
 		} call;
 		struct {
@@ -48,5 +48,15 @@ struct brkwatch_record {
 		} exec;
 	};
 };
+
+/*
+ * A call's number in its process, from 1: 48 bits, so that no process
+ * makes enough calls to wrap it (2^48 at a million calls a second is
+ * nine years).
+ */
+static inline __u64 bw_record_seq(const struct brkwatch_record *r)
+{
+	return (__u64)r->seq_hi << 32 | r->call.seq;
+}
 
 #endif /* BRKWATCH_RECORD_H */
