@@ -24,10 +24,10 @@
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/rculist.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include "compat.h"
 #include "internal.h"
 #include "pool.h"
 
@@ -88,7 +88,7 @@ static raw_spinlock_t *bw_chain_lock(pid_t pid)
 static void bw_kick(void)
 {
 	if (!READ_ONCE(bw_stopping))
-		queue_work(system_unbound_wq, &bw_kick_work);
+		queue_work(bw_unbound_wq(), &bw_kick_work);
 }
 
 /* Atomic context: count a record that could not be stored. */
@@ -129,7 +129,7 @@ static void bw_proc_note_owner(struct bw_proc *p, struct task_struct *tsk)
 	p->gid = cred->gid;
 	p->egid = cred->egid;
 	p->sgid = cred->sgid;
-	p->dumpable = tsk->mm && get_dumpable(tsk->mm) == SUID_DUMP_USER;
+	p->dumpable = bw_task_dumpable(tsk);
 }
 
 static void bw_proc_note_heap(struct bw_proc *p, struct mm_struct *mm)
@@ -660,7 +660,7 @@ static void bw_maintain_work(struct work_struct *work)
 	bw_maintain();
 	mutex_unlock(&bw_lock);
 	if (!READ_ONCE(bw_stopping))
-		mod_delayed_work(system_unbound_wq, &bw_tick_work, HZ);
+		mod_delayed_work(bw_unbound_wq(), &bw_tick_work, HZ);
 }
 
 void bw_history_clear(void)
@@ -739,7 +739,7 @@ int bw_history_init(void)
 	bw_pool_refill(&bw_chunks);
 	mutex_unlock(&bw_lock);
 	WRITE_ONCE(bw_stopping, false);
-	queue_delayed_work(system_unbound_wq, &bw_tick_work, HZ);
+	queue_delayed_work(bw_unbound_wq(), &bw_tick_work, HZ);
 	return 0;
 
 fail_procs:

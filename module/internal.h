@@ -7,6 +7,7 @@
 #ifndef BRKWATCH_INTERNAL_H
 #define BRKWATCH_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/list.h>
@@ -36,7 +37,10 @@ struct bw_call {
 	bool limits_checked;	/* check_brk_limits() returned */
 	bool brk_flags_called;	/* do_brk_flags() was reached */
 	bool next_found;	/* a mapping lies above the old break */
+	bool incomplete;	/* a step inside brk() may have gone unseen */
+	bool rlimit_changed;	/* RLIMIT_DATA changed during the call */
 	u8 next_kind;		/* enum brkwatch_next_kind */
+	unsigned long missed;	/* bw_probes_inner_missed() at entry */
 	/*
 	 * The heap's base, as brk() finds it once it holds the mmap lock:
 	 * read under that lock, or at entry when no other task shares the mm
@@ -44,10 +48,13 @@ struct bw_call {
 	 */
 	u64 brk;
 	u64 start_brk;
+	u64 min_brk;		/* the lowest break brk() accepts */
 	u64 start_data;
 	u64 end_data;
 	u64 rlimit_data;
 	long limits_ret;
+	long brk_flags_ret;	/* what do_brk_flags() returned */
+	u64 task_size;		/* the caller's TASK_SIZE, with brk_flags_ret */
 	u64 next_start;
 	u64 next_end;
 	u64 next_flags;
@@ -220,6 +227,13 @@ struct proc_dir_entry *bw_procfs_add(struct bw_proc *proc);
 /* probe.c */
 struct seq_file;
 extern bool bw_paused;
+
+/* The probes inside brk() that are registered, for the verdict. */
+#define BW_PROBE_LOCK		BIT(0)	/* down_write_killable() */
+#define BW_PROBE_LIMITS		BIT(1)	/* check_brk_limits(), 6.1 on */
+#define BW_PROBE_BRK_FLAGS	BIT(2)	/* do_brk_flags() */
+extern unsigned int bw_probes_present;
+unsigned long bw_probes_inner_missed(void);
 int bw_probes_init(void);
 void bw_probes_exit(void);
 void bw_probes_describe(struct seq_file *m);

@@ -5,6 +5,8 @@
  *
  * Parameters, init and exit, each in the reverse order of the other.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -13,7 +15,7 @@
 unsigned int bw_records_per_process = 1024;
 module_param_named(records_per_process, bw_records_per_process, uint, 0444);
 MODULE_PARM_DESC(records_per_process,
-		 "Calls kept per process; older ones are overwritten and counted as dropped (16 to 1048576, default 1024)");
+		 "Calls kept per process; older ones are overwritten and counted as dropped (18 to 1048576, default 1024)");
 
 static unsigned long bw_memory_cap_kib = 65536;
 module_param_named(memory_cap_kib, bw_memory_cap_kib, ulong, 0444);
@@ -59,16 +61,16 @@ static int __init bw_check_params(void)
 {
 	if (bw_records_per_process < 2 * BW_CHUNK_RECORDS ||
 	    bw_records_per_process > 1048576) {
-		pr_err("brkwatch: records_per_process must be between %d and 1048576\n",
+		pr_err("records_per_process must be between %d and 1048576\n",
 		       2 * BW_CHUNK_RECORDS);
 		return -EINVAL;
 	}
 	if (bw_memory_cap_kib < 64 || bw_memory_cap_kib > ULONG_MAX / 1024) {
-		pr_err("brkwatch: memory_cap_kib must be at least 64\n");
+		pr_err("memory_cap_kib must be at least 64\n");
 		return -EINVAL;
 	}
 	if (!bw_maxactive || bw_maxactive > 65536) {
-		pr_err("brkwatch: maxactive must be between 1 and 65536\n");
+		pr_err("maxactive must be between 1 and 65536\n");
 		return -EINVAL;
 	}
 	return 0;

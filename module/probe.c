@@ -14,6 +14,8 @@
  * The handlers run in the calling task with preemption disabled: they
  * never sleep, never allocate and take no global lock.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
@@ -22,9 +24,11 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include "compat.h"
 #include "internal.h"
 
 bool bw_paused;
+unsigned int bw_probes_present;
 
 /* ---- The syscall: entry starts the snapshot, return records it ---- */
 
@@ -38,6 +42,7 @@ static void bw_read_base(struct bw_call *call, struct mm_struct *mm)
 {
 	call->brk = mm->brk;
 	call->start_brk = mm->start_brk;
+	call->min_brk = bw_min_brk(mm);
 	call->start_data = mm->start_data;
 	call->end_data = mm->end_data;
 	call->rlimit_data = READ_ONCE(current->signal->rlim[RLIMIT_DATA].rlim_cur);
@@ -60,6 +65,9 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->limits_checked = false;
 	call->brk_flags_called = false;
 	call->next_found = false;
+	call->incomplete = false;
+	call->rlimit_changed = false;
+	call->missed = bw_probes_inner_missed();
 	/*
 	 * Only tasks using this mm change its heap, and only the caller can
 	 * add one (a thread): alone on it now, the caller finds the base as
@@ -68,32 +76,91 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	 */
 	if (atomic_read(&mm->mm_users) == 1)
 		bw_read_base(call, mm);
-	if (!bw_inflight_enter(call))
+	/* Unseen by the probes inside brk(): nothing follows by elimination. */
+	if (!bw_inflight_enter(call)) {
 		bw_count(inflight_overflow);
+		call->incomplete = true;
+	}
 	return 0;
 }
 
-/* The syscall wrappers take the user's registers as their argument. */
 static int bw_brk64_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	const struct pt_regs *user = (const struct pt_regs *)regs->di;
-
-	return bw_brk_start(ri, user->di, false);
+	return bw_brk_start(ri, bw_syscall_arg0(regs), false);
 }
 
 static int bw_brk32_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	const struct pt_regs *user = (const struct pt_regs *)regs->di;
+	return bw_brk_start(ri, (u32)bw_syscall_arg0(regs), true);
+}
 
-	return bw_brk_start(ri, (u32)user->bx, true);
+static u8 bw_next_kind(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		return BRKWATCH_NEXT_FILE;
+	if (vma->vm_start <= mm->start_stack && mm->start_stack < vma->vm_end)
+		return BRKWATCH_NEXT_STACK;
+	if (vma->vm_flags & VM_GROWSDOWN)
+		return BRKWATCH_NEXT_GROWSDOWN;
+	return BRKWATCH_NEXT_ANON;
+}
+
+/*
+ * The mapping above the old break, which brk()'s overlap check looks at.
+ * The caller holds the mmap lock, so the tree cannot change under
+ * find_vma().
+ */
+static void bw_note_next(struct bw_call *call, struct mm_struct *mm)
+{
+	struct vm_area_struct *next = find_vma(mm, PAGE_ALIGN(call->brk));
+
+	if (!next)
+		return;
+	call->next_found = true;
+	call->next_start = next->vm_start;
+	call->next_end = next->vm_end;
+	call->next_flags = next->vm_flags;
+	call->next_kind = bw_next_kind(mm, next);
+}
+
+/* A grow that brk() refused before do_brk_flags(): by elimination an overlap. */
+static bool bw_refused_early(const struct bw_call *call, long ret)
+{
+	return call->based && !call->brk_flags_called &&
+	       PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk) &&
+	       (u64)ret == call->brk;
 }
 
 static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct bw_call *call = (struct bw_call *)ri->data;
+	long ret = (long)regs_return_value(regs);
+	struct mm_struct *mm = current->mm;
 
 	bw_inflight_leave();
-	bw_history_record(call, (long)regs_return_value(regs));
+	if (bw_probes_inner_missed() != call->missed)
+		call->incomplete = true;
+	/*
+	 * prlimit() from another process may have changed RLIMIT_DATA between
+	 * the read above and brk()'s own: one refusal could then pass for
+	 * another.
+	 */
+	if (call->based && READ_ONCE(current->signal->rlim[RLIMIT_DATA].rlim_cur) !=
+	    call->rlimit_data)
+		call->rlimit_changed = true;
+	/*
+	 * Before 6.1 no probe runs between the overlap check and the end of
+	 * a grow that it refused: the mapping it saw is read now. Alone on
+	 * its mm (else bw_lock_return() read it under the lock), the caller
+	 * is the only task that could have changed it. The lock is only
+	 * tried: a probe cannot sleep.
+	 */
+	if (BW_BRK_FLAGS_CHECKS_LIMITS && !call->next_found &&
+	    bw_refused_early(call, ret) && mmap_read_trylock(mm)) {
+		bw_note_next(call, mm);
+		mmap_read_unlock(mm);
+	}
+	bw_history_record(call, ret);
 	return 0;
 }
 
@@ -125,9 +192,16 @@ static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int bw_lock_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	struct bw_call *call = bw_step_call(ri);
+
 	/* an int: the upper half of the register is not part of it */
-	if (!(int)regs_return_value(regs))	/* else killed while waiting */
-		bw_read_base(bw_step_call(ri), current->mm);
+	if ((int)regs_return_value(regs))	/* killed while waiting */
+		return 0;
+	bw_read_base(call, current->mm);
+	/* Before 6.1 the overlap check has no probe of its own: see it now. */
+	if (BW_BRK_FLAGS_CHECKS_LIMITS &&
+	    PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk))
+		bw_note_next(call, current->mm);
 	return 0;
 }
 
@@ -138,57 +212,50 @@ static int bw_limits_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return bw_step_entry(ri, call && call->based ? call : NULL);
 }
 
-static u8 bw_next_kind(struct mm_struct *mm, struct vm_area_struct *vma)
-{
-	if (vma->vm_file)
-		return BRKWATCH_NEXT_FILE;
-	if (vma->vm_start <= mm->start_stack && mm->start_stack < vma->vm_end)
-		return BRKWATCH_NEXT_STACK;
-	if (vma->vm_flags & VM_GROWSDOWN)
-		return BRKWATCH_NEXT_GROWSDOWN;
-	return BRKWATCH_NEXT_ANON;
-}
-
 /*
- * The heap may grow: note the mapping above it, which the overlap check
- * that follows will look at. The call holds the mmap lock for writing, so
- * the tree cannot change under find_vma().
+ * The heap may grow (6.1 on): note the mapping above it, which the
+ * overlap check that follows will look at, under the call's write lock.
  */
 static int bw_limits_return(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
 	struct bw_call *call = bw_step_call(ri);
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *next;
 
 	call->limits_ret = (int)regs_return_value(regs);
 	call->limits_checked = true;
-	if (call->limits_ret)
-		return 0;
-	next = find_vma(mm, PAGE_ALIGN(call->brk));
-	if (next) {
-		call->next_found = true;
-		call->next_start = next->vm_start;
-		call->next_end = next->vm_end;
-		call->next_flags = next->vm_flags;
-		call->next_kind = bw_next_kind(mm, next);
-	}
+	if (!call->limits_ret)
+		bw_note_next(call, current->mm);
 	return 0;
 }
 
 /*
- * Reaching do_brk_flags() is all the verdict needs: returning non-zero,
- * the entry handler leaves the return unhooked. The ELF loader calls it
- * too (vm_brk_flags()), outside any brk() call.
+ * do_brk_flags() was reached: every earlier check passed. The ELF loader
+ * calls it too (vm_brk_flags()), outside any brk() call: not followed.
  */
 static int bw_brk_flags_entry(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	if (call && call->based)
-		call->brk_flags_called = true;
-	return 1;
+	if (!call || !call->based)
+		return 1;
+	call->brk_flags_called = true;
+	return bw_step_entry(ri, call);
+}
+
+/*
+ * What it returned: before 6.1 the error says which of its checks refused,
+ * from 7.x on it may also be -EINTR (a killable VMA lock). TASK_SIZE is
+ * the caller's (32-bit tasks have their own): the range check used it.
+ */
+static int bw_brk_flags_return(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct bw_call *call = bw_step_call(ri);
+
+	call->brk_flags_ret = (int)regs_return_value(regs);
+	call->task_size = TASK_SIZE;
+	return 0;
 }
 
 /* A probe hit inside a handler would recurse. */
@@ -200,12 +267,23 @@ NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
 NOKPROBE_SYMBOL(bw_limits_return);
 NOKPROBE_SYMBOL(bw_brk_flags_entry);
+NOKPROBE_SYMBOL(bw_brk_flags_return);
+NOKPROBE_SYMBOL(bw_note_next);
+NOKPROBE_SYMBOL(bw_next_kind);
+NOKPROBE_SYMBOL(bw_refused_early);
+NOKPROBE_SYMBOL(bw_read_base);
+NOKPROBE_SYMBOL(bw_brk_start);
+NOKPROBE_SYMBOL(bw_step_entry);
+NOKPROBE_SYMBOL(bw_step_call);
+NOKPROBE_SYMBOL(bw_probes_inner_missed);
 
 /* ---- Registration ---- */
 
 struct bw_probe {
 	struct kretprobe rp;
+	unsigned int bit;	/* in bw_probes_present, for the verdict */
 	bool required;
+	bool wanted;		/* on this kernel, else not even tried */
 	bool registered;
 };
 
@@ -218,6 +296,7 @@ static struct bw_probe bw_probes[] = {
 			.data_size = sizeof(struct bw_call),
 		},
 		.required = true,
+		.wanted = true,
 	},
 	{
 		/* absent without CONFIG_IA32_EMULATION */
@@ -227,6 +306,7 @@ static struct bw_probe bw_probes[] = {
 			.handler = bw_brk_return,
 			.data_size = sizeof(struct bw_call),
 		},
+		.wanted = true,
 	},
 	{
 		.rp = {
@@ -235,29 +315,55 @@ static struct bw_probe bw_probes[] = {
 			.handler = bw_lock_return,
 			.data_size = sizeof(struct bw_call *),
 		},
+		.bit = BW_PROBE_LOCK,
 		.required = true,
+		.wanted = true,
 	},
 	{
-		/* static: the compiler may inline it into brk() */
+		/* static (6.1 on): the compiler may inline it into brk() */
 		.rp = {
 			.kp.symbol_name = "check_brk_limits",
 			.entry_handler = bw_limits_entry,
 			.handler = bw_limits_return,
 			.data_size = sizeof(struct bw_call *),
 		},
+		.bit = BW_PROBE_LIMITS,
+		.wanted = !BW_BRK_FLAGS_CHECKS_LIMITS,
 	},
 	{
 		.rp = {
 			.kp.symbol_name = "do_brk_flags",
 			.entry_handler = bw_brk_flags_entry,
+			.handler = bw_brk_flags_return,
+			.data_size = sizeof(struct bw_call *),
 		},
+		.bit = BW_PROBE_BRK_FLAGS,
+		.wanted = true,
 	},
 };
+
+/*
+ * Misses of the probes inside brk(): one during a call (by any task: the
+ * counters are shared) means a step may have gone unseen, and no verdict
+ * is then decided by elimination.
+ */
+unsigned long bw_probes_inner_missed(void)
+{
+	unsigned long missed = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
+		if (bw_probes[i].bit)
+			missed += READ_ONCE(bw_probes[i].rp.nmissed) +
+				  READ_ONCE(bw_probes[i].rp.kp.nmissed);
+	return missed;
+}
 
 struct bw_tracepoint {
 	const char *name;
 	void *probe;
 	struct tracepoint *tp;
+	bool registered;
 };
 
 static void bw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
@@ -266,15 +372,10 @@ static void bw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
 	bw_history_exec(p);
 }
 
-static void bw_on_exit(void *data, struct task_struct *p)
-{
-	bw_history_task_exit(p);
-}
-
 /* Neither tracepoint is exported: found by name. */
 static struct bw_tracepoint bw_tracepoints[] = {
 	{ .name = "sched_process_exec", .probe = bw_on_exec },
-	{ .name = "sched_process_exit", .probe = bw_on_exit },
+	{ .name = "sched_process_exit", .probe = bw_tp_process_exit },
 };
 
 static void bw_find_tracepoint(struct tracepoint *tp, void *priv)
@@ -293,8 +394,9 @@ static void bw_tracepoints_exit(void)
 	for (i = 0; i < ARRAY_SIZE(bw_tracepoints); i++) {
 		struct bw_tracepoint *t = &bw_tracepoints[i];
 
-		if (t->tp)
+		if (t->registered)
 			tracepoint_probe_unregister(t->tp, t->probe, NULL);
+		t->registered = false;
 	}
 	tracepoint_synchronize_unregister();
 }
@@ -309,17 +411,17 @@ static int bw_tracepoints_init(void)
 		struct bw_tracepoint *t = &bw_tracepoints[i];
 
 		if (!t->tp) {
-			pr_err("brkwatch: tracepoint %s not found\n", t->name);
+			pr_err("tracepoint %s not found\n", t->name);
 			err = -ENOENT;
 			goto fail;
 		}
 		err = tracepoint_probe_register(t->tp, t->probe, NULL);
 		if (err) {
-			pr_err("brkwatch: cannot attach to tracepoint %s: %d\n",
+			pr_err("cannot attach to tracepoint %s: %d\n",
 			       t->name, err);
-			t->tp = NULL;
 			goto fail;
 		}
+		t->registered = true;
 	}
 	return 0;
 fail:
@@ -340,6 +442,7 @@ static void bw_kretprobes_exit(void)
 			unregister_kretprobe(&bw_probes[i].rp);
 		bw_probes[i].registered = false;
 	}
+	bw_probes_present = 0;
 }
 
 /*
@@ -355,19 +458,22 @@ static int bw_kretprobes_init(void)
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
 		struct bw_probe *p = &bw_probes[i];
 
+		if (!p->wanted)
+			continue;
 		p->rp.maxactive = bw_maxactive;
 		err = register_kretprobe(&p->rp);
 		if (!err) {
 			p->registered = true;
+			bw_probes_present |= p->bit;
 			continue;
 		}
 		if (p->required) {
-			pr_err("brkwatch: cannot probe %s (%d): needed, not loading\n",
+			pr_err("cannot probe %s (%d): needed, not loading\n",
 			       p->rp.kp.symbol_name, err);
 			bw_kretprobes_exit();
 			return err;
 		}
-		pr_notice("brkwatch: %s cannot be probed (%d): verdicts that need it will be \"unknown\"\n",
+		pr_notice("%s cannot be probed (%d): verdicts that need it will be \"unknown\"\n",
 			  p->rp.kp.symbol_name, err);
 	}
 	return 0;
@@ -402,7 +508,7 @@ void bw_probes_describe(struct seq_file *m)
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
 	seq_puts(m, "\nprobes_missing:");
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
-		if (!bw_probes[i].registered) {
+		if (bw_probes[i].wanted && !bw_probes[i].registered) {
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
 			any = true;
 		}

@@ -38,6 +38,7 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include "compat.h"
 #include "internal.h"
 #include "pool.h"
 
@@ -209,7 +210,7 @@ static const struct seq_operations bw_hist_seq_ops = {
 
 static int bw_hist_open(struct inode *inode, struct file *file)
 {
-	struct bw_proc *proc = pde_data(inode);
+	struct bw_proc *proc = bw_pde_data(inode);
 	struct bw_iter *it;
 
 	if (!bw_may_read(proc))

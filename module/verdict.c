@@ -3,16 +3,18 @@
  * The decision brk() took, re-derived from what the probes saw.
  *
  * brk() returns the old break on every refusal, so its return value alone
- * cannot say why. The order of its checks (mm/mmap.c, the same in 6.1 and
- * 6.12) is followed here step by step. Where a step had no function of its
- * own to probe, the verdict follows by elimination; each verdict must
- * agree with the value the call returned, else the verdict is "unknown":
- * a guess is never dressed as a verdict.
+ * cannot say why. The order of its checks (mm/mmap.c: the same from 6.1
+ * to 7.x; before 6.1 the overlap check came before the range and mlock
+ * checks, which do_brk_flags() made) is followed here step by step. Where
+ * a step had no function of its own to probe, the verdict follows by
+ * elimination; each verdict must agree with the value the call returned,
+ * else the verdict is "unknown": a guess is never dressed as a verdict.
  */
 #include <linux/errno.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/resource.h>
+#include "compat.h"
 #include "internal.h"
 
 static const char *const bw_verdict_names[] = BRKWATCH_VERDICT_NAMES;
@@ -31,6 +33,42 @@ static u8 bw_expect(u8 verdict, long ret, u64 expected)
 	return (u64)ret == expected ? verdict : BRKWATCH_UNKNOWN;
 }
 
+/* The overlap check refused: the mapping it found above the old break. */
+static u8 bw_overlap_verdict(const struct bw_call *c, long ret,
+			     struct brkwatch_record *rec)
+{
+	if (!c->next_found)
+		return BRKWATCH_UNKNOWN;
+	rec->call.detail[0] = c->next_start;
+	rec->call.detail[1] = c->next_end;
+	rec->flags |= c->next_kind << BRKWATCH_F_NEXT_SHIFT;
+	/* Short of the mapping itself, only the gap kept below it was hit. */
+	if (bw_vma_has_gap(c->next_flags) &&
+	    PAGE_ALIGN(c->request) + PAGE_SIZE <= c->next_start)
+		rec->flags |= BRKWATCH_F_GAP_ONLY;
+	return bw_expect(BRKWATCH_OVERLAP, ret, c->brk);
+}
+
+/*
+ * Before 6.1, do_brk_flags() checked the range itself, with
+ * get_unmapped_area(addr, len, MAP_FIXED): -ENOMEM when len or the end of
+ * the range passes TASK_SIZE, the security modules' error (mmap_min_addr)
+ * otherwise; then the mlock limit (-EAGAIN); then it could only run out
+ * of memory (-ENOMEM: may_expand_vm(), the map count, overcommit).
+ */
+static u8 bw_brk_flags_refusal(const struct bw_call *c)
+{
+	u64 oldbrk = PAGE_ALIGN(c->brk);
+	u64 len = PAGE_ALIGN(c->request) - oldbrk;
+
+	if (c->brk_flags_ret == -EAGAIN)
+		return BRKWATCH_MLOCK_LIMIT;
+	if (c->brk_flags_ret != -ENOMEM ||
+	    len > c->task_size || oldbrk > c->task_size - len)
+		return BRKWATCH_LIMITS;
+	return BRKWATCH_NOMEM;
+}
+
 static u8 bw_grow_verdict(const struct bw_call *c, long ret,
 			  struct brkwatch_record *rec)
 {
@@ -39,33 +77,32 @@ static u8 bw_grow_verdict(const struct bw_call *c, long ret,
 	/* Growing can only succeed one way. */
 	if ((u64)ret == c->request)
 		return BRKWATCH_GROW;
-	if (!c->limits_checked)
-		return BRKWATCH_UNKNOWN;
-	if (c->limits_ret) {
-		rec->call.detail[0] = c->limits_ret;
-		/* mlock_future_check() and mlock_future_ok() give -EAGAIN */
-		return bw_expect(c->limits_ret == -EAGAIN ? BRKWATCH_MLOCK_LIMIT
-							  : BRKWATCH_LIMITS,
-				 ret, origbrk);
+	if (!BW_BRK_FLAGS_CHECKS_LIMITS) {
+		/* 6.1 on: check_brk_limits(), the overlap, do_brk_flags() */
+		if (!(bw_probes_present & BW_PROBE_LIMITS) || !c->limits_checked)
+			return BRKWATCH_UNKNOWN;
+		if (c->limits_ret) {
+			rec->call.detail[0] = c->limits_ret;
+			/* mlock_future_check() and mlock_future_ok() give -EAGAIN */
+			return bw_expect(c->limits_ret == -EAGAIN ?
+					 BRKWATCH_MLOCK_LIMIT : BRKWATCH_LIMITS,
+					 ret, origbrk);
+		}
 	}
-	/*
-	 * do_brk_flags() is the last step and fails only with -ENOMEM (6.1,
-	 * 6.12): reached, and the old break returned, it refused.
-	 */
+	/* Reached, and the old break returned: do_brk_flags() refused. */
 	if (c->brk_flags_called) {
-		rec->call.detail[0] = -ENOMEM;
+		rec->call.detail[0] = c->brk_flags_ret;
+		if (BW_BRK_FLAGS_CHECKS_LIMITS)
+			return bw_expect(bw_brk_flags_refusal(c), ret, origbrk);
 		return bw_expect(BRKWATCH_NOMEM, ret, origbrk);
 	}
-	/* Between check_brk_limits() and do_brk_flags() only the overlap. */
-	if (!c->next_found)
+	/*
+	 * Not reached: the overlap check refused, by elimination. Only if
+	 * every probe it rests on was there and saw the whole call.
+	 */
+	if (!(bw_probes_present & BW_PROBE_BRK_FLAGS) || c->incomplete)
 		return BRKWATCH_UNKNOWN;
-	rec->call.detail[0] = c->next_start;
-	rec->call.detail[1] = c->next_end;
-	rec->flags |= c->next_kind << BRKWATCH_F_NEXT_SHIFT;
-	if ((c->next_flags & VM_GROWSDOWN) &&
-	    PAGE_ALIGN(c->request) + PAGE_SIZE <= c->next_start)
-		rec->flags |= BRKWATCH_F_GAP_ONLY;
-	return bw_expect(BRKWATCH_OVERLAP, ret, origbrk);
+	return bw_overlap_verdict(c, ret, rec);
 }
 
 static u8 bw_decide(const struct bw_call *c, long ret,
@@ -77,11 +114,11 @@ static u8 bw_decide(const struct bw_call *c, long ret,
 	/* brk() fails only when killed waiting for the mmap lock. */
 	if (ret == -EINTR)
 		return BRKWATCH_INTERRUPTED;
-	if (IS_ERR_VALUE(ret) || !c->based)
+	if (IS_ERR_VALUE(ret) || !c->based || c->rlimit_changed)
 		return BRKWATCH_UNKNOWN;
 	origbrk = c->brk;
 
-	if (c->request < c->start_brk)
+	if (c->request < c->min_brk)
 		return bw_expect(c->request ? BRKWATCH_BELOW_MIN :
 					      BRKWATCH_QUERY, ret, origbrk);
 
