@@ -32,11 +32,11 @@ endif
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KDIR_ON_HOST ?= $(KDIR)
 
-# The Debian package that provides KDIR, for the one-line error.
+# What provides KDIR, for the one-line error.
 ifdef KERNEL
-HEADERS_PKG := $(shell bash -c '. scripts/lib.sh && kernel_meta "$$1"' - $(KERNEL)) (scripts/setup.sh --kernel $(KERNEL))
+HEADERS_HINT := run scripts/setup.sh --kernel $(KERNEL)
 else
-HEADERS_PKG := $(patsubst /lib/modules/%/build,linux-headers-%,$(KDIR))
+HEADERS_HINT := apt-get install $(patsubst /lib/modules/%/build,linux-headers-%,$(KDIR))
 endif
 
 KSFT_DIR := $(CURDIR)/.cache/linux-src/tools/testing/selftests
@@ -55,7 +55,7 @@ help:
 module:
 	@test -z "$(KERNEL_ERROR)" || { echo "brkwatch: $(KERNEL_ERROR)" >&2; exit 2; }
 	@test -f module/Kbuild || { echo "brkwatch: module/Kbuild is missing: no module sources to build" >&2; exit 2; }
-	@test -d "$(KDIR_ON_HOST)" || { echo "brkwatch: no kernel headers in $(KDIR): apt-get install $(HEADERS_PKG) (or make KERNEL=NAME, NAME one of $(KERNELS), or KDIR=...)" >&2; exit 2; }
+	@test -d "$(KDIR_ON_HOST)" || { echo "brkwatch: no kernel headers in $(KDIR): $(HEADERS_HINT) (or make KERNEL=NAME, NAME one of $(KERNELS), or KDIR=...)" >&2; exit 2; }
 	$(KERNEL_EXEC) $(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # One kernel's build, apart from the others: .cache/build/KREL/ (or BUILD_DIR)

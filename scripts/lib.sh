@@ -172,24 +172,27 @@ note() {
 	echo "${0##*/}: $*" >&2
 }
 
-# The kernel release (e.g. 6.1.0-56-amd64) and Debian version of the headers
-# that the meta-package of kernel NAME depends on, as installed now:
-# prints "RELEASE VERSION", or nothing when the meta-package is missing.
+# Where setup records what kernel NAME resolved to: "RELEASE VERSION" of the
+# versioned headers package its meta-package pointed to then (the
+# meta-packages themselves are not installed: the registry does not always
+# serve them, and only the versioned packages matter).
+kernel_record() {
+	echo "$CACHE/headers/$1"
+}
+
+# The kernel release (e.g. 6.1.0-56-amd64) and Debian version of kernel
+# NAME's headers as set up: prints "RELEASE VERSION", or nothing when they
+# are not installed (any more).
 kernel_headers() {
-	local meta dep pkg
-	meta=$(kernel_meta "$1") || return 1
+	local rec rel ver
+	kernel_source "$1" >/dev/null || return 1
+	rec=$(kernel_record "$1")
+	[ -f "$rec" ] || return 0
+	read -r rel ver <"$rec" || return 0
 	# shellcheck disable=SC2016 # dpkg-query's format
-	dep=$(kernel_dpkg_query "$1" -W -f '${Status}|${Depends}' "$meta" 2>/dev/null) || return 0
-	case $dep in
-	"install ok installed|"*) ;;
-	*) return 0 ;;
-	esac
-	# The first dependency on versioned headers (7.x's meta-packages
-	# depend on linux-base-FLAVOUR first): linux-headers-6.1.0-56-amd64
-	pkg=$(echo "${dep#*|}" | tr ',' '\n' | sed -n 's/^ *\(linux-headers-[^ ]*\).*/\1/p' | head -n 1)
-	[ -n "$pkg" ] || return 0
-	# shellcheck disable=SC2016 # dpkg-query's format
-	echo "${pkg#linux-headers-} $(kernel_dpkg_query "$1" -W -f '${Version}' "$pkg" 2>/dev/null)"
+	[ "$(kernel_dpkg_query "$1" -W -f '${Status} ${Version}' "linux-headers-$rel" 2>/dev/null)" = \
+		"install ok installed $ver" ] || return 0
+	echo "$rel $ver"
 }
 
 # Where setup put kernel NAME: vmlinuz, initrd.gz, release, stamp.

@@ -81,16 +81,22 @@ need_root() {
 	[ "$(id -u)" = 0 ] || die "need root to $* (run: sudo scripts/setup.sh)"
 }
 
-# apt-get ARGS... on ROOT: the host when empty, else in that chroot.
-apt_in() {
+# COMMAND (an apt tool) on ROOT: the host when empty, else in that chroot.
+apt_cmd() {
 	local root=$1
 	shift
 	if [ -z "$root" ]; then
-		apt-get "$@"
+		"$@"
 	else
 		cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-		chroot_exec "$root" apt-get "$@"
+		chroot_exec "$root" "$@"
 	fi
+}
+
+apt_in() {
+	local root=$1
+	shift
+	apt_cmd "$root" apt-get "$@"
 }
 
 apt_updated=' '
@@ -102,9 +108,10 @@ apt_update() {	# ROOT
 	apt_updated="$apt_updated${1:-host} "
 }
 
-apt_install() {	# ROOT [OPTIONS] PACKAGES...
-	local root=$1
+apt_install() {	# ROOT [--try] [OPTIONS] PACKAGES...
+	local root=$1 try=
 	shift
+	[ "$1" != --try ] || { try=1; shift; }
 	need_root "install: $*"
 	apt_update "$root"
 	say "apt-get install $*${root:+ (chroot ${root##*/})}"
@@ -113,6 +120,7 @@ apt_install() {	# ROOT [OPTIONS] PACKAGES...
 	# Its output goes to a log, printed when it fails.
 	if ! INITRD=No DEBIAN_FRONTEND=noninteractive \
 		apt_in "$root" install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1; then
+		[ -z "$try" ] || return 1
 		tail -n 20 "$CACHE/apt.log" >&2
 		die "apt-get install failed${root:+ in $root}: $* (log: $CACHE/apt.log)"
 	fi
@@ -150,14 +158,51 @@ make_chroot() {
 	echo "$want" >"$dir/.brkwatch-stamp"
 }
 
-install_packages() {
-	local missing='' p k root suites=''
-	for p in $BASE_PKGS; do
-		installed "$p" || missing="$missing $p"
+# The versioned headers package kernel NAME's meta-package points to now,
+# by apt's lists (the newest version of the series, for newest: of the
+# newest series in trixie-backports).
+resolve_headers() {
+	local root suite
+	root=$(kernel_root "$1")
+	suite=$(kernel_suite "$1")
+	# shellcheck disable=SC2046
+	apt_cmd "$root" apt-cache $(chroot_apt_target "$suite") depends "$(kernel_meta "$1")" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[^ ]*\).*/\1/p' | head -n 1
+}
+
+# Installs the headers of kernels NAME... (all where ROOT is) as their
+# meta-packages resolve now and records what each resolved to; refreshes
+# apt's lists and tries again once when that fails.
+install_headers() {
+	local root=$1 k p pkgs try rel ver
+	shift
+	for try in 1 2; do
+		[ "$try" = 1 ] || apt_update "$root"
+		pkgs=
+		for k; do
+			p=$(resolve_headers "$k")
+			[ -n "$p" ] || continue
+			pkgs="$pkgs $p"
+			echo "$p" >"$CACHE/headers/.$k.pkg"
+		done
+		# shellcheck disable=SC2086
+		[ -n "$pkgs" ] && apt_install "$root" --try $pkgs && break
+		[ "$try" = 1 ] || die "cannot install the headers of:$* (apt's lists: none, or not served)"
 	done
-	for k in $kernels; do
-		[ "$(kernel_suite "$k")" = host ] || continue
-		p=$(kernel_meta "$k")
+	for k; do
+		rel=$(cat "$CACHE/headers/.$k.pkg")
+		rm -f "$CACHE/headers/.$k.pkg"
+		rel=${rel#linux-headers-}
+		# shellcheck disable=SC2016 # dpkg-query's format
+		ver=$(kernel_dpkg_query "$k" -W -f '${Version}' "linux-headers-$rel")
+		echo "$rel $ver" >"$(kernel_record "$k")"
+		say "$k: headers $rel ($ver)"
+	done
+}
+
+install_packages() {
+	local missing='' p k suites='' root
+	for p in $BASE_PKGS; do
 		installed "$p" || missing="$missing $p"
 	done
 	# shellcheck disable=SC2086
@@ -169,27 +214,17 @@ install_packages() {
 	for p in $suites; do
 		make_chroot "$p"
 	done
+	mkdir -p "$CACHE/headers"
 	for p in host $suites; do
 		missing=
 		for k in $kernels; do
 			[ "$(kernel_suite "$k")" = "$p" ] || continue
-			root=$(kernel_root "$k")
-			# shellcheck disable=SC2016 # dpkg-query's format
-			if ! kernel_dpkg_query "$k" -W -f '${Status}' "$(kernel_meta "$k")" 2>/dev/null |
-				grep -qx 'install ok installed'; then
-				missing="$missing $(kernel_meta "$k")"
-				continue
-			fi
-			# The meta-package is there but the versioned headers went away.
-			# shellcheck disable=SC2046 # RELEASE VERSION
-			set -- $(kernel_headers "$k")
-			[ $# -eq 0 ] || [ -d "$(kernel_kdir "$k" "$1")" ] ||
-				missing="$missing linux-headers-$1"
+			kernel_headers_ready "$k" || missing="$missing $k"
 		done
 		[ -n "$missing" ] || continue
 		[ "$p" = host ] && root='' || root=$CACHE/chroots/$p
-		# shellcheck disable=SC2046,SC2086
-		apt_install "$root" $(chroot_apt_target "$p") $missing
+		# shellcheck disable=SC2086
+		install_headers "$root" $missing
 	done
 }
 
@@ -298,7 +333,7 @@ prepare_kernel() {
 	fi
 	# shellcheck disable=SC2046 # RELEASE VERSION
 	set -- $(kernel_headers "$name")
-	[ $# -eq 2 ] || die "$name: $(kernel_meta "$name") is not installed"
+	[ $# -eq 2 ] || die "$name: its headers are not installed"
 	release=$1 version=$2
 	say "$name: fetching linux-image-$release $version"
 	rm -rf "$CACHE/kernels/.$name.tmp."*
@@ -310,9 +345,7 @@ prepare_kernel() {
 		# keep exactly one version.
 		apt_update "$root"
 		if ! download_image "$name" "$release" "$version" "$tmp"; then
-			# shellcheck disable=SC2046
-			apt_install "$root" $(chroot_apt_target "$(kernel_suite "$name")") \
-				"$(kernel_meta "$name")"
+			install_headers "$root" "$name"
 			# shellcheck disable=SC2046 # RELEASE VERSION
 			set -- $(kernel_headers "$name")
 			release=$1 version=$2
