@@ -90,5 +90,5 @@ for k in $kernels; do
 		echo "ok - compile $k ($rel, $(($(date +%s) - t0)) s)"
 	fi
 done
-echo "# compile lane: $(($(date +%s) - start)) s,$(echo "$kernels" | wc -w) kernels, $failed failed"
+echo "# compile lane: $(($(date +%s) - start)) s, $(echo "$kernels" | wc -w) kernels, $failed failed"
 [ "$failed" = 0 ]
