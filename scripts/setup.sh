@@ -129,7 +129,7 @@ apt_install() {	# ROOT [--try] [OPTIONS] PACKAGES...
 # A minimal chroot of SUITE in $CACHE/chroots/SUITE with its apt sources,
 # make, gcc, binutils and libelf-dev; the headers come later.
 make_chroot() {
-	local suite=$1 dir want tmp
+	local suite=$1 dir want tmp t0=$SECONDS
 	dir=$CACHE/chroots/$suite
 	want="$(chroot_sources "$suite") | $CHROOT_PKGS"
 	if [ -f "$dir/.brkwatch-stamp" ] && [ "$(cat "$dir/.brkwatch-stamp")" = "$want" ]; then
@@ -151,11 +151,14 @@ make_chroot() {
 		fi
 		rm -f "$CACHE/chroots/$suite.debootstrap.log"
 		mv "$tmp" "$dir"
+		say "$suite: debootstrap done ($((SECONDS - t0)) s)"
+		t0=$SECONDS
 	fi
 	chroot_sources "$suite" >"$dir/etc/apt/sources.list"
 	# shellcheck disable=SC2086
 	apt_install "$dir" $CHROOT_PKGS
 	echo "$want" >"$dir/.brkwatch-stamp"
+	say "$suite: chroot ready ($((SECONDS - t0)) s)"
 }
 
 # The versioned headers package kernel NAME's meta-package points to now,
@@ -174,7 +177,7 @@ resolve_headers() {
 # meta-packages resolve now and records what each resolved to; refreshes
 # apt's lists and tries again once when that fails.
 install_headers() {
-	local root=$1 k p pkgs try rel ver
+	local root=$1 k p pkgs try rel ver t0=$SECONDS
 	shift
 	for try in 1 2; do
 		[ "$try" = 1 ] || apt_update "$root"
@@ -198,6 +201,7 @@ install_headers() {
 		echo "$rel $ver" >"$(kernel_record "$k")"
 		say "$k: headers $rel ($ver)"
 	done
+	say "headers installed${root:+ in the ${root##*/} chroot} ($((SECONDS - t0)) s)"
 }
 
 install_packages() {
@@ -324,7 +328,7 @@ EOF
 }
 
 prepare_kernel() {
-	local name=$1 dir release version tmp deb root img f
+	local name=$1 dir release version tmp deb root img f t0=$SECONDS
 	dir=$(kernel_dir "$name")
 	root=$(kernel_root "$name")
 	if kernel_ready "$name"; then
@@ -382,7 +386,7 @@ prepare_kernel() {
 	echo "$release $version" >"$tmp/stamp"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
-	say "$name: ready ($release)"
+	say "$name: ready ($release; image and initramfs: $((SECONDS - t0)) s)"
 }
 
 mkdir -p "$CACHE"
