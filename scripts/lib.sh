@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by scripts/setup.sh, vm.sh, check.sh and demo.sh (sourced, not run).
+# Shared by scripts/setup.sh, vm.sh, check.sh, compile-lane.sh, demo.sh and
+# bench.sh (sourced, not run).
 #
 # The kernel matrix, the cache layout and a few helpers live here so the
 # scripts cannot disagree about them.

@@ -137,8 +137,9 @@ make_chroot() {
 	fi
 	need_root "make the $suite chroot"
 	if [ ! -d "$dir/usr" ]; then
+		# An interrupted run's leftovers: never mounted on (below).
+		rm -rf "$CACHE/chroots/.$suite.tmp."*
 		tmp=$CACHE/chroots/.$suite.tmp.$$
-		rm -rf "$tmp"
 		mkdir -p "$tmp"
 		say "$suite: debootstrap --variant=minbase into $dir"
 		# In a mount namespace of its own: the /proc debootstrap mounts

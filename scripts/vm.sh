@@ -11,19 +11,21 @@ usage() {
 Usage: scripts/vm.sh --kernel NAME [OPTIONS] -- COMMAND [ARGS...]
        scripts/vm.sh --list
 
-Boots kernel NAME ($KERNELS) in QEMU with the host's filesystem visible
-read-only and a writable tmpfs on /tmp, loads the brkwatch.ko built for that
+Boots kernel NAME of the matrix ($KERNELS)
+in QEMU with the host's filesystem visible read-only and a writable tmpfs on /tmp, loads the brkwatch.ko built for that
 kernel, runs COMMAND in the checkout ($REPO) and unloads the module.
 Whatever is out of date (module for NAME, userspace/, selftests/) is rebuilt
-on the host first, so an edit is always what runs.
+first, so an edit is always what runs: the module where NAME's headers are
+(the host, or for 5.10 and newest the release's chroot that scripts/setup.sh
+made in .cache/chroots/, which needs root), the rest on the host.
 
 COMMAND's stdout and stderr are printed as they come; the kernel log is kept
 apart and printed when something fails. COMMAND's environment has
 BRKWATCH_KERNEL (NAME) and BRKWATCH_KO (the brkwatch.ko built for NAME).
 
 Options:
-  --kernel NAME        one of $KERNELS (required); the
-                       kernel is set up first if needed (scripts/setup.sh)
+  --kernel NAME        a kernel of the matrix (required); it is set up
+                       first if needed (scripts/setup.sh)
   --list               print each kernel name with the release it resolves
                        to (as set up now), and the compile lane's flavours
   --no-module          do not load (nor build) brkwatch.ko
