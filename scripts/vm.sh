@@ -12,8 +12,9 @@ Usage: scripts/vm.sh --kernel NAME [OPTIONS] -- COMMAND [ARGS...]
        scripts/vm.sh --list
 
 Boots kernel NAME of the matrix ($KERNELS)
-in QEMU with the host's filesystem visible read-only and a writable tmpfs on /tmp, loads the brkwatch.ko built for that
-kernel, runs COMMAND in the checkout ($REPO) and unloads the module.
+in QEMU with the host's filesystem visible read-only and a writable tmpfs
+on /tmp, loads the brkwatch.ko built for that kernel, runs COMMAND in the
+checkout ($REPO) and unloads the module.
 Whatever is out of date (module for NAME, userspace/, selftests/) is rebuilt
 first, so an edit is always what runs: the module where NAME's headers are
 (the host, or for 5.10 and newest the release's chroot that scripts/setup.sh
