@@ -113,6 +113,8 @@ apt_install() {	# ROOT [--try] [OPTIONS] PACKAGES...
 	shift
 	[ "$1" != --try ] || { try=1; shift; }
 	need_root "install: $*"
+	# A chroot's dpkg interrupted by an earlier run: finish its work first.
+	[ -z "$root" ] || apt_cmd "$root" dpkg --configure -a >/dev/null 2>&1 || true
 	apt_update "$root"
 	say "apt-get install $*${root:+ (chroot ${root##*/})}"
 	# INITRD=No: the 6.12 header packages pull in an image package whose
