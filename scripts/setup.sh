@@ -180,20 +180,26 @@ resolve_headers() {
 # meta-packages resolve now and records what each resolved to; refreshes
 # apt's lists and tries again once when that fails.
 install_headers() {
-	local root=$1 k p pkgs try rel ver t0=$SECONDS
+	local root=$1 k p pkgs try rel ver unresolved t0=$SECONDS
 	shift
 	for try in 1 2; do
 		[ "$try" = 1 ] || apt_update "$root"
 		pkgs=
+		unresolved=
 		for k; do
 			p=$(resolve_headers "$k")
-			[ -n "$p" ] || continue
+			if [ -z "$p" ]; then
+				unresolved="$unresolved $k ($(kernel_meta "$k"))"
+				continue
+			fi
 			pkgs="$pkgs $p"
 			echo "$p" >"$CACHE/headers/.$k.pkg"
 		done
 		# shellcheck disable=SC2086
-		[ -n "$pkgs" ] && apt_install "$root" --try $pkgs && break
-		[ "$try" = 1 ] || die "cannot install the headers of:$* (apt's lists: none, or not served)"
+		[ -z "$unresolved" ] && apt_install "$root" --try $pkgs && break
+		[ "$try" = 1 ] || [ -z "$unresolved" ] ||
+			die "no headers package for:$unresolved${root:+ in $root}"
+		[ "$try" = 1 ] || die "cannot install${root:+ in $root}:$pkgs (log: $CACHE/apt.log)"
 	done
 	for k; do
 		rel=$(cat "$CACHE/headers/.$k.pkg")
