@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# brkwatch: make builds the module against KDIR, the reader and the
-# selftests. make check / make demo boot the kernel matrix in QEMU.
+# make help prints the lines below that begin with '## '.
 #
-#   make                     module for the running kernel (KDIR), reader, tests
-#   make KERNEL=6.12         the same against one kernel of the matrix
-#   make check               setup, compile lane, then every kernel: boot, test
-#   make compile-lane        the module, W=1, for every flavour of every series
-#   make demo                boot 6.1 and show a malloc(100) three ways
-#   make bench               brkwatch against strace, perf, bpftrace, ftrace
-#   make setup               install and prepare everything (root, apt-get)
-#   make clean / distclean   build products / also the .cache folder
-# KERNEL="NAME..." limits check, compile-lane, demo and bench to those kernels
-# (scripts/vm.sh --list shows the names and what they resolve to).
-
+## brkwatch: make builds the module against KDIR, the reader and the
+## selftests. make check / make demo boot the kernel matrix in QEMU.
+##
+##   make                     module for the running kernel (KDIR), reader, tests
+##   make KERNEL=6.12         the same against one kernel of the matrix
+##   make check               setup, compile lane, then every kernel: boot, test
+##   make compile-lane        the module, W=1, for every flavour of every series
+##   make demo                boot 6.1 and show a malloc(100) three ways
+##   make bench               brkwatch against strace, perf, bpftrace, ftrace
+##   make checkpatch          checkpatch.pl --strict on the module's sources
+##   make fuzz                the reader's parser under libFuzzer (FUZZ_SECONDS)
+##   make setup               install and prepare everything (root, apt-get)
+##   make clean / distclean   build products / also the .cache folder
+## KERNEL="NAME..." limits check, compile-lane, demo and bench to those
+## kernels (scripts/vm.sh --list shows the names and what they resolve to).
+#
+# The kernel matrix (KERNEL=NAME) is KERNELS in scripts/lib.sh.
 KERNELS := $(shell bash -c '. scripts/lib.sh && echo $$KERNELS')
 
 # KERNEL=NAME: KDIR is that kernel's headers, on the host or in its chroot
@@ -49,7 +54,7 @@ FUZZ_SECONDS ?= 30
 all: module userspace selftests
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n 's/^## \{0,1\}//p' Makefile
 
 # In-tree build: module/brkwatch.ko, through ./Kbuild (obj-m += module/).
 module:

@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * brkwatch: what the kernel decided on each brk() call.
- *
- * This header is shared by the kernel module and the userspace reader: the
- * reader includes it for the verdict names and the proc format version, so
- * the two can never disagree on either.
+ * brkwatch: the text ABI of /proc/brkwatch, shared by the kernel module
+ * and the userspace reader (which finds it through its include path), so
+ * that the two can never disagree on a name. It holds the vocabulary of
+ * the text and nothing else: the format is specified in
+ * module/ABI/procfs-brkwatch, and how the module stores its records is its
+ * own business (record.h).
  */
 #ifndef BRKWATCH_H
 #define BRKWATCH_H
 
-#include <linux/types.h>
+/* The module's version: MODULE_VERSION, "version:" in status, brkwatch -V. */
+#define BRKWATCH_VERSION	"0.1.0"
 
 /* Bumped whenever a line of /proc/brkwatch/<PID> changes meaning. */
 #define BRKWATCH_FORMAT_VERSION	1
 
 #define BRKWATCH_PROC_DIR	"brkwatch"
+
+/* The columns of a call line, as the "# columns" header line names them. */
+#define BRKWATCH_COLUMNS						\
+	"seq time_ns tid entry request brk_before brk_after "		\
+	"aligned_before aligned_after delta ret duration_ns verdict details"
+#define BRKWATCH_NR_COLUMNS	14
 
 /*
  * The verdicts, in the order brk() takes its decisions (mm/mmap.c). Their
@@ -45,51 +53,31 @@ enum brkwatch_verdict {
 	"interrupted"						\
 }
 
+/*
+ * The verdicts that are refusals: brk() left the break where it was
+ * although the request asked to move it. A bit per enum brkwatch_verdict.
+ */
+#define BRKWATCH_REFUSALS					\
+	((1u << BRKWATCH_BELOW_MIN) | (1u << BRKWATCH_RLIMIT_DATA) |	\
+	 (1u << BRKWATCH_SHRINK_FAILED) | (1u << BRKWATCH_LIMITS) |	\
+	 (1u << BRKWATCH_MLOCK_LIMIT) | (1u << BRKWATCH_OVERLAP) |	\
+	 (1u << BRKWATCH_NOMEM) | (1u << BRKWATCH_INTERRUPTED))
+
 /* What lies just above the heap when the verdict is "overlap". */
 enum brkwatch_next_kind {
 	BRKWATCH_NEXT_ANON,
 	BRKWATCH_NEXT_FILE,
 	BRKWATCH_NEXT_STACK,
 	BRKWATCH_NEXT_GROWSDOWN,
+	BRKWATCH_NR_NEXT_KINDS
 };
 
-/* brkwatch_record.flags */
-#define BRKWATCH_F_IA32		0x01	/* entered through __ia32_sys_brk */
-#define BRKWATCH_F_EXEC		0x02	/* an execve marker, not a call */
-#define BRKWATCH_F_GAP_ONLY	0x04	/* overlap: only the stack guard gap */
-#define BRKWATCH_F_NEXT_SHIFT	4	/* overlap: enum brkwatch_next_kind */
-#define BRKWATCH_F_NEXT_MASK	0x30
-
-/*
- * One stored event: a brk() call, or (BRKWATCH_F_EXEC) the new heap an
- * execve gave the process. 56 bytes, so that nine fit in a 512-byte chunk
- * beside its link. What can be derived is derived when printed instead of
- * stored: the aligned breaks, the bytes mapped, and the return value and
- * break after the call, which each verdict fixes (the verdict is only
- * given when the call returned what it implies; "unknown" keeps the
- * return value in detail[0]).
- */
-struct brkwatch_record {
-	__u64 time_ns;		/* CLOCK_MONOTONIC at entry */
-	__u32 tid;		/* thread id in the initial PID namespace */
-	__u8 verdict;		/* enum brkwatch_verdict */
-	__u8 flags;		/* BRKWATCH_F_* */
-	__u16 reserved;
-	union {
-		struct {
-			__u64 request;		/* the argument, as passed */
-			__u64 brk_before;	/* mm->brk under the mmap lock */
-			__u64 detail[2];	/* per verdict, see procfs.c */
-			__u32 seq;		/* call number, from 1 */
-			__u32 duration_ns;	/* saturated at U32_MAX */
-		} call;
-		struct {
-			__u64 start_brk;
-			__u64 start_data;
-			__u64 end_data;
-			char comm[16];		/* the new program's */
-		} exec;
-	};
-};
+/* The names of enum brkwatch_next_kind (next_kind=), for an initializer. */
+#define BRKWATCH_NEXT_KIND_NAMES {				\
+	[BRKWATCH_NEXT_ANON] = "anon",				\
+	[BRKWATCH_NEXT_FILE] = "file",				\
+	[BRKWATCH_NEXT_STACK] = "stack",			\
+	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",		\
+}
 
 #endif /* BRKWATCH_H */

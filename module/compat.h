@@ -92,6 +92,17 @@ static inline struct workqueue_struct *bw_unbound_wq(void)
  */
 void bw_history_task_exit(struct task_struct *task);
 
+/*
+ * The exit must note the process's dumpable state, which lived in its mm
+ * until 7.2. The 6.16 move of trace_sched_process_exit() before exit_mm()
+ * lets the tracepoint see it; before, the exit is followed by a probe on
+ * exit_mm_release() (global in kernel/fork.c since 5.5, when exit and exec
+ * got their own mm_release()), which exit_mm() calls while the task still
+ * has its mm.
+ */
+#define BW_EXIT_TRACEPOINT_SEES_MM	BW_KERNEL_AT_LEAST(6, 16, 0)
+#define BW_EXIT_MM_SYMBOL		"exit_mm_release"
+
 #if BW_KERNEL_AT_LEAST(6, 16, 0)
 static inline void bw_tp_process_exit(void *data, struct task_struct *task,
 				      bool group_dead)

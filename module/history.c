@@ -118,10 +118,15 @@ static void *bw_take(struct bw_pool *pool)
 	return obj;
 }
 
-/* Under proc->lock: the process's credentials decide who may read. */
+/*
+ * Under p->lock, RCU held: who owns @tsk's process now, and whether it is
+ * dumpable. Noted when the history begins, at each exec and at exit: what
+ * decides who may read the history of a process that has exited
+ * (access.c); a live one is asked about at each open.
+ */
 static void bw_proc_note_owner(struct bw_proc *p, struct task_struct *tsk)
 {
-	const struct cred *cred = current_cred();
+	const struct cred *cred = __task_cred(tsk);
 
 	p->uid = cred->uid;
 	p->euid = cred->euid;
@@ -145,6 +150,7 @@ static void bw_proc_init(struct bw_proc *p, struct task_struct *tsk,
 	memset(p, 0, sizeof(*p));
 	raw_spin_lock_init(&p->lock);
 	p->pid = pid;
+	p->tgid = get_pid(task_tgid(tsk));
 	rcu_read_lock();
 	p->ppid = task_tgid_nr(rcu_dereference(tsk->real_parent));
 	rcu_read_unlock();
@@ -205,6 +211,7 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 	if (old && old->start_time == start_time) {
 		/* another thread of the process was first */
 		raw_spin_unlock(lock);
+		put_pid(fresh->tgid);	/* never the last reference */
 		bw_pool_put(&bw_procs_pool, fresh);
 		return old;
 	}
@@ -322,7 +329,6 @@ void bw_history_record(const struct bw_call *call, long ret)
 		goto out;
 	raw_spin_lock(&p->lock);
 	p->calls++;
-	bw_proc_note_owner(p, tsk);
 	if (call->based)
 		bw_proc_note_heap(p, tsk->mm);
 	rec = bw_ring_append(p);
@@ -349,12 +355,14 @@ out:
 
 /* Under the history's lock: the heap @tsk's new program starts with. */
 static void bw_exec_marker(struct brkwatch_record *rec,
-			   struct task_struct *tsk)
+			   struct task_struct *tsk, u64 now, bool dumpable)
 {
 	memset(rec, 0, sizeof(*rec));
-	rec->time_ns = ktime_get_ns();
+	rec->time_ns = now;
 	rec->tid = task_pid_nr(tsk);
 	rec->flags = BRKWATCH_F_EXEC;
+	if (!dumpable)
+		rec->flags |= BRKWATCH_F_EXEC_SECURE;
 	rec->exec.start_brk = tsk->mm->start_brk;
 	rec->exec.start_data = tsk->mm->start_data;
 	rec->exec.end_data = tsk->mm->end_data;
@@ -363,11 +371,18 @@ static void bw_exec_marker(struct brkwatch_record *rec,
 	rec->exec.comm[sizeof(rec->exec.comm) - 1] = '\0';
 }
 
-/* Tracepoint context: @tsk has a new mm, hence a new heap. */
+/*
+ * Tracepoint context: @tsk has a new mm, hence a new heap, and maybe new
+ * credentials (the exec that made the program not dumpable by its owner,
+ * a setuid one, is marked: access.c). A reader that opened the history
+ * before is shown what follows only if it may read the new program too.
+ */
 void bw_history_exec(struct task_struct *tsk)
 {
 	struct brkwatch_record *rec;
 	struct bw_proc *p;
+	u64 now = ktime_get_ns();
+	bool dumpable = bw_task_dumpable(tsk);
 
 	if (!tsk->mm)
 		return;
@@ -377,7 +392,10 @@ void bw_history_exec(struct task_struct *tsk)
 		raw_spin_lock(&p->lock);
 		rec = bw_ring_append(p);
 		if (rec)
-			bw_exec_marker(rec, tsk);
+			bw_exec_marker(rec, tsk, now, dumpable);
+		else if (!p->lost_exec_ns)
+			p->lost_exec_ns = now;
+		p->last_exec_ns = now;
 		bw_proc_note_heap(p, tsk->mm);
 		bw_proc_note_owner(p, tsk);
 		p->brk = tsk->mm->brk;
@@ -388,13 +406,19 @@ void bw_history_exec(struct task_struct *tsk)
 	rcu_read_unlock();
 }
 
-/* Tracepoint context: a thread of @tsk's process is exiting. */
+/*
+ * Exit context (a tracepoint, or a probe before exit_mm(): compat.h): a
+ * thread of @tsk's process is exiting, and @tsk still has its mm or exec
+ * state. The last one out ends the process; its owner and dumpable state
+ * now decide who may read the history from then on.
+ */
 void bw_history_task_exit(struct task_struct *tsk)
 {
 	struct bw_proc *p;
 	bool first = false;
 
-	/* Only the last thread out ends the process. */
+	/* A task cannot be inside brk() once it exits. */
+	bw_inflight_leave();
 	if (atomic_read(&tsk->signal->live))
 		return;
 	rcu_read_lock();
@@ -402,6 +426,7 @@ void bw_history_task_exit(struct task_struct *tsk)
 	if (p) {
 		raw_spin_lock(&p->lock);
 		if (!p->exited && !READ_ONCE(p->retired)) {
+			bw_proc_note_owner(p, tsk);
 			p->exited = true;
 			p->exit_ns = ktime_get_ns();
 			first = true;
@@ -455,6 +480,8 @@ void bw_history_snapshot(struct bw_proc *p, struct bw_proc_head *head)
 	memcpy(head->comm, p->comm, sizeof(head->comm));
 	head->exited = p->exited;
 	head->uid = p->uid;
+	head->last_exec_ns = p->last_exec_ns;
+	head->lost_exec_ns = p->lost_exec_ns;
 	head->start_brk = p->start_brk;
 	head->start_data = p->start_data;
 	head->end_data = p->end_data;
@@ -462,29 +489,6 @@ void bw_history_snapshot(struct bw_proc *p, struct bw_proc_head *head)
 	head->calls = p->calls;
 	head->dropped = p->dropped;
 	raw_spin_unlock(&p->lock);
-}
-
-/*
- * The rule of /proc/PID/maps (ptrace_may_access() in PTRACE_MODE_READ,
- * which modules cannot call): a process may read its own; others when
- * their fsuid and fsgid match all of the process's ids and the process was
- * dumpable, or when they may ptrace anyone.
- */
-bool bw_may_read(struct bw_proc *p)
-{
-	const struct cred *cred = current_cred();
-	bool owner;
-
-	if (task_tgid_nr(current) == p->pid &&
-	    current->group_leader->start_time == p->start_time)
-		return true;
-	raw_spin_lock(&p->lock);
-	owner = uid_eq(cred->fsuid, p->uid) && uid_eq(cred->fsuid, p->euid) &&
-		uid_eq(cred->fsuid, p->suid) && gid_eq(cred->fsgid, p->gid) &&
-		gid_eq(cred->fsgid, p->egid) && gid_eq(cred->fsgid, p->sgid) &&
-		p->dumpable;
-	raw_spin_unlock(&p->lock);
-	return owner || capable(CAP_SYS_PTRACE);
 }
 
 /* ---- The worker's side, under bw_lock ---- */
@@ -564,6 +568,7 @@ static void bw_free_proc(struct bw_proc *p)
 			     chunk);
 		chunk = next;
 	}
+	put_pid(p->tgid);
 	bw_pool_free(&bw_procs_pool, p);
 }
 

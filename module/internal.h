@@ -17,8 +17,7 @@
 #include <linux/sched.h>
 #include <linux/percpu.h>
 #include "brkwatch.h"
-
-#define BRKWATCH_VERSION	"0.1.0"
+#include "record.h"
 
 /*
  * What one brk() call saw, filled in by the probes, all running in the
@@ -145,12 +144,16 @@ struct bw_proc {
 		struct hlist_node hash;		/* in the table, by pid (RCU) */
 	};
 	raw_spinlock_t lock;	/* everything below but the worker's part */
-	pid_t pid;
+	pid_t pid;		/* in the initial PID namespace */
 	pid_t ppid;
 	u64 start_time;		/* with pid, names the process */
+	struct pid *tgid;	/* the process itself, referenced */
+	/* The owner, when the history began, at each exec and at exit. */
 	kuid_t uid, euid, suid;
 	kgid_t gid, egid, sgid;
 	bool dumpable;
+	u64 last_exec_ns;	/* the newest exec, 0 if none */
+	u64 lost_exec_ns;	/* the first exec whose marker was not kept */
 	bool exited;
 	bool retired;		/* forgotten: no longer appended to */
 	char comm[TASK_COMM_LEN];
@@ -190,6 +193,8 @@ struct bw_proc_head {
 	char comm[TASK_COMM_LEN];
 	bool exited;
 	kuid_t uid;
+	u64 last_exec_ns;
+	u64 lost_exec_ns;
 	u64 start_brk;
 	u64 start_data;
 	u64 end_data;
@@ -217,7 +222,11 @@ void bw_history_clear(void);
 int bw_history_forget(pid_t pid);
 void bw_history_counts(unsigned long *running, unsigned long *exited);
 void bw_history_snapshot(struct bw_proc *proc, struct bw_proc_head *head);
-bool bw_may_read(struct bw_proc *proc);
+
+/* access.c: who may read a history, asked at open and at each exec after */
+int bw_access_open(const struct file *file, struct bw_proc *proc);
+bool bw_access_exec(const struct file *file, struct bw_proc *proc, u64 exec_ns,
+		    bool secure);
 
 /* procfs.c */
 int bw_procfs_init(void);

@@ -258,6 +258,13 @@ static int bw_brk_flags_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
+/* Where the exit tracepoint comes after exit_mm(): see compat.h. */
+static int bw_exit_mm_entry(struct kprobe *kp, struct pt_regs *regs)
+{
+	bw_history_task_exit(current);
+	return 0;
+}
+
 /* A probe hit inside a handler would recurse. */
 NOKPROBE_SYMBOL(bw_brk64_entry);
 NOKPROBE_SYMBOL(bw_brk32_entry);
@@ -276,6 +283,7 @@ NOKPROBE_SYMBOL(bw_brk_start);
 NOKPROBE_SYMBOL(bw_step_entry);
 NOKPROBE_SYMBOL(bw_step_call);
 NOKPROBE_SYMBOL(bw_probes_inner_missed);
+NOKPROBE_SYMBOL(bw_exit_mm_entry);
 
 /* ---- Registration ---- */
 
@@ -362,6 +370,7 @@ unsigned long bw_probes_inner_missed(void)
 struct bw_tracepoint {
 	const char *name;
 	void *probe;
+	bool wanted;		/* on this kernel */
 	struct tracepoint *tp;
 	bool registered;
 };
@@ -374,9 +383,20 @@ static void bw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
 
 /* Neither tracepoint is exported: found by name. */
 static struct bw_tracepoint bw_tracepoints[] = {
-	{ .name = "sched_process_exec", .probe = bw_on_exec },
-	{ .name = "sched_process_exit", .probe = bw_tp_process_exit },
+	{ .name = "sched_process_exec", .probe = bw_on_exec, .wanted = true },
+	{
+		.name = "sched_process_exit",
+		.probe = bw_tp_process_exit,
+		.wanted = BW_EXIT_TRACEPOINT_SEES_MM,
+	},
 };
+
+static struct kprobe bw_exit_kprobe = {
+	.symbol_name = BW_EXIT_MM_SYMBOL,
+	.pre_handler = bw_exit_mm_entry,
+};
+
+static bool bw_exit_kprobe_registered;
 
 static void bw_find_tracepoint(struct tracepoint *tp, void *priv)
 {
@@ -410,6 +430,8 @@ static int bw_tracepoints_init(void)
 	for (i = 0; i < ARRAY_SIZE(bw_tracepoints); i++) {
 		struct bw_tracepoint *t = &bw_tracepoints[i];
 
+		if (!t->wanted)
+			continue;
 		if (!t->tp) {
 			pr_err("tracepoint %s not found\n", t->name);
 			err = -ENOENT;
@@ -479,21 +501,54 @@ static int bw_kretprobes_init(void)
 	return 0;
 }
 
+static int bw_exit_kprobe_init(void)
+{
+	int err;
+
+	if (BW_EXIT_TRACEPOINT_SEES_MM)
+		return 0;
+	err = register_kprobe(&bw_exit_kprobe);
+	if (err) {
+		pr_err("cannot probe %s (%d): needed, not loading\n",
+		       bw_exit_kprobe.symbol_name, err);
+		return err;
+	}
+	bw_exit_kprobe_registered = true;
+	return 0;
+}
+
+static void bw_exit_kprobe_exit(void)
+{
+	if (bw_exit_kprobe_registered)
+		unregister_kprobe(&bw_exit_kprobe);
+	bw_exit_kprobe_registered = false;
+}
+
 int bw_probes_init(void)
 {
 	int err = bw_tracepoints_init();
 
 	if (err)
 		return err;
+	err = bw_exit_kprobe_init();
+	if (err)
+		goto fail_exit;
 	err = bw_kretprobes_init();
 	if (err)
-		bw_tracepoints_exit();
+		goto fail_kretprobes;
+	return 0;
+
+fail_kretprobes:
+	bw_exit_kprobe_exit();
+fail_exit:
+	bw_tracepoints_exit();
 	return err;
 }
 
 void bw_probes_exit(void)
 {
 	bw_kretprobes_exit();
+	bw_exit_kprobe_exit();
 	bw_tracepoints_exit();
 }
 
@@ -506,6 +561,8 @@ void bw_probes_describe(struct seq_file *m)
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
 		if (bw_probes[i].registered)
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
+	if (bw_exit_kprobe_registered)
+		seq_printf(m, " %s", bw_exit_kprobe.symbol_name);
 	seq_puts(m, "\nprobes_missing:");
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
 		if (bw_probes[i].wanted && !bw_probes[i].registered) {

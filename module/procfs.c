@@ -2,33 +2,14 @@
 /*
  * /proc/brkwatch: a file per process history, status and control.
  *
- * /proc/brkwatch/<PID>, format version 1 (README.md has an example):
+ * Their format, and who may read or write each, is specified in
+ * module/ABI/procfs-brkwatch; its vocabulary (format version, columns,
+ * verdict and next_kind names) is in brkwatch.h, shared with the reader.
+ * What these files print changes only together with that document, and
+ * with the format version when a line changes meaning.
  *
- *   # brkwatch 1
- *   # pid <pid>
- *   # ppid <pid of the parent when the history began>
- *   # comm <comm, with space, tab, newline, '\' and non-printables as \ooo>
- *   # state running|exited
- *   # uid <real uid>
- *   # start_brk|start_data|end_data|brk 0x<16 hex digits>
- *   # calls <calls seen>
- *   # dropped <calls not kept>
- *   # columns <the names of the columns below>
- *
- * then one line per call, oldest first:
- *
- *   seq time_ns tid entry request brk_before brk_after aligned_before
- *   aligned_after delta ret duration_ns verdict details
- *
- * entry is x64 or ia32; addresses are 0x<16 hex digits>; delta is the
- * signed number of bytes mapped; ret is an address or a negative errno in
- * decimal; details is "-" or comma-separated key=value pairs. An execve
- * between two calls is the line
- *
- *   # exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x..
- *
- * Who may open a history is decided at open (bw_may_read()), as for
- * /proc/PID/maps: a history shows where a heap is.
+ * Who may read a history is decided as for /proc/PID/maps (access.c): a
+ * history shows where a heap is.
  */
 #include <linux/capability.h>
 #include <linux/kernel.h>
@@ -42,9 +23,6 @@
 #include "internal.h"
 #include "pool.h"
 
-#define BW_COLUMNS "seq time_ns tid entry request brk_before brk_after " \
-	"aligned_before aligned_after delta ret duration_ns verdict details"
-
 /*
  * Anyone may open control; writing is refused with EPERM without
  * CAP_SYS_ADMIN (bw_control_write()), rather than EACCES for everyone but
@@ -54,15 +32,17 @@
 
 static struct proc_dir_entry *bw_dir;
 
-static const char *const bw_next_kinds[] = {
-	[BRKWATCH_NEXT_ANON] = "anon",
-	[BRKWATCH_NEXT_FILE] = "file",
-	[BRKWATCH_NEXT_STACK] = "stack",
-	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
-};
+static const char *const bw_next_kinds[] = BRKWATCH_NEXT_KIND_NAMES;
+static_assert(ARRAY_SIZE(bw_next_kinds) == BRKWATCH_NR_NEXT_KINDS);
 
 struct bw_iter {
 	struct bw_proc *proc;
+	/*
+	 * Execs up to this time the reader was asked about (access.c): at
+	 * open, then at each exec marker it was let past.
+	 */
+	u64 checked_ns;
+	struct bw_proc_head head0;	/* the header as it was at open */
 	struct brkwatch_record rec;
 };
 
@@ -81,11 +61,19 @@ static void bw_show_comm(struct seq_file *m, const char *comm, size_t len)
 	}
 }
 
-static void bw_show_head(struct seq_file *m, struct bw_proc *proc)
+/*
+ * The header shows the current program's heap: to a reader not asked
+ * about an exec since it opened the file, only if it may read the program
+ * now running; else the header as it was at open.
+ */
+static void bw_show_head(struct seq_file *m, struct bw_iter *it)
 {
 	struct bw_proc_head h;
 
-	bw_history_snapshot(proc, &h);
+	bw_history_snapshot(it->proc, &h);
+	if (max(h.last_exec_ns, h.lost_exec_ns) > it->checked_ns &&
+	    bw_access_open(m->file, it->proc))
+		h = it->head0;
 	seq_printf(m, "# brkwatch %d\n# pid %d\n# ppid %d\n# comm ",
 		   BRKWATCH_FORMAT_VERSION, h.pid, h.ppid);
 	bw_show_comm(m, h.comm, sizeof(h.comm));
@@ -96,7 +84,7 @@ static void bw_show_head(struct seq_file *m, struct bw_proc *proc)
 		   h.start_brk, h.start_data);
 	seq_printf(m, "# end_data 0x%016llx\n# brk 0x%016llx\n",
 		   h.end_data, h.brk);
-	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BW_COLUMNS "\n",
+	seq_printf(m, "# calls %llu\n# dropped %llu\n# columns " BRKWATCH_COLUMNS "\n",
 		   h.calls, h.dropped);
 }
 
@@ -161,12 +149,45 @@ static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
  * (from 1) in the history's life. Records overwritten since are skipped,
  * so a reader never sees one twice and always sees them in order.
  */
+/*
+ * Past an exec the reader was not asked about, what follows is shown only
+ * if it may read the program that exec started: else end of file there.
+ * An exec whose marker was not kept (no memory) counts as one it may read
+ * only with the right to read anyone's, from its time on.
+ */
+static bool bw_hist_may_pass(struct seq_file *m, struct bw_iter *it)
+{
+	const struct brkwatch_record *r = &it->rec;
+	struct bw_proc_head h;
+	u64 exec_ns = 0;
+	bool secure = false;
+
+	if (r->time_ns <= it->checked_ns)
+		return true;
+	bw_history_snapshot(it->proc, &h);
+	if (h.lost_exec_ns > it->checked_ns && r->time_ns >= h.lost_exec_ns) {
+		exec_ns = h.lost_exec_ns;
+		secure = true;
+	} else if (r->flags & BRKWATCH_F_EXEC) {
+		exec_ns = r->time_ns;
+		secure = r->flags & BRKWATCH_F_EXEC_SECURE;
+	}
+	if (!exec_ns)
+		return true;
+	if (!bw_access_exec(m->file, it->proc, exec_ns, secure))
+		return false;
+	it->checked_ns = exec_ns;
+	return true;
+}
+
 static void *bw_hist_record(struct seq_file *m, loff_t *pos)
 {
 	struct bw_iter *it = m->private;
 	u64 actual;
 
 	if (!bw_history_read(it->proc, *pos - 1, &it->rec, &actual))
+		return NULL;
+	if (!bw_hist_may_pass(m, it))
 		return NULL;
 	*pos = actual + 1;
 	return &it->rec;
@@ -193,7 +214,7 @@ static int bw_hist_show(struct seq_file *m, void *v)
 	const struct brkwatch_record *r = v;
 
 	if (v == SEQ_START_TOKEN)
-		bw_show_head(m, it->proc);
+		bw_show_head(m, it);
 	else if (r->flags & BRKWATCH_F_EXEC)
 		bw_show_exec(m, r);
 	else
@@ -211,14 +232,20 @@ static const struct seq_operations bw_hist_seq_ops = {
 static int bw_hist_open(struct inode *inode, struct file *file)
 {
 	struct bw_proc *proc = bw_pde_data(inode);
+	u64 now = ktime_get_ns();
 	struct bw_iter *it;
+	int err;
 
-	if (!bw_may_read(proc))
-		return -EACCES;
+	err = bw_access_open(file, proc);
+	if (err)
+		return err;
 	it = __seq_open_private(file, &bw_hist_seq_ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
 	it->proc = proc;
+	/* Taken before asking: an exec after the answer is asked about again. */
+	it->checked_ns = now;
+	bw_history_snapshot(proc, &it->head0);
 	return 0;
 }
 

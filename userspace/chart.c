@@ -10,22 +10,22 @@
 #define LABEL 10			/* "  1.5 MiB " */
 #define PLOT (80 - LABEL - 2)		/* columns for calls */
 
-void bw_print_chart(FILE *f, const struct bw_history *h)
+void bwr_print_chart(FILE *f, const struct bwr_history *h)
 {
 	uint64_t val[PLOT] = { 0 }, max = 0, base = 0;
 	bool refused[PLOT] = { false }, base_set = false;
 	size_t first = 0, n = 0, cols, cw;
 	uint32_t seq0 = 0, seq1 = 0;
-	struct bw_walk w;
+	struct bwr_walk w;
 	char s[32];
 
 	/* the current heap: the calls after the last exec marker */
 	for (size_t i = 0; i < h->n_ev; i++)
 		if (h->ev[i].is_exec)
 			first = i + 1;
-	bw_walk_init(h, &w);
+	bwr_walk_init(h, &w);
 	for (size_t i = 0; i < h->n_ev; i++) {
-		bw_walk_step(&w, &h->ev[i]);
+		bwr_walk_step(&w, &h->ev[i]);
 		if (i >= first && !h->ev[i].is_exec) {
 			if (!n)
 				seq0 = h->ev[i].call.seq;
@@ -44,7 +44,7 @@ void bw_print_chart(FILE *f, const struct bw_history *h)
 	cols = n < PLOT ? n : PLOT;		/* buckets of calls */
 	cw = PLOT / cols > 8 ? 8 : PLOT / cols;	/* characters per bucket */
 	for (size_t i = first, k = 0; i < h->n_ev; i++) {
-		const struct bw_call *c = &h->ev[i].call;
+		const struct bwr_call *c = &h->ev[i].call;
 		size_t col;
 		uint64_t size;
 
@@ -60,16 +60,16 @@ void bw_print_chart(FILE *f, const struct bw_history *h)
 			val[col] = size;
 		if (size > max)
 			max = size;
-		refused[col] |= bw_verdict_refused(c->verdict);
+		refused[col] |= bwr_verdict_refused(c->verdict);
 		k++;
 	}
 	fprintf(f, "heap size after each call (seq %" PRIu32 " to %" PRIu32 "%s)\n", seq0, seq1,
 		n > PLOT ? ", each column the largest of several calls" : "");
 	for (int r = HEIGHT; r >= 1; r--) {
 		if (r == HEIGHT)
-			fprintf(f, "%*s |", LABEL - 1, bw_human_size(max, s, sizeof(s)));
+			fprintf(f, "%*s |", LABEL - 1, bwr_human_size(max, s, sizeof(s)));
 		else if (r == HEIGHT / 2)
-			fprintf(f, "%*s |", LABEL - 1, bw_human_size(max / 2, s, sizeof(s)));
+			fprintf(f, "%*s |", LABEL - 1, bwr_human_size(max / 2, s, sizeof(s)));
 		else
 			fprintf(f, "%*s |", LABEL - 1, "");
 		for (size_t c = 0; c < cols; c++) {

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What the command line asked for, shared by main.c and run.c. */
-#ifndef BW_CLI_H
-#define BW_CLI_H
+#ifndef BWR_CLI_H
+#define BWR_CLI_H
 
 #include <stdio.h>
 
 #include "format.h"
 
-struct bw_cli {
-	struct bw_opts o;
+struct bwr_cli {
+	struct bwr_opts o;
 	int json;
 	int follow;
 	int follow_forks;
@@ -16,10 +16,10 @@ struct bw_cli {
 };
 
 /* "brkwatch: MSG" on stderr */
-void bw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bwr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* show: one process, text or JSON, with maps for --explain */
-void bw_report_one(const struct bw_cli *c, const struct bw_history *h);
+void bwr_report_one(const struct bwr_cli *c, const struct bwr_history *h);
 /* run: brkwatch run [-F] -- COMMAND...; returns the exit status */
-int bw_cmd_run(const struct bw_cli *c, char **argv);
+int bwr_cmd_run(const struct bwr_cli *c, char **argv);
 
 #endif

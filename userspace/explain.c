@@ -63,51 +63,51 @@ static void wrap(FILE *f, const struct text *t)
 }
 
 /* An address the way the table prints it. */
-static const char *A(const struct bw_view *v, uint64_t a, char *buf)
+static const char *A(const struct bwr_view *v, uint64_t a, char *buf)
 {
 	if (v->o->relative && v->walk.known)
-		return bw_offset(a, v->walk.base, buf, 32);
-	return bw_addr(a, buf, 32);
+		return bwr_offset(a, v->walk.base, buf, 32);
+	return bwr_addr(a, buf, 32);
 }
 
 static const char *pages(uint64_t bytes, char *buf)
 {
 	char h[32];
-	uint64_t n = bytes / BW_PAGE_SIZE;
+	uint64_t n = bytes / BWR_PAGE_SIZE;
 
 	snprintf(buf, 64, "%" PRIu64 " page%s (%s)", n, n == 1 ? "" : "s",
-		 bw_human_size(bytes, h, sizeof(h)));
+		 bwr_human_size(bytes, h, sizeof(h)));
 	return buf;
 }
 
 /* Bytes a grow to c->request would map: page-rounded request - aligned_before */
-static uint64_t grow_bytes(const struct bw_call *c)
+static uint64_t grow_bytes(const struct bwr_call *c)
 {
-	uint64_t end = (c->request + BW_PAGE_SIZE - 1) & ~(BW_PAGE_SIZE - 1);
+	uint64_t end = (c->request + BWR_PAGE_SIZE - 1) & ~(BWR_PAGE_SIZE - 1);
 
 	return end > c->aligned_before ? end - c->aligned_before : 0;
 }
 
-static void err_suffix(struct text *t, const struct bw_call *c)
+static void err_suffix(struct text *t, const struct bwr_call *c)
 {
-	if (c->details & BW_D_ERR)
+	if (c->details & BWR_D_ERR)
 		add(t, " (err=%" PRId64 ")", c->err);
 }
 
-static void next_mapping(struct text *t, const struct bw_view *v, uint64_t end)
+static void next_mapping(struct text *t, const struct bwr_view *v, uint64_t end)
 {
-	struct bw_mapping m;
+	struct bwr_mapping m;
 	char a[32], h[32];
 
-	if (!v->maps || v->o->relative || !bw_maps_next_above(v->maps, v->maps_len, end, &m))
+	if (!v->maps || v->o->relative || !bwr_maps_next_above(v->maps, v->maps_len, end, &m))
 		return;
 	add(t, " (the next mapping, in /proc/%" PRIu32 "/maps now, is %s at %s, %s above)",
-	    v->pid, m.name[0] ? m.name : "anonymous memory", bw_addr(m.start, a, sizeof(a)),
-	    bw_human_size(m.start - end, h, sizeof(h)));
+	    v->pid, m.name[0] ? m.name : "anonymous memory", bwr_addr(m.start, a, sizeof(a)),
+	    bwr_human_size(m.start - end, h, sizeof(h)));
 }
 
-void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *h,
-		     const struct bw_call *c)
+void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_history *h,
+		      const struct bwr_call *c)
 {
 	struct text t = { .n = 0 };
 	char rq[32], b0[32], b1[32], a0[32], a1[32], ret[32], x[64], y[64];
@@ -136,11 +136,11 @@ void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *
 		    "refused it and returned %s, the old break.", rq, ret);
 		break;
 	case BRKWATCH_RLIMIT_DATA:
-		if ((c->details & (BW_D_LIMIT | BW_D_SIZE)) == (BW_D_LIMIT | BW_D_SIZE))
+		if ((c->details & (BWR_D_LIMIT | BWR_D_SIZE)) == (BWR_D_LIMIT | BWR_D_SIZE))
 			add(&t, "RLIMIT_DATA refused it: (request - start_brk) + (end_data - start_data) "
 			    "= %" PRIu64 " bytes (%s) is more than the limit of %" PRIu64 " bytes (%s).",
-			    c->size, bw_human_size(c->size, x, 32), c->limit,
-			    bw_human_size(c->limit, y, 32));
+			    c->size, bwr_human_size(c->size, x, 32), c->limit,
+			    bwr_human_size(c->limit, y, 32));
 		else
 			add(&t, "RLIMIT_DATA refused it: the heap up to %s plus the data segment "
 			    "would be more than the limit.", rq);
@@ -153,13 +153,13 @@ void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *
 		break;
 	case BRKWATCH_GROW:
 		add(&t, "The program asked to move the break from %s to %s (%s).", b0, rq,
-		    bw_human_delta((int64_t)(c->request - c->brk_before), x, 32));
+		    bwr_human_delta((int64_t)(c->request - c->brk_before), x, 32));
 		if (v->has_prev && v->prev.verdict == BRKWATCH_QUERY)
 			add(&t, " After a query this is how malloc starts a heap: glibc asks for what "
 			    "it needs plus its top pad (M_TOP_PAD, 128 KiB by default).");
 		if (v->walk.known && c->request >= v->walk.base)
 			add(&t, " The kernel checked RLIMIT_DATA (heap + data = %s),",
-			    bw_human_size((c->request - v->walk.base) + data, x, 32));
+			    bwr_human_size((c->request - v->walk.base) + data, x, 32));
 		else
 			add(&t, " The kernel checked RLIMIT_DATA,");
 		add(&t, " rounded old and new break up to 4 KiB pages (%s -> %s), found no mapping "
@@ -195,15 +195,15 @@ void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *
 		add(&t, ". The kernel returned %s, the old break.", ret);
 		break;
 	case BRKWATCH_OVERLAP: {
-		const uint64_t end = (c->request + BW_PAGE_SIZE - 1) & ~(BW_PAGE_SIZE - 1);
+		const uint64_t end = (c->request + BWR_PAGE_SIZE - 1) & ~(BWR_PAGE_SIZE - 1);
 
 		A(v, end, y);
-		if ((c->details & (BW_D_NEXT_START | BW_D_NEXT_END)) == (BW_D_NEXT_START | BW_D_NEXT_END)) {
+		if ((c->details & (BWR_D_NEXT_START | BWR_D_NEXT_END)) == (BWR_D_NEXT_START | BWR_D_NEXT_END)) {
 			char ns[32], ne[32], g[32];
 
 			add(&t, "The grown heap would end at %s, but the next mapping [%s, %s) (%s)",
 			    y, A(v, c->next_start, ns), A(v, c->next_end, ne),
-			    c->details & BW_D_NEXT_KIND ? bw_next_kind_name(c->next_kind) : "?");
+			    c->details & BWR_D_NEXT_KIND ? bwr_next_kind_name(c->next_kind) : "?");
 			if (c->gap_only)
 				add(&t, " keeps a stack guard gap below it that reaches within a page "
 				    "of that end.");
@@ -211,7 +211,7 @@ void bw_explain_call(FILE *f, const struct bw_view *v, const struct bw_history *
 				add(&t, " begins below that end: the heap would run into it.");
 			else
 				add(&t, " starts only %s after it, less than the one free page the "
-				    "kernel requires.", bw_human_size(c->next_start - end, g, sizeof(g)));
+				    "kernel requires.", bwr_human_size(c->next_start - end, g, sizeof(g)));
 		} else {
 			add(&t, "The grown heap would end at %s, within a page of the next mapping.", y);
 		}

@@ -6,29 +6,29 @@
 
 #include "util.h"
 
-void bw_view_init(struct bw_view *v, const struct bw_opts *o, const struct bw_history *h)
+void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bwr_history *h)
 {
 	memset(v, 0, sizeof(*v));
 	v->o = o;
 	v->pid = h->pid;
-	bw_walk_init(h, &v->walk);
+	bwr_walk_init(h, &v->walk);
 }
 
-uint64_t bw_heap_size(const struct bw_history *h)
+uint64_t bwr_heap_size(const struct bwr_history *h)
 {
 	return h->brk > h->start_brk ? h->brk - h->start_brk : 0;
 }
 
-void bw_totals(const struct bw_history *h, struct bw_totals *t)
+void bwr_totals(const struct bwr_history *h, struct bwr_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < h->n_ev; i++) {
-		const struct bw_call *c = &h->ev[i].call;
+		const struct bwr_call *c = &h->ev[i].call;
 
 		if (h->ev[i].is_exec)
 			continue;
 		t->by_verdict[c->verdict]++;
-		if (bw_verdict_refused(c->verdict))
+		if (bwr_verdict_refused(c->verdict))
 			t->refused++;
 		if (c->delta > 0) {
 			t->grown += (uint64_t)c->delta;
@@ -41,14 +41,14 @@ void bw_totals(const struct bw_history *h, struct bw_totals *t)
 }
 
 /* An address as printed: absolute, or with --relative an offset from start_brk. */
-static const char *addr(const struct bw_view *v, uint64_t a, char *buf, size_t size)
+static const char *addr(const struct bwr_view *v, uint64_t a, char *buf, size_t size)
 {
 	if (v->o->relative && v->walk.known)
-		return bw_offset(a, v->walk.base, buf, size);
-	return bw_addr(a, buf, size);
+		return bwr_offset(a, v->walk.base, buf, size);
+	return bwr_addr(a, buf, size);
 }
 
-const char *bw_thread_label(struct bw_tids *t, uint32_t tid, uint32_t pid, char *buf, size_t size)
+const char *bwr_thread_label(struct bwr_tids *t, uint32_t tid, uint32_t pid, char *buf, size_t size)
 {
 	size_t i;
 
@@ -56,32 +56,32 @@ const char *bw_thread_label(struct bw_tids *t, uint32_t tid, uint32_t pid, char 
 		return "main";
 	for (i = 0; i < t->n && t->tid[i] != tid; i++)
 		;
-	if (i == t->n && i < BW_MAX_TIDS)
+	if (i == t->n && i < BWR_MAX_TIDS)
 		t->tid[t->n++] = tid;
-	if (i < BW_MAX_TIDS)
+	if (i < BWR_MAX_TIDS)
 		snprintf(buf, size, "T%zu", i + 1);
 	else
 		snprintf(buf, size, "T?");
 	return buf;
 }
 
-static const char *thread(struct bw_view *v, uint32_t tid, char *buf, size_t size)
+static const char *thread(struct bwr_view *v, uint32_t tid, char *buf, size_t size)
 {
 	if (!v->o->relative) {
 		snprintf(buf, size, "%" PRIu32, tid);
 		return buf;
 	}
-	return bw_thread_label(&v->tids, tid, v->pid, buf, size);
+	return bwr_thread_label(&v->tids, tid, v->pid, buf, size);
 }
 
-static void comm(FILE *f, const struct bw_comm *c)
+static void comm(FILE *f, const struct bwr_comm *c)
 {
-	char buf[4 * BW_COMM_MAX + 4];
+	char buf[4 * BWR_COMM_MAX + 4];
 
-	fputs(bw_escape(c->s, c->len, buf, sizeof(buf)), f);
+	fputs(bwr_escape(c->s, c->len, buf, sizeof(buf)), f);
 }
 
-void bw_print_header(FILE *f, const struct bw_history *h, const struct bw_opts *o)
+void bwr_print_header(FILE *f, const struct bwr_history *h, const struct bwr_opts *o)
 {
 	char a[32], b[32], s[32];
 
@@ -94,19 +94,19 @@ void bw_print_header(FILE *f, const struct bw_history *h, const struct bw_opts *
 	if (!o->relative) {
 		if (h->start_brk >= h->end_data)
 			fprintf(f, "start_brk  %s, %s after end_data %s (.bss, then a random gap)\n",
-				bw_addr(h->start_brk, a, sizeof(a)),
-				bw_human_size(h->start_brk - h->end_data, s, sizeof(s)),
-				bw_addr(h->end_data, b, sizeof(b)));
+				bwr_addr(h->start_brk, a, sizeof(a)),
+				bwr_human_size(h->start_brk - h->end_data, s, sizeof(s)),
+				bwr_addr(h->end_data, b, sizeof(b)));
 		else
 			fprintf(f, "start_brk  %s, below end_data %s\n",
-				bw_addr(h->start_brk, a, sizeof(a)), bw_addr(h->end_data, b, sizeof(b)));
+				bwr_addr(h->start_brk, a, sizeof(a)), bwr_addr(h->end_data, b, sizeof(b)));
 	}
 	fprintf(f, "data       %s (end_data - start_data)\n",
-		bw_human_size(h->end_data >= h->start_data ? h->end_data - h->start_data : 0,
-			      s, sizeof(s)));
-	fprintf(f, "heap       %s now", bw_human_size(bw_heap_size(h), s, sizeof(s)));
+		bwr_human_size(h->end_data >= h->start_data ? h->end_data - h->start_data : 0,
+			       s, sizeof(s)));
+	fprintf(f, "heap       %s now", bwr_human_size(bwr_heap_size(h), s, sizeof(s)));
 	if (!o->relative)
-		fprintf(f, " (brk %s)", bw_addr(h->brk, a, sizeof(a)));
+		fprintf(f, " (brk %s)", bwr_addr(h->brk, a, sizeof(a)));
 	fprintf(f, "\ncalls      %" PRIu64 " (%" PRIu64 " dropped)\n", h->calls, h->dropped);
 	if (o->relative)
 		fputs("           (--relative: addresses are offsets from start_brk; "
@@ -116,7 +116,7 @@ void bw_print_header(FILE *f, const struct bw_history *h, const struct bw_opts *
 #define ROW_REL "%6s  %-6s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
 #define ROW_ABS "%6s  %-11s  %7s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
 
-void bw_print_table_head(FILE *f, const struct bw_opts *o)
+void bwr_print_table_head(FILE *f, const struct bwr_opts *o)
 {
 	fputc('\n', f);
 	if (o->relative)
@@ -127,7 +127,7 @@ void bw_print_table_head(FILE *f, const struct bw_opts *o)
 			"OLD ALIGNED", "NEW ALIGNED", "MAPPED", "VERDICT");
 }
 
-static void print_exec(FILE *f, struct bw_view *v, const struct bw_exec *x)
+static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
 {
 	char t[32], a[32], tid[16];
 
@@ -135,17 +135,17 @@ static void print_exec(FILE *f, struct bw_view *v, const struct bw_exec *x)
 	comm(f, &x->comm);
 	if (!v->o->relative)
 		fprintf(f, " at %s by tid %s: new heap at start_brk %s\n",
-			bw_since(x->time_ns, v->t0, t, sizeof(t)),
+			bwr_since(x->time_ns, v->t0, t, sizeof(t)),
 			thread(v, x->tid, tid, sizeof(tid)),
-			bw_addr(x->start_brk, a, sizeof(a)));
+			bwr_addr(x->start_brk, a, sizeof(a)));
 	else
 		fprintf(f, ": a new heap (offsets below are from its start_brk)\n");
 }
 
-void bw_print_event(FILE *f, struct bw_view *v, const struct bw_history *h, size_t i)
+void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, size_t i)
 {
-	const struct bw_event *e = &h->ev[i];
-	const struct bw_call *c = &e->call;
+	const struct bwr_event *e = &h->ev[i];
+	const struct bwr_call *c = &e->call;
 	char seq[16], t[32], tid[16], rq[32], b0[32], b1[32], a0[32], a1[32], d[32];
 	char verdict[48];
 
@@ -153,7 +153,7 @@ void bw_print_event(FILE *f, struct bw_view *v, const struct bw_history *h, size
 		v->t0 = e->is_exec ? e->exec.time_ns : c->time_ns;
 		v->t0_set = true;
 	}
-	bw_walk_step(&v->walk, e);
+	bwr_walk_step(&v->walk, e);
 	if (e->is_exec) {
 		print_exec(f, v, &e->exec);
 		v->has_prev = false;
@@ -165,46 +165,46 @@ void bw_print_event(FILE *f, struct bw_view *v, const struct bw_history *h, size
 	else
 		addr(v, c->request, rq, sizeof(rq));
 	if (c->ret_errno)
-		snprintf(verdict, sizeof(verdict), "%s (%d)", bw_verdict_name(c->verdict),
+		snprintf(verdict, sizeof(verdict), "%s (%d)", bwr_verdict_name(c->verdict),
 			 c->ret_errno);
 	else
-		snprintf(verdict, sizeof(verdict), "%s", bw_verdict_name(c->verdict));
+		snprintf(verdict, sizeof(verdict), "%s", bwr_verdict_name(c->verdict));
 	addr(v, c->brk_before, b0, sizeof(b0));
 	addr(v, c->brk_after, b1, sizeof(b1));
 	addr(v, c->aligned_before, a0, sizeof(a0));
 	addr(v, c->aligned_after, a1, sizeof(a1));
-	bw_human_delta(c->delta, d, sizeof(d));
+	bwr_human_delta(c->delta, d, sizeof(d));
 	if (v->o->relative)
 		fprintf(f, ROW_REL, seq, thread(v, c->tid, tid, sizeof(tid)), rq, b0, b1, a0, a1,
 			d, verdict);
 	else
-		fprintf(f, ROW_ABS, seq, bw_since(c->time_ns, v->t0, t, sizeof(t)),
+		fprintf(f, ROW_ABS, seq, bwr_since(c->time_ns, v->t0, t, sizeof(t)),
 			thread(v, c->tid, tid, sizeof(tid)), rq, b0, b1, a0, a1, d, verdict);
 	if (v->o->explain)
-		bw_explain_call(f, v, h, c);
+		bwr_explain_call(f, v, h, c);
 	v->prev = *c;
 	v->has_prev = true;
 }
 
-void bw_print_footer(FILE *f, const struct bw_history *h, const struct bw_opts *o)
+void bwr_print_footer(FILE *f, const struct bwr_history *h, const struct bwr_opts *o)
 {
-	struct bw_totals t;
+	struct bwr_totals t;
 	char s[32];
 	const char *sep = "";
 
 	(void)o;
-	bw_totals(h, &t);
+	bwr_totals(h, &t);
 	fputc('\n', f);
-	fprintf(f, "grown      %s in %" PRIu64 " call%s\n", bw_human_delta((int64_t)t.grown, s, sizeof(s)),
+	fprintf(f, "grown      %s in %" PRIu64 " call%s\n", bwr_human_delta((int64_t)t.grown, s, sizeof(s)),
 		t.grow_calls, t.grow_calls == 1 ? "" : "s");
 	fprintf(f, "shrunk     %s in %" PRIu64 " call%s\n",
-		t.shrunk ? bw_human_delta(-(int64_t)t.shrunk, s, sizeof(s)) : "0",
+		t.shrunk ? bwr_human_delta(-(int64_t)t.shrunk, s, sizeof(s)) : "0",
 		t.shrink_calls, t.shrink_calls == 1 ? "" : "s");
 	fprintf(f, "refused    %" PRIu64 " call%s", t.refused, t.refused == 1 ? "" : "s");
 	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++) {
-		if (!bw_verdict_refused((enum brkwatch_verdict)v) || !t.by_verdict[v])
+		if (!bwr_verdict_refused((enum brkwatch_verdict)v) || !t.by_verdict[v])
 			continue;
-		fprintf(f, "%s%s %" PRIu64, *sep ? sep : ": ", bw_verdict_name((enum brkwatch_verdict)v),
+		fprintf(f, "%s%s %" PRIu64, *sep ? sep : ": ", bwr_verdict_name((enum brkwatch_verdict)v),
 			t.by_verdict[v]);
 		sep = ", ";
 	}
@@ -217,24 +217,24 @@ void bw_print_footer(FILE *f, const struct bw_history *h, const struct bw_opts *
 			"the totals cover the calls shown\n", h->dropped, h->dropped == 1 ? " is" : "s are");
 }
 
-void bw_print_history(FILE *f, const struct bw_history *h, const struct bw_opts *o,
-		      const char *maps, size_t maps_len)
+void bwr_print_history(FILE *f, const struct bwr_history *h, const struct bwr_opts *o,
+		       const char *maps, size_t maps_len)
 {
-	struct bw_view v;
+	struct bwr_view v;
 
-	bw_view_init(&v, o, h);
+	bwr_view_init(&v, o, h);
 	v.maps = maps;
 	v.maps_len = maps_len;
-	bw_print_header(f, h, o);
-	bw_print_table_head(f, o);
+	bwr_print_header(f, h, o);
+	bwr_print_table_head(f, o);
 	for (size_t i = 0; i < h->n_ev; i++)
-		bw_print_event(f, &v, h, i);
+		bwr_print_event(f, &v, h, i);
 	if (h->n_ev == 0)
 		fputs("(no calls recorded)\n", f);
-	bw_print_footer(f, h, o);
+	bwr_print_footer(f, h, o);
 	if (o->chart) {
 		fputc('\n', f);
-		bw_print_chart(f, h);
+		bwr_print_chart(f, h);
 	}
 }
 
@@ -242,28 +242,28 @@ void bw_print_history(FILE *f, const struct bw_history *h, const struct bw_opts 
 
 #define LIST_ROW "%8s  %-16s  %-7s  %8s  %10s  %8s\n"
 
-void bw_print_list_head(FILE *f)
+void bwr_print_list_head(FILE *f)
 {
 	fprintf(f, LIST_ROW, "PID", "COMM", "STATE", "CALLS", "HEAP", "REFUSED");
 }
 
-void bw_print_list_row(FILE *f, const struct bw_history *h)
+void bwr_print_list_row(FILE *f, const struct bwr_history *h)
 {
-	char pid[16], calls[24], heap[32], refused[24], c[4 * BW_COMM_MAX + 4];
-	struct bw_totals t;
+	char pid[16], calls[24], heap[32], refused[24], c[4 * BWR_COMM_MAX + 4];
+	struct bwr_totals t;
 
-	bw_totals(h, &t);
+	bwr_totals(h, &t);
 	snprintf(pid, sizeof(pid), "%" PRIu32, h->pid);
 	snprintf(calls, sizeof(calls), "%" PRIu64, h->calls);
 	snprintf(refused, sizeof(refused), "%" PRIu64, t.refused);
-	fprintf(f, LIST_ROW, pid, bw_escape(h->comm.s, h->comm.len, c, sizeof(c)),
+	fprintf(f, LIST_ROW, pid, bwr_escape(h->comm.s, h->comm.len, c, sizeof(c)),
 		h->exited ? "exited" : "running", calls,
-		bw_human_size(bw_heap_size(h), heap, sizeof(heap)), refused);
+		bwr_human_size(bwr_heap_size(h), heap, sizeof(heap)), refused);
 }
 
 /* ---- status ---- */
 
-size_t bw_status_losses(const struct bw_status *st, char out[][BW_LOSS_LEN], size_t max)
+size_t bwr_status_losses(const struct bwr_status *st, char out[][BWR_LOSS_LEN], size_t max)
 {
 	static const struct {
 		const char *key, *what;
@@ -275,35 +275,35 @@ size_t bw_status_losses(const struct bw_status *st, char out[][BW_LOSS_LEN], siz
 		{ "inflight_overflow", "calls whose entry could not be tracked (too many in flight)" },
 		{ "unknown_verdicts", "calls the module could not classify (verdict \"unknown\")" },
 	};
-	const char *missing = bw_status_get(st, "probes_missing");
+	const char *missing = bwr_status_get(st, "probes_missing");
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]) && n < max; i++) {
-		uint64_t v = bw_status_u64(st, lost[i].key);
+		uint64_t v = bwr_status_u64(st, lost[i].key);
 
 		if (v)
-			snprintf(out[n++], BW_LOSS_LEN, "%" PRIu64 " %s", v, lost[i].what);
+			snprintf(out[n++], BWR_LOSS_LEN, "%" PRIu64 " %s", v, lost[i].what);
 	}
 	if (missing && strcmp(missing, "-") && n < max)
-		snprintf(out[n++], BW_LOSS_LEN, "probes not attached: %.100s (decisions that need them are unknown)",
+		snprintf(out[n++], BWR_LOSS_LEN, "probes not attached: %.100s (decisions that need them are unknown)",
 			 missing);
-	if (bw_status_u64(st, "paused") && n < max)
-		snprintf(out[n++], BW_LOSS_LEN, "recording is paused: new calls are not recorded "
+	if (bwr_status_u64(st, "paused") && n < max)
+		snprintf(out[n++], BWR_LOSS_LEN, "recording is paused: new calls are not recorded "
 			 "(echo resume > control)");
-	if (bw_status_u64(st, "format") != BRKWATCH_FORMAT_VERSION && n < max)
-		snprintf(out[n++], BW_LOSS_LEN, "the module writes format %" PRIu64 ", this reader reads %d",
-			 bw_status_u64(st, "format"), BRKWATCH_FORMAT_VERSION);
+	if (bwr_status_u64(st, "format") != BRKWATCH_FORMAT_VERSION && n < max)
+		snprintf(out[n++], BWR_LOSS_LEN, "the module writes format %" PRIu64 ", this reader reads %d",
+			 bwr_status_u64(st, "format"), BRKWATCH_FORMAT_VERSION);
 	return n;
 }
 
-bool bw_print_status(FILE *f, const struct bw_status *st)
+bool bwr_print_status(FILE *f, const struct bwr_status *st)
 {
-	char lost[16][BW_LOSS_LEN];
+	char lost[16][BWR_LOSS_LEN];
 	size_t n;
 
 	for (size_t i = 0; i < st->n; i++)
 		fprintf(f, "%-24s %s\n", st->kv[i].key, st->kv[i].val);
-	n = bw_status_losses(st, lost, 16);
+	n = bwr_status_losses(st, lost, 16);
 	fputc('\n', f);
 	if (n == 0) {
 		fputs("nothing lost: every call seen was recorded and classified\n", f);

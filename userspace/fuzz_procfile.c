@@ -12,24 +12,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* an exact-size copy, so ASan sees any read past the end */
 	char *buf = malloc(size ? size : 1);
-	struct bw_history h;
-	struct bw_status *st = malloc(sizeof(*st));
-	struct bw_error e;
+	struct bwr_history h;
+	struct bwr_status *st = malloc(sizeof(*st));
+	struct bwr_error e;
 
 	if (!buf || !st)
 		abort();
 	memcpy(buf, data, size);
-	if (bw_parse_history(buf, size, &h, &e) == BW_OK) {
-		struct bw_walk w;
+	if (bwr_parse_history(buf, size, &h, &e) == BWR_OK) {
+		struct bwr_walk w;
 
-		bw_walk_init(&h, &w);
+		bwr_walk_init(&h, &w);
 		for (size_t i = 0; i < h.n_ev; i++)
-			bw_walk_step(&w, &h.ev[i]);
-		bw_history_free(&h);
+			bwr_walk_step(&w, &h.ev[i]);
+		bwr_history_free(&h);
 	} else if (!e.msg[0]) {
 		abort();	/* every rejection must say why */
 	}
-	if (bw_parse_status(buf, size, st, &e) != BW_OK && !e.msg[0])
+	if (bwr_parse_status(buf, size, st, &e) != BWR_OK && !e.msg[0])
 		abort();
 	free(st);
 	free(buf);

@@ -13,7 +13,6 @@
 #include "source.h"
 #include "util.h"
 
-#define BW_VERSION "0.1.0"
 #define POLL_NS 200000000L	/* --follow: 0.2 s between reads */
 
 static const char usage_text[] =
@@ -53,7 +52,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void bw_warn(const char *fmt, ...)
+void bwr_warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -75,11 +74,11 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'brkwatch --help'.\n", stderr);
-	return BW_EXIT_USAGE;
+	return BWR_EXIT_USAGE;
 }
 
 /* Options; returns -1 to go on, or an exit code. */
-static int parse_options(int argc, char **argv, const char *optstring, struct bw_cli *c)
+static int parse_options(int argc, char **argv, const char *optstring, struct bwr_cli *c)
 {
 	int ch;
 
@@ -87,25 +86,41 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j': c->json = 1; break;
-		case 'r': c->o.relative = true; break;
-		case 'e': c->o.explain = true; break;
-		case 'c': c->o.chart = true; break;
-		case 'f': c->follow = 1; break;
-		case 'F': c->follow_forks = 1; break;
+		case 'j':
+			c->json = 1;
+			break;
+		case 'r':
+			c->o.relative = true;
+			break;
+		case 'e':
+			c->o.explain = true;
+			break;
+		case 'c':
+			c->o.chart = true;
+			break;
+		case 'f':
+			c->follow = 1;
+			break;
+		case 'F':
+			c->follow_forks = 1;
+			break;
 		case 'o':
 			if (c->out != stdout)
 				fclose(c->out);
 			c->out = fopen(optarg, "w");
 			if (!c->out) {
-				bw_warn("cannot write %s: %s", optarg, strerror(errno));
+				bwr_warn("cannot write %s: %s", optarg, strerror(errno));
 				c->out = stdout;
-				return BW_EXIT_ERROR;
+				return BWR_EXIT_ERROR;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
-		case 'V': printf("brkwatch %s (proc format %d)\n", BW_VERSION, BRKWATCH_FORMAT_VERSION);
-			return BW_EXIT_OK;
+		case 'h':
+			fputs(usage_text, stdout);
+			return BWR_EXIT_OK;
+		case 'V':
+			printf("brkwatch %s (proc format %d)\n", BRKWATCH_VERSION,
+			       BRKWATCH_FORMAT_VERSION);
+			return BWR_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -134,51 +149,51 @@ static bool parse_pid(const char *s, uint32_t *pid)
 
 static int fail(int code, const char *msg)
 {
-	bw_warn("%s", msg);
+	bwr_warn("%s", msg);
 	return code;
 }
 
-void bw_report_one(const struct bw_cli *c, const struct bw_history *h)
+void bwr_report_one(const struct bwr_cli *c, const struct bwr_history *h)
 {
 	size_t maps_len = 0;
 	char *maps = NULL;
 
 	if (c->json) {
-		struct bw_json j;
+		struct bwr_json j;
 
-		bw_json_begin(&j, c->out);
-		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
-		bw_json_str(&j, "command", "show", 4);
-		bw_json_bool(&j, "relative", c->o.relative);
-		bw_json_key_obj(&j, "process");
-		bw_json_history(&j, h, c->o.relative, true);
-		bw_json_close(&j, '}');
-		bw_json_end(&j);
+		bwr_json_begin(&j, c->out);
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "show", 4);
+		bwr_json_bool(&j, "relative", c->o.relative);
+		bwr_json_key_obj(&j, "process");
+		bwr_json_history(&j, h, c->o.relative, true);
+		bwr_json_close(&j, '}');
+		bwr_json_end(&j);
 		return;
 	}
 	if (c->o.explain && !h->exited)
-		maps = bw_read_maps(h->pid, &maps_len);
-	bw_print_history(c->out, h, &c->o, maps, maps_len);
+		maps = bwr_read_maps(h->pid, &maps_len);
+	bwr_print_history(c->out, h, &c->o, maps, maps_len);
 	free(maps);
 }
 
-static int cmd_show(const struct bw_cli *c, uint32_t pid)
+static int cmd_show(const struct bwr_cli *c, uint32_t pid)
 {
-	struct bw_history h;
+	struct bwr_history h;
 	char msg[1024];
-	int r = bw_load_history(pid, &h, msg, sizeof(msg));
+	int r = bwr_load_history(pid, &h, msg, sizeof(msg));
 
 	if (r)
 		return fail(r, msg);
-	bw_report_one(c, &h);
-	bw_history_free(&h);
-	return BW_EXIT_OK;
+	bwr_report_one(c, &h);
+	bwr_history_free(&h);
+	return BWR_EXIT_OK;
 }
 
-static int cmd_follow(const struct bw_cli *c, uint32_t pid)
+static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 {
-	struct bw_history h;
-	struct bw_view v;
+	struct bwr_history h;
+	struct bwr_view v;
 	char msg[1024];
 	uint32_t last_seq = 0;
 	uint64_t last_time = 0;
@@ -189,25 +204,25 @@ static int cmd_follow(const struct bw_cli *c, uint32_t pid)
 		size_t maps_len = 0;
 		char *maps = NULL;
 
-		r = bw_load_history(pid, &h, msg, sizeof(msg));
-		if (r == BW_EXIT_NOHISTORY && !first) {
+		r = bwr_load_history(pid, &h, msg, sizeof(msg));
+		if (r == BWR_EXIT_NOHISTORY && !first) {
 			fprintf(c->out, "(the history of PID %" PRIu32 " is gone)\n", pid);
-			return BW_EXIT_OK;
+			return BWR_EXIT_OK;
 		}
 		if (r)
 			return fail(r, msg);
 		if (first) {
-			bw_print_header(c->out, &h, &c->o);
-			bw_print_table_head(c->out, &c->o);
-			bw_view_init(&v, &c->o, &h);
+			bwr_print_header(c->out, &h, &c->o);
+			bwr_print_table_head(c->out, &c->o);
+			bwr_view_init(&v, &c->o, &h);
 			first = false;
 		}
 		if (c->o.explain && !h.exited)
-			maps = bw_read_maps(pid, &maps_len);
+			maps = bwr_read_maps(pid, &maps_len);
 		v.maps = maps;
 		v.maps_len = maps_len;
 		for (size_t i = 0; i < h.n_ev; i++) {
-			const struct bw_event *e = &h.ev[i];
+			const struct bwr_event *e = &h.ev[i];
 			uint64_t t = e->is_exec ? e->exec.time_ns : e->call.time_ns;
 
 			if (e->is_exec ? t <= last_time : e->call.seq <= last_seq)
@@ -215,7 +230,7 @@ static int cmd_follow(const struct bw_cli *c, uint32_t pid)
 			if (!e->is_exec && last_seq && e->call.seq > last_seq + 1)
 				fprintf(c->out, "(%" PRIu32 " calls dropped before seq %" PRIu32 ")\n",
 					e->call.seq - last_seq - 1, e->call.seq);
-			bw_print_event(c->out, &v, &h, i);
+			bwr_print_event(c->out, &v, &h, i);
 			if (!e->is_exec)
 				last_seq = e->call.seq;
 			if (t > last_time)
@@ -225,99 +240,99 @@ static int cmd_follow(const struct bw_cli *c, uint32_t pid)
 		free(maps);
 		fflush(c->out);
 		if (h.exited) {
-			bw_print_footer(c->out, &h, &c->o);
-			bw_history_free(&h);
-			return BW_EXIT_OK;
+			bwr_print_footer(c->out, &h, &c->o);
+			bwr_history_free(&h);
+			return BWR_EXIT_OK;
 		}
-		bw_history_free(&h);
+		bwr_history_free(&h);
 		nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = POLL_NS }, NULL);
 	}
 }
 
-static int cmd_list(const struct bw_cli *c)
+static int cmd_list(const struct bwr_cli *c)
 {
 	uint32_t *pids;
 	size_t n, unreadable = 0, bad = 0;
 	char msg[1024];
-	struct bw_json j;
-	int r = bw_list_pids(&pids, &n, msg, sizeof(msg));
+	struct bwr_json j;
+	int r = bwr_list_pids(&pids, &n, msg, sizeof(msg));
 
 	if (r)
 		return fail(r, msg);
 	if (c->json) {
-		bw_json_begin(&j, c->out);
-		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
-		bw_json_str(&j, "command", "list", 4);
-		bw_json_key_arr(&j, "processes");
+		bwr_json_begin(&j, c->out);
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "list", 4);
+		bwr_json_key_arr(&j, "processes");
 	} else {
-		bw_print_list_head(c->out);
+		bwr_print_list_head(c->out);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct bw_history h;
+		struct bwr_history h;
 
-		r = bw_load_history(pids[i], &h, msg, sizeof(msg));
-		if (r == BW_EXIT_PERM) {
+		r = bwr_load_history(pids[i], &h, msg, sizeof(msg));
+		if (r == BWR_EXIT_PERM) {
 			unreadable++;
 			continue;
 		}
-		if (r == BW_EXIT_NOHISTORY)	/* forgotten meanwhile */
+		if (r == BWR_EXIT_NOHISTORY)	/* forgotten meanwhile */
 			continue;
 		if (r) {
 			bad++;
-			bw_warn("%s", msg);
+			bwr_warn("%s", msg);
 			continue;
 		}
 		if (c->json) {
-			bw_json_key_obj(&j, NULL);
-			bw_json_history(&j, &h, false, false);
-			bw_json_close(&j, '}');
+			bwr_json_key_obj(&j, NULL);
+			bwr_json_history(&j, &h, false, false);
+			bwr_json_close(&j, '}');
 		} else {
-			bw_print_list_row(c->out, &h);
+			bwr_print_list_row(c->out, &h);
 		}
-		bw_history_free(&h);
+		bwr_history_free(&h);
 	}
 	if (c->json) {
-		bw_json_close(&j, ']');
-		bw_json_u64(&j, "unreadable", unreadable);
-		bw_json_u64(&j, "malformed", bad);
-		bw_json_end(&j);
+		bwr_json_close(&j, ']');
+		bwr_json_u64(&j, "unreadable", unreadable);
+		bwr_json_u64(&j, "malformed", bad);
+		bwr_json_end(&j);
 	} else if (unreadable) {
 		fprintf(c->out, "(%zu more process%s not shown: only their owner and root can "
 			"read their history)\n", unreadable, unreadable == 1 ? "" : "es");
 	}
 	free(pids);
-	return bad ? BW_EXIT_DATA : BW_EXIT_OK;
+	return bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
 }
 
-static int cmd_status(const struct bw_cli *c)
+static int cmd_status(const struct bwr_cli *c)
 {
-	struct bw_status *st = malloc(sizeof(*st));
+	struct bwr_status *st = malloc(sizeof(*st));
 	char msg[1024];
 	int r;
 
 	if (!st)
-		return fail(BW_EXIT_ERROR, "out of memory");
-	r = bw_load_status(st, msg, sizeof(msg));
+		return fail(BWR_EXIT_ERROR, "out of memory");
+	r = bwr_load_status(st, msg, sizeof(msg));
 	if (r) {
 		free(st);
 		return fail(r, msg);
 	}
 	if (c->json) {
-		struct bw_json j;
+		struct bwr_json j;
 
-		bw_json_begin(&j, c->out);
-		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
-		bw_json_str(&j, "command", "status", 6);
-		bw_json_status(&j, st);
-		bw_json_end(&j);
+		bwr_json_begin(&j, c->out);
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "status", 6);
+		bwr_json_status(&j, st);
+		bwr_json_end(&j);
 	} else {
-		bw_print_status(c->out, st);
+		bwr_print_status(c->out, st);
 	}
 	free(st);
-	return BW_EXIT_OK;
+	return BWR_EXIT_OK;
 }
 
-static int dispatch(int argc, char **argv, struct bw_cli *c)
+static int dispatch(int argc, char **argv, struct bwr_cli *c)
 {
 	const char *cmd;
 	uint32_t pid = 0;
@@ -345,7 +360,7 @@ static int dispatch(int argc, char **argv, struct bw_cli *c)
 			return usage_error("--follow goes with a PID, not with run");
 		if (optind >= argc)
 			return usage_error("run: which command? (brkwatch run -- COMMAND [ARGS...])");
-		return bw_cmd_run(c, argv + optind);
+		return bwr_cmd_run(c, argv + optind);
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "status")) {
 		if (optind < argc)
@@ -370,13 +385,13 @@ static int dispatch(int argc, char **argv, struct bw_cli *c)
 
 int main(int argc, char **argv)
 {
-	struct bw_cli c = { .out = stdout };
+	struct bwr_cli c = { .out = stdout };
 	int r = dispatch(argc, argv, &c);
 
 	if (fflush(c.out) || ferror(c.out)) {
-		bw_warn("writing the report failed: %s", strerror(errno));
+		bwr_warn("writing the report failed: %s", strerror(errno));
 		if (!r)
-			r = BW_EXIT_ERROR;
+			r = BWR_EXIT_ERROR;
 	}
 	if (c.out != stdout)
 		fclose(c.out);

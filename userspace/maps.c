@@ -25,7 +25,7 @@ static bool hex(const char **p, const char *end, uint64_t *v)
 	return n > 0;
 }
 
-bool bw_maps_next_above(const char *text, size_t len, uint64_t addr, struct bw_mapping *m)
+bool bwr_maps_next_above(const char *text, size_t len, uint64_t addr, struct bwr_mapping *m)
 {
 	const char *p = text, *end = text + len;
 	bool found = false;
@@ -49,7 +49,7 @@ bool bw_maps_next_above(const char *text, size_t len, uint64_t addr, struct bw_m
 				name++;
 			m->start = s;
 			m->end = e;
-			bw_escape(name, (size_t)(le - name), m->name, sizeof(m->name));
+			bwr_escape(name, (size_t)(le - name), m->name, sizeof(m->name));
 			found = true;
 		}
 		p = nl ? nl + 1 : end;

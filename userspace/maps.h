@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The text of /proc/PID/maps: which mapping lies above an address. Pure. */
-#ifndef BW_MAPS_H
-#define BW_MAPS_H
+#ifndef BWR_MAPS_H
+#define BWR_MAPS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct bw_mapping {
+struct bwr_mapping {
 	uint64_t start, end;
 	char name[128];		/* escaped path or [stack] etc., "" for anonymous */
 };
 
 /* The mapping with the lowest start >= addr. False if none (or unreadable). */
-bool bw_maps_next_above(const char *text, size_t len, uint64_t addr, struct bw_mapping *m);
+bool bwr_maps_next_above(const char *text, size_t len, uint64_t addr, struct bwr_mapping *m);
 
 #endif

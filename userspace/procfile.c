@@ -14,40 +14,25 @@ static const char *const verdict_names[] = BRKWATCH_VERDICT_NAMES;
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == BRKWATCH_NR_VERDICTS,
 	       "one name per verdict");
 
-static const char *const next_kind_names[] = {
-	[BRKWATCH_NEXT_ANON] = "anon",
-	[BRKWATCH_NEXT_FILE] = "file",
-	[BRKWATCH_NEXT_STACK] = "stack",
-	[BRKWATCH_NEXT_GROWSDOWN] = "growsdown",
-};
+static const char *const next_kind_names[] = BRKWATCH_NEXT_KIND_NAMES;
+_Static_assert(sizeof(next_kind_names) / sizeof(next_kind_names[0]) == BRKWATCH_NR_NEXT_KINDS,
+	       "one name per next kind");
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *bw_verdict_name(enum brkwatch_verdict v)
+const char *bwr_verdict_name(enum brkwatch_verdict v)
 {
 	if ((unsigned)v < ARRAY_SIZE(verdict_names) && verdict_names[v])
 		return verdict_names[v];
 	return "?";
 }
 
-bool bw_verdict_refused(enum brkwatch_verdict v)
+bool bwr_verdict_refused(enum brkwatch_verdict v)
 {
-	switch (v) {
-	case BRKWATCH_BELOW_MIN:
-	case BRKWATCH_RLIMIT_DATA:
-	case BRKWATCH_SHRINK_FAILED:
-	case BRKWATCH_LIMITS:
-	case BRKWATCH_MLOCK_LIMIT:
-	case BRKWATCH_OVERLAP:
-	case BRKWATCH_NOMEM:
-	case BRKWATCH_INTERRUPTED:
-		return true;
-	default:
-		return false;
-	}
+	return (unsigned)v < BRKWATCH_NR_VERDICTS && (BRKWATCH_REFUSALS >> v) & 1;
 }
 
-const char *bw_next_kind_name(enum brkwatch_next_kind k)
+const char *bwr_next_kind_name(enum brkwatch_next_kind k)
 {
 	if ((unsigned)k < ARRAY_SIZE(next_kind_names))
 		return next_kind_names[k];
@@ -56,12 +41,12 @@ const char *bw_next_kind_name(enum brkwatch_next_kind k)
 
 /* ---- errors ---- */
 
-static enum bw_parse_result fail(struct bw_error *err, enum bw_parse_result r,
-				 unsigned line, const char *fmt, ...)
+static enum bwr_parse_result fail(struct bwr_error *err, enum bwr_parse_result r,
+				  unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static enum bw_parse_result fail(struct bw_error *err, enum bw_parse_result r,
-				 unsigned line, const char *fmt, ...)
+static enum bwr_parse_result fail(struct bwr_error *err, enum bwr_parse_result r,
+				  unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,7 +62,7 @@ static const char *quote(const char *s, char *buf, size_t size)
 {
 	size_t n = strlen(s);
 
-	return bw_escape(s, n > 40 ? 40 : n, buf, size);
+	return bwr_escape(s, n > 40 ? 40 : n, buf, size);
 }
 
 /* ---- lines ---- */
@@ -85,11 +70,30 @@ static const char *quote(const char *s, char *buf, size_t size)
 struct lines {
 	const char *p, *end;
 	unsigned no;
-	char buf[BW_MAX_LINE + 1];
+	char buf[BWR_MAX_LINE + 1];
 };
 
+/* Lines of text, in *itp, to free(); or an error, err set. err is cleared. */
+static enum bwr_parse_result lines_open(const char *text, size_t len, struct lines **itp,
+					struct bwr_error *err)
+{
+	struct lines *it;
+
+	memset(err, 0, sizeof(*err));
+	if (len > BWR_MAX_INPUT)
+		return fail(err, BWR_E_FORMAT, 0, "more than %u bytes", BWR_MAX_INPUT);
+	it = malloc(sizeof(*it));
+	if (!it)
+		return fail(err, BWR_E_NOMEM, 0, "out of memory");
+	it->p = text;
+	it->end = text + len;
+	it->no = 0;
+	*itp = it;
+	return BWR_OK;
+}
+
 /* 1: a line in it->buf; 0: end of text; -1: error (err set) */
-static int next_line(struct lines *it, struct bw_error *err)
+static int next_line(struct lines *it, struct bwr_error *err)
 {
 	const char *nl;
 	size_t n;
@@ -101,12 +105,12 @@ static int next_line(struct lines *it, struct bw_error *err)
 	n = nl ? (size_t)(nl - it->p) : (size_t)(it->end - it->p);
 	if (n > 0 && it->p[n - 1] == '\r')	/* CRLF */
 		n--;
-	if (n > BW_MAX_LINE) {
-		fail(err, BW_E_FORMAT, it->no, "line longer than %d bytes", BW_MAX_LINE);
+	if (n > BWR_MAX_LINE) {
+		fail(err, BWR_E_FORMAT, it->no, "line longer than %d bytes", BWR_MAX_LINE);
 		return -1;
 	}
 	if (memchr(it->p, '\0', n)) {
-		fail(err, BW_E_FORMAT, it->no, "NUL byte in line");
+		fail(err, BWR_E_FORMAT, it->no, "NUL byte in line");
 		return -1;
 	}
 	memcpy(it->buf, it->p, n);
@@ -212,7 +216,7 @@ static bool parse_hex(const char *s, uint64_t *out)
 }
 
 /* A command name with \ooo escapes. Raw bytes >= 0x80 are taken as they are. */
-static bool parse_comm(const char *s, struct bw_comm *c)
+static bool parse_comm(const char *s, struct bwr_comm *c)
 {
 	c->len = 0;
 	while (*s) {
@@ -235,7 +239,7 @@ static bool parse_comm(const char *s, struct bw_comm *c)
 		} else {
 			s++;
 		}
-		if (c->len == BW_COMM_MAX)
+		if (c->len == BWR_COMM_MAX)
 			return false;
 		c->s[c->len++] = (char)b;
 	}
@@ -244,16 +248,26 @@ static bool parse_comm(const char *s, struct bw_comm *c)
 
 /* ---- history ---- */
 
-static const char columns_line[] =
-	"seq time_ns tid entry request brk_before brk_after aligned_before "
-	"aligned_after delta ret duration_ns verdict details";
+static const char columns_line[] = BRKWATCH_COLUMNS;
+#define N_COLUMNS ((size_t)BRKWATCH_NR_COLUMNS)
 
-static const char *const column_names[] = {
-	"seq", "time_ns", "tid", "entry", "request", "brk_before", "brk_after",
-	"aligned_before", "aligned_after", "delta", "ret", "duration_ns",
-	"verdict", "details",
-};
-#define N_COLUMNS ARRAY_SIZE(column_names)
+/* The name of column i (from 0), the i-th word of the module's list. */
+static const char *column_name(unsigned i, char *buf, size_t size)
+{
+	const char *s = columns_line;
+	size_t n;
+
+	for (; i > 0 && s; i--) {
+		s = strchr(s, ' ');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return "?";
+	n = strcspn(s, " ");
+	snprintf(buf, size, "%.*s", (int)n, s);
+	return buf;
+}
 
 enum hkey {
 	H_VERSION, H_PID, H_PPID, H_COMM, H_STATE, H_UID, H_START_BRK,
@@ -265,10 +279,17 @@ static const char *const header_keys[H_N] = {
 	"start_data", "end_data", "brk", "calls", "dropped", "columns",
 };
 
-static enum bw_parse_result parse_header_line(struct lines *it, enum hkey k,
-					      struct bw_history *h,
-					      struct bw_error *err)
+static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
+					       struct bwr_history *h,
+					       struct bwr_error *err)
 {
+	/* Where the plain numbers go, by their parser. */
+	uint32_t *const u32[H_N] = { [H_PID] = &h->pid, [H_PPID] = &h->ppid, [H_UID] = &h->uid };
+	uint64_t *const hex[H_N] = {
+		[H_START_BRK] = &h->start_brk, [H_START_DATA] = &h->start_data,
+		[H_END_DATA] = &h->end_data, [H_BRK] = &h->brk,
+	};
+	uint64_t *const u64[H_N] = { [H_CALLS] = &h->calls, [H_DROPPED] = &h->dropped };
 	const char *key = header_keys[k];
 	size_t klen = strlen(key);
 	char *line = it->buf, *val;
@@ -278,10 +299,10 @@ static enum bw_parse_result parse_header_line(struct lines *it, enum hkey k,
 	if (line[0] != '#' || line[1] != ' ' || strncmp(line + 2, key, klen) ||
 	    (line[2 + klen] != ' ' && line[2 + klen] != '\0')) {
 		if (k == H_VERSION)
-			return fail(err, BW_E_FORMAT, it->no,
+			return fail(err, BWR_E_FORMAT, it->no,
 				    "not a brkwatch history: expected '# brkwatch %d', got '%s'",
 				    BRKWATCH_FORMAT_VERSION, quote(line, q, sizeof(q)));
-		return fail(err, BW_E_FORMAT, it->no, "expected header '# %s ...', got '%s'",
+		return fail(err, BWR_E_FORMAT, it->no, "expected header '# %s ...', got '%s'",
 			    key, quote(line, q, sizeof(q)));
 	}
 	val = line + 2 + klen;
@@ -293,42 +314,40 @@ static enum bw_parse_result parse_header_line(struct lines *it, enum hkey k,
 		uint64_t v;
 
 		if (!parse_u64(val, UINT32_MAX, &v))
-			return fail(err, BW_E_FORMAT, it->no, "bad format version '%s'",
+			return fail(err, BWR_E_FORMAT, it->no, "bad format version '%s'",
 				    quote(val, q, sizeof(q)));
 		if (v != BRKWATCH_FORMAT_VERSION)
-			return fail(err, BW_E_VERSION, it->no,
+			return fail(err, BWR_E_VERSION, it->no,
 				    "format version %llu, this reader understands version %d",
 				    (unsigned long long)v, BRKWATCH_FORMAT_VERSION);
 		h->version = (unsigned)v;
-		return BW_OK;
+		return BWR_OK;
 	}
-	case H_PID:	ok = parse_u32(val, &h->pid); break;
-	case H_PPID:	ok = parse_u32(val, &h->ppid); break;
-	case H_UID:	ok = parse_u32(val, &h->uid); break;
-	case H_COMM:	ok = parse_comm(val, &h->comm); break;
+	case H_COMM:
+		ok = parse_comm(val, &h->comm);
+		break;
 	case H_STATE:
 		ok = !strcmp(val, "running") || !strcmp(val, "exited");
 		h->exited = !strcmp(val, "exited");
 		break;
-	case H_START_BRK:	ok = parse_hex(val, &h->start_brk); break;
-	case H_START_DATA:	ok = parse_hex(val, &h->start_data); break;
-	case H_END_DATA:	ok = parse_hex(val, &h->end_data); break;
-	case H_BRK:		ok = parse_hex(val, &h->brk); break;
-	case H_CALLS:		ok = parse_u64(val, UINT64_MAX, &h->calls); break;
-	case H_DROPPED:		ok = parse_u64(val, UINT64_MAX, &h->dropped); break;
 	case H_COLUMNS:
 		if (strcmp(val, columns_line))
-			return fail(err, BW_E_FORMAT, it->no,
+			return fail(err, BWR_E_FORMAT, it->no,
 				    "unexpected columns '%s' (expected '%s')",
 				    quote(val, q, sizeof(q)), columns_line);
-		return BW_OK;
+		return BWR_OK;
 	default:
-		ok = false;
+		if (u32[k])
+			ok = parse_u32(val, u32[k]);
+		else if (hex[k])
+			ok = parse_hex(val, hex[k]);
+		else
+			ok = u64[k] && parse_u64(val, UINT64_MAX, u64[k]);
 	}
 	if (!ok)
-		return fail(err, BW_E_FORMAT, it->no, "bad value for '%s': '%s'", key,
+		return fail(err, BWR_E_FORMAT, it->no, "bad value for '%s': '%s'", key,
 			    quote(val, q, sizeof(q)));
-	return BW_OK;
+	return BWR_OK;
 }
 
 static bool parse_verdict(const char *s, enum brkwatch_verdict *v)
@@ -342,8 +361,8 @@ static bool parse_verdict(const char *s, enum brkwatch_verdict *v)
 	return false;
 }
 
-static enum bw_parse_result parse_details(char *s, struct bw_call *c, unsigned no,
-					  struct bw_error *err)
+static enum bwr_parse_result parse_details(char *s, struct bwr_call *c, unsigned no,
+					   struct bwr_error *err)
 {
 	char *pair[MAX_TOKENS];
 	char q[200];
@@ -351,35 +370,36 @@ static enum bw_parse_result parse_details(char *s, struct bw_call *c, unsigned n
 
 	c->details = 0;
 	if (!strcmp(s, "-"))
-		return BW_OK;
+		return BWR_OK;
 	if (s[0] == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
-		return fail(err, BW_E_FORMAT, no, "column 'details': empty key=value pair");
+		return fail(err, BWR_E_FORMAT, no, "column 'details': empty key=value pair");
 	n = split(s, ',', pair);
 	if (n > MAX_TOKENS)
-		return fail(err, BW_E_FORMAT, no, "column 'details': too many pairs");
+		return fail(err, BWR_E_FORMAT, no, "column 'details': too many pairs");
 	for (int i = 0; i < n; i++) {
 		char *k = pair[i], *v = strchr(k, '=');
 		unsigned bit;
 		bool ok;
 
 		if (!v)
-			return fail(err, BW_E_FORMAT, no, "column 'details': '%s' is not key=value",
+			return fail(err, BWR_E_FORMAT, no,
+				    "column 'details': '%s' is not key=value",
 				    quote(k, q, sizeof(q)));
 		*v++ = '\0';
 		if (!strcmp(k, "limit")) {
-			bit = BW_D_LIMIT;
+			bit = BWR_D_LIMIT;
 			ok = parse_u64(v, UINT64_MAX, &c->limit);
 		} else if (!strcmp(k, "size")) {
-			bit = BW_D_SIZE;
+			bit = BWR_D_SIZE;
 			ok = parse_u64(v, UINT64_MAX, &c->size);
 		} else if (!strcmp(k, "next_start")) {
-			bit = BW_D_NEXT_START;
+			bit = BWR_D_NEXT_START;
 			ok = parse_hex(v, &c->next_start);
 		} else if (!strcmp(k, "next_end")) {
-			bit = BW_D_NEXT_END;
+			bit = BWR_D_NEXT_END;
 			ok = parse_hex(v, &c->next_end);
 		} else if (!strcmp(k, "next_kind")) {
-			bit = BW_D_NEXT_KIND;
+			bit = BWR_D_NEXT_KIND;
 			ok = false;
 			for (unsigned j = 0; j < ARRAY_SIZE(next_kind_names); j++) {
 				if (!strcmp(v, next_kind_names[j])) {
@@ -388,41 +408,41 @@ static enum bw_parse_result parse_details(char *s, struct bw_call *c, unsigned n
 				}
 			}
 		} else if (!strcmp(k, "gap_only")) {
-			bit = BW_D_GAP_ONLY;
+			bit = BWR_D_GAP_ONLY;
 			ok = !strcmp(v, "0") || !strcmp(v, "1");
 			c->gap_only = !strcmp(v, "1");
 		} else if (!strcmp(k, "err")) {
-			bit = BW_D_ERR;
+			bit = BWR_D_ERR;
 			ok = parse_i64(v, &c->err) && c->err < 0 && c->err >= -4095;
 		} else {
-			return fail(err, BW_E_FORMAT, no, "column 'details': unknown key '%s'",
+			return fail(err, BWR_E_FORMAT, no, "column 'details': unknown key '%s'",
 				    quote(k, q, sizeof(q)));
 		}
 		if (c->details & bit)
-			return fail(err, BW_E_FORMAT, no, "column 'details': '%s' given twice", k);
+			return fail(err, BWR_E_FORMAT, no, "column 'details': '%s' given twice", k);
 		if (!ok)
-			return fail(err, BW_E_FORMAT, no, "column 'details': bad value for '%s': '%s'",
+			return fail(err, BWR_E_FORMAT, no, "column 'details': bad value for '%s': '%s'",
 				    k, quote(v, q, sizeof(q)));
 		c->details |= bit;
 	}
-	return BW_OK;
+	return BWR_OK;
 }
 
-static enum bw_parse_result parse_call(char *line, unsigned no, struct bw_call *c,
-				       struct bw_error *err)
+static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call *c,
+					struct bwr_error *err)
 {
 	char *t[MAX_TOKENS];
-	char q[200];
+	char q[200], name[32];
 	int n = split(line, ' ', t);
 	int bad = -1;
 	int64_t ret;
 
 	memset(c, 0, sizeof(*c));
 	if (n < (int)N_COLUMNS)
-		return fail(err, BW_E_FORMAT, no, "missing column '%s' (%d of %zu columns)",
-			    column_names[n], n, N_COLUMNS);
+		return fail(err, BWR_E_FORMAT, no, "missing column '%s' (%d of %zu columns)",
+			    column_name((unsigned)n, name, sizeof(name)), n, N_COLUMNS);
 	if (n > (int)N_COLUMNS)
-		return fail(err, BW_E_FORMAT, no, "more than %zu columns", N_COLUMNS);
+		return fail(err, BWR_E_FORMAT, no, "more than %zu columns", N_COLUMNS);
 
 	if (!parse_u32(t[0], &c->seq) || c->seq == 0)
 		bad = 0;
@@ -450,34 +470,37 @@ static enum bw_parse_result parse_call(char *line, unsigned no, struct bw_call *
 	else if (!parse_u32(t[11], &c->duration_ns))
 		bad = 11;
 	else if (!parse_verdict(t[12], &c->verdict))
-		return fail(err, BW_E_FORMAT, no, "unknown verdict '%s'",
+		return fail(err, BWR_E_FORMAT, no, "unknown verdict '%s'",
 			    quote(t[12], q, sizeof(q)));
 	if (bad >= 0)
-		return fail(err, BW_E_FORMAT, no, "column '%s': bad value '%s'",
-			    column_names[bad], quote(t[bad], q, sizeof(q)));
+		return fail(err, BWR_E_FORMAT, no, "column '%s': bad value '%s'",
+			    column_name((unsigned)bad, name, sizeof(name)),
+			    quote(t[bad], q, sizeof(q)));
 	c->ia32 = !strcmp(t[3], "ia32");
 	if (t[10][0] == '-')
 		c->ret_errno = (int)ret;
 	if ((uint64_t)c->delta != c->aligned_after - c->aligned_before)
-		return fail(err, BW_E_FORMAT, no,
+		return fail(err, BWR_E_FORMAT, no,
 			    "column 'delta': %lld is not aligned_after - aligned_before",
 			    (long long)c->delta);
 	return parse_details(t[13], c, no, err);
 }
 
-static enum bw_parse_result parse_exec(char *line, unsigned no, struct bw_exec *x,
-				       struct bw_error *err)
+static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec *x,
+					struct bwr_error *err)
 {
 	static const char *const keys[] = {
 		"time_ns", "tid", "comm", "start_brk", "start_data", "end_data",
 	};
+	/* keys[3] to keys[5] */
+	uint64_t *const hex[] = { &x->start_brk, &x->start_data, &x->end_data };
 	char *t[MAX_TOKENS];
 	char q[200];
 	int n = split(line, ' ', t);
 
 	memset(x, 0, sizeof(*x));
 	if (n != (int)ARRAY_SIZE(keys))
-		return fail(err, BW_E_FORMAT, no, "exec line: expected %zu key=value fields, found %d",
+		return fail(err, BWR_E_FORMAT, no, "exec line: expected %zu key=value fields, found %d",
 			    ARRAY_SIZE(keys), n > MAX_TOKENS ? MAX_TOKENS : n);
 	for (int i = 0; i < n; i++) {
 		size_t kl = strlen(keys[i]);
@@ -485,31 +508,31 @@ static enum bw_parse_result parse_exec(char *line, unsigned no, struct bw_exec *
 		bool ok;
 
 		if (strncmp(t[i], keys[i], kl) || t[i][kl] != '=')
-			return fail(err, BW_E_FORMAT, no, "exec line: expected '%s=' at '%s'",
+			return fail(err, BWR_E_FORMAT, no, "exec line: expected '%s=' at '%s'",
 				    keys[i], quote(t[i], q, sizeof(q)));
-		switch (i) {
-		case 0: ok = parse_u64(v, UINT64_MAX, &x->time_ns); break;
-		case 1: ok = parse_u32(v, &x->tid); break;
-		case 2: ok = parse_comm(v, &x->comm); break;
-		case 3: ok = parse_hex(v, &x->start_brk); break;
-		case 4: ok = parse_hex(v, &x->start_data); break;
-		default: ok = parse_hex(v, &x->end_data); break;
-		}
+		if (i == 0)
+			ok = parse_u64(v, UINT64_MAX, &x->time_ns);
+		else if (i == 1)
+			ok = parse_u32(v, &x->tid);
+		else if (i == 2)
+			ok = parse_comm(v, &x->comm);
+		else
+			ok = parse_hex(v, hex[i - 3]);
 		if (!ok)
-			return fail(err, BW_E_FORMAT, no, "exec line: bad value for '%s': '%s'",
+			return fail(err, BWR_E_FORMAT, no, "exec line: bad value for '%s': '%s'",
 				    keys[i], quote(v, q, sizeof(q)));
 	}
-	return BW_OK;
+	return BWR_OK;
 }
 
-static struct bw_event *push(struct bw_history *h, size_t *cap)
+static struct bwr_event *push(struct bwr_history *h, size_t *cap)
 {
 	if (h->n_ev == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
-		struct bw_event *ev;
+		struct bwr_event *ev;
 
-		if (ncap > BW_MAX_EVENTS)
-			ncap = BW_MAX_EVENTS;
+		if (ncap > BWR_MAX_EVENTS)
+			ncap = BWR_MAX_EVENTS;
 		ev = realloc(h->ev, ncap * sizeof(*ev));
 		if (!ev)
 			return NULL;
@@ -519,10 +542,10 @@ static struct bw_event *push(struct bw_history *h, size_t *cap)
 	return &h->ev[h->n_ev++];
 }
 
-static enum bw_parse_result parse_history(struct lines *it, struct bw_history *h,
-					  struct bw_error *err)
+static enum bwr_parse_result parse_history(struct lines *it, struct bwr_history *h,
+					   struct bwr_error *err)
 {
-	enum bw_parse_result r;
+	enum bwr_parse_result r;
 	uint32_t last_seq = 0;
 	size_t cap = 0;
 	int got;
@@ -530,9 +553,9 @@ static enum bw_parse_result parse_history(struct lines *it, struct bw_history *h
 	for (enum hkey k = 0; k < H_N; k++) {
 		got = next_line(it, err);
 		if (got < 0)
-			return BW_E_FORMAT;
+			return BWR_E_FORMAT;
 		if (got == 0)
-			return fail(err, BW_E_FORMAT, it->no + 1,
+			return fail(err, BWR_E_FORMAT, it->no + 1,
 				    "truncated: expected header '# %s', found the end of the file",
 				    header_keys[k]);
 		r = parse_header_line(it, k, h, err);
@@ -540,22 +563,22 @@ static enum bw_parse_result parse_history(struct lines *it, struct bw_history *h
 			return r;
 	}
 	while ((got = next_line(it, err)) > 0) {
-		struct bw_event *e;
+		struct bwr_event *e;
 
 		if (it->buf[0] == '\0')
-			return fail(err, BW_E_FORMAT, it->no, "empty line");
-		if (h->n_ev == BW_MAX_EVENTS)
-			return fail(err, BW_E_FORMAT, it->no, "more than %u events (refusing, to bound memory)",
-				    BW_MAX_EVENTS);
+			return fail(err, BWR_E_FORMAT, it->no, "empty line");
+		if (h->n_ev == BWR_MAX_EVENTS)
+			return fail(err, BWR_E_FORMAT, it->no, "more than %u events (refusing, to bound memory)",
+				    BWR_MAX_EVENTS);
 		e = push(h, &cap);
 		if (!e)
-			return fail(err, BW_E_NOMEM, it->no, "out of memory");
+			return fail(err, BWR_E_NOMEM, it->no, "out of memory");
 		if (it->buf[0] == '#') {
 			if (strncmp(it->buf, "# exec ", 7)) {
 				char q[200];
 
 				h->n_ev--;
-				return fail(err, BW_E_FORMAT, it->no, "unexpected comment '%s'",
+				return fail(err, BWR_E_FORMAT, it->no, "unexpected comment '%s'",
 					    quote(it->buf, q, sizeof(q)));
 			}
 			e->is_exec = true;
@@ -565,7 +588,7 @@ static enum bw_parse_result parse_history(struct lines *it, struct bw_history *h
 			e->is_exec = false;
 			r = parse_call(it->buf, it->no, &e->call, err);
 			if (!r && e->call.seq <= last_seq)
-				r = fail(err, BW_E_FORMAT, it->no, "seq %u after seq %u: not increasing",
+				r = fail(err, BWR_E_FORMAT, it->no, "seq %u after seq %u: not increasing",
 					 e->call.seq, last_seq);
 			if (!r)
 				last_seq = e->call.seq;
@@ -573,45 +596,39 @@ static enum bw_parse_result parse_history(struct lines *it, struct bw_history *h
 		if (r)
 			return r;
 	}
-	return got < 0 ? BW_E_FORMAT : BW_OK;
+	return got < 0 ? BWR_E_FORMAT : BWR_OK;
 }
 
-enum bw_parse_result bw_parse_history(const char *text, size_t len,
-				      struct bw_history *h, struct bw_error *err)
+enum bwr_parse_result bwr_parse_history(const char *text, size_t len,
+					struct bwr_history *h, struct bwr_error *err)
 {
 	struct lines *it;
-	enum bw_parse_result r;
+	enum bwr_parse_result r;
 
 	memset(h, 0, sizeof(*h));
-	memset(err, 0, sizeof(*err));
-	if (len > BW_MAX_INPUT)
-		return fail(err, BW_E_FORMAT, 0, "more than %u bytes", BW_MAX_INPUT);
-	it = malloc(sizeof(*it));
-	if (!it)
-		return fail(err, BW_E_NOMEM, 0, "out of memory");
-	it->p = text;
-	it->end = text + len;
-	it->no = 0;
+	r = lines_open(text, len, &it, err);
+	if (r)
+		return r;
 	r = parse_history(it, h, err);
 	free(it);
 	if (r)
-		bw_history_free(h);
+		bwr_history_free(h);
 	return r;
 }
 
-void bw_history_free(struct bw_history *h)
+void bwr_history_free(struct bwr_history *h)
 {
 	free(h->ev);
 	memset(h, 0, sizeof(*h));
 }
 
-void bw_walk_init(const struct bw_history *h, struct bw_walk *w)
+void bwr_walk_init(const struct bwr_history *h, struct bwr_walk *w)
 {
 	w->base = h->start_brk;
 	w->known = !h->has_exec;
 }
 
-void bw_walk_step(struct bw_walk *w, const struct bw_event *e)
+void bwr_walk_step(struct bwr_walk *w, const struct bwr_event *e)
 {
 	if (e->is_exec) {
 		w->base = e->exec.start_brk;
@@ -623,74 +640,68 @@ void bw_walk_step(struct bw_walk *w, const struct bw_event *e)
 
 static const struct {
 	const char *key;
-	enum bw_status_type type;
+	enum bwr_status_type type;
 } status_keys[] = {
-	{ "version", BW_ST_STR },
-	{ "format", BW_ST_U64 },
-	{ "kernel", BW_ST_STR },
-	{ "probes", BW_ST_LIST },
-	{ "probes_missing", BW_ST_LIST },
-	{ "paused", BW_ST_BOOL },
-	{ "calls_seen", BW_ST_U64 },
-	{ "records_stored", BW_ST_U64 },
-	{ "records_dropped_ring", BW_ST_U64 },
-	{ "records_dropped_memcap", BW_ST_U64 },
-	{ "records_dropped_nomem", BW_ST_U64 },
-	{ "kretprobe_missed", BW_ST_U64 },
-	{ "inflight_overflow", BW_ST_U64 },
-	{ "unknown_verdicts", BW_ST_U64 },
-	{ "processes_running", BW_ST_U64 },
-	{ "processes_exited", BW_ST_U64 },
-	{ "memory_bytes", BW_ST_U64 },
-	{ "memory_cap_bytes", BW_ST_U64 },
-	{ "records_per_process", BW_ST_U64 },
-	{ "exited_keep_seconds", BW_ST_U64 },
+	{ "version", BWR_ST_STR },
+	{ "format", BWR_ST_U64 },
+	{ "kernel", BWR_ST_STR },
+	{ "probes", BWR_ST_LIST },
+	{ "probes_missing", BWR_ST_LIST },
+	{ "paused", BWR_ST_BOOL },
+	{ "calls_seen", BWR_ST_U64 },
+	{ "records_stored", BWR_ST_U64 },
+	{ "records_dropped_ring", BWR_ST_U64 },
+	{ "records_dropped_memcap", BWR_ST_U64 },
+	{ "records_dropped_nomem", BWR_ST_U64 },
+	{ "kretprobe_missed", BWR_ST_U64 },
+	{ "inflight_overflow", BWR_ST_U64 },
+	{ "unknown_verdicts", BWR_ST_U64 },
+	{ "processes_running", BWR_ST_U64 },
+	{ "processes_exited", BWR_ST_U64 },
+	{ "memory_bytes", BWR_ST_U64 },
+	{ "memory_cap_bytes", BWR_ST_U64 },
+	{ "records_per_process", BWR_ST_U64 },
+	{ "exited_keep_seconds", BWR_ST_U64 },
 };
 
-enum bw_parse_result bw_parse_status(const char *text, size_t len,
-				     struct bw_status *st, struct bw_error *err)
+enum bwr_parse_result bwr_parse_status(const char *text, size_t len,
+				       struct bwr_status *st, struct bwr_error *err)
 {
 	struct lines *it;
-	enum bw_parse_result r = BW_OK;
+	enum bwr_parse_result r = BWR_OK;
 	char q[200];
 	int got;
 
 	memset(st, 0, sizeof(*st));
-	memset(err, 0, sizeof(*err));
-	if (len > BW_MAX_INPUT)
-		return fail(err, BW_E_FORMAT, 0, "more than %u bytes", BW_MAX_INPUT);
-	it = malloc(sizeof(*it));
-	if (!it)
-		return fail(err, BW_E_NOMEM, 0, "out of memory");
-	it->p = text;
-	it->end = text + len;
-	it->no = 0;
+	r = lines_open(text, len, &it, err);
+	if (r)
+		return r;
 	while (!r && (got = next_line(it, err)) != 0) {
 		char *line = it->buf, *sep, *val;
 		size_t klen;
 		int type = -1;
 
 		if (got < 0) {
-			r = BW_E_FORMAT;
+			r = BWR_E_FORMAT;
 			break;
 		}
 		sep = strstr(line, ": ");
 		klen = sep ? (size_t)(sep - line) : 0;
-		if (!sep || klen == 0 || klen >= BW_STATUS_KEY ||
+		if (!sep || klen == 0 || klen >= BWR_STATUS_KEY ||
 		    strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_") != klen) {
-			r = fail(err, BW_E_FORMAT, it->no, "expected 'key: value', got '%s'",
+			r = fail(err, BWR_E_FORMAT, it->no, "expected 'key: value', got '%s'",
 				 quote(line, q, sizeof(q)));
 			break;
 		}
 		*sep = '\0';
 		val = sep + 2;
-		if (!*val || strlen(val) >= BW_STATUS_VAL) {
-			r = fail(err, BW_E_FORMAT, it->no, "'%s': empty or overlong value", line);
+		if (!*val || strlen(val) >= BWR_STATUS_VAL) {
+			r = fail(err, BWR_E_FORMAT, it->no, "'%s': empty or overlong value", line);
 			break;
 		}
 		for (const char *c = val; *c; c++) {
 			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
-				r = fail(err, BW_E_FORMAT, it->no, "'%s': non-printable byte in value", line);
+				r = fail(err, BWR_E_FORMAT, it->no, "'%s': non-printable byte in value", line);
 				break;
 			}
 		}
@@ -698,11 +709,11 @@ enum bw_parse_result bw_parse_status(const char *text, size_t len,
 			break;
 		for (size_t i = 0; i < st->n; i++)
 			if (!strcmp(st->kv[i].key, line))
-				r = fail(err, BW_E_FORMAT, it->no, "'%s' given twice", line);
+				r = fail(err, BWR_E_FORMAT, it->no, "'%s' given twice", line);
 		if (r)
 			break;
-		if (st->n == BW_STATUS_MAX) {
-			r = fail(err, BW_E_FORMAT, it->no, "more than %d keys", BW_STATUS_MAX);
+		if (st->n == BWR_STATUS_MAX) {
+			r = fail(err, BWR_E_FORMAT, it->no, "more than %d keys", BWR_STATUS_MAX);
 			break;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(status_keys); i++)
@@ -712,28 +723,29 @@ enum bw_parse_result bw_parse_status(const char *text, size_t len,
 		strcpy(st->kv[st->n].val, val);
 		/* keys this reader does not know yet: numbers stay numbers */
 		if (type < 0)
-			type = parse_u64(val, UINT64_MAX, &st->kv[st->n].u) ? BW_ST_U64 : BW_ST_STR;
-		st->kv[st->n].type = (enum bw_status_type)type;
-		if (type == BW_ST_U64 && !parse_u64(val, UINT64_MAX, &st->kv[st->n].u))
-			r = fail(err, BW_E_FORMAT, it->no, "'%s': expected a decimal number, got '%s'",
+			type = parse_u64(val, UINT64_MAX, &st->kv[st->n].u) ?
+			       BWR_ST_U64 : BWR_ST_STR;
+		st->kv[st->n].type = (enum bwr_status_type)type;
+		if (type == BWR_ST_U64 && !parse_u64(val, UINT64_MAX, &st->kv[st->n].u))
+			r = fail(err, BWR_E_FORMAT, it->no, "'%s': expected a decimal number, got '%s'",
 				 line, quote(val, q, sizeof(q)));
-		if (type == BW_ST_BOOL) {
+		if (type == BWR_ST_BOOL) {
 			if (strcmp(val, "yes") && strcmp(val, "no"))
-				r = fail(err, BW_E_FORMAT, it->no, "'%s': expected yes or no, got '%s'",
+				r = fail(err, BWR_E_FORMAT, it->no, "'%s': expected yes or no, got '%s'",
 					 line, quote(val, q, sizeof(q)));
 			st->kv[st->n].u = !strcmp(val, "yes");
 		}
 		st->n++;
 	}
 	for (size_t i = 0; !r && i < ARRAY_SIZE(status_keys); i++)
-		if (!bw_status_get(st, status_keys[i].key))
-			r = fail(err, BW_E_FORMAT, it->no + 1, "key '%s' missing (truncated?)",
+		if (!bwr_status_get(st, status_keys[i].key))
+			r = fail(err, BWR_E_FORMAT, it->no + 1, "key '%s' missing (truncated?)",
 				 status_keys[i].key);
 	free(it);
 	return r;
 }
 
-const char *bw_status_get(const struct bw_status *st, const char *key)
+const char *bwr_status_get(const struct bwr_status *st, const char *key)
 {
 	for (size_t i = 0; i < st->n; i++)
 		if (!strcmp(st->kv[i].key, key))
@@ -741,11 +753,11 @@ const char *bw_status_get(const struct bw_status *st, const char *key)
 	return NULL;
 }
 
-uint64_t bw_status_u64(const struct bw_status *st, const char *key)
+uint64_t bwr_status_u64(const struct bwr_status *st, const char *key)
 {
 	for (size_t i = 0; i < st->n; i++)
 		if (!strcmp(st->kv[i].key, key) &&
-		    (st->kv[i].type == BW_ST_U64 || st->kv[i].type == BW_ST_BOOL))
+		    (st->kv[i].type == BWR_ST_U64 || st->kv[i].type == BWR_ST_BOOL))
 			return st->kv[i].u;
 	return 0;
 }

@@ -21,11 +21,11 @@
 #define MAX_PROCS 1024
 
 struct procs {
-	struct bw_history h[MAX_PROCS];
+	struct bwr_history h[MAX_PROCS];
 	size_t n;
 };
 
-static uint64_t first_time(const struct bw_history *h)
+static uint64_t first_time(const struct bwr_history *h)
 {
 	if (!h->n_ev)
 		return UINT64_MAX;
@@ -51,61 +51,61 @@ static void descendants(struct procs *p, uint64_t t_start)
 	char msg[1024];
 	bool added = true;
 
-	if (bw_list_pids(&pids, &n, msg, sizeof(msg))) {
-		bw_warn("%s", msg);
+	if (bwr_list_pids(&pids, &n, msg, sizeof(msg))) {
+		bwr_warn("%s", msg);
 		return;
 	}
 	while (added && p->n < MAX_PROCS) {
 		added = false;
 		for (size_t i = 0; i < n && p->n < MAX_PROCS; i++) {
-			struct bw_history h;
+			struct bwr_history h;
 
-			if (have(p, pids[i]) || bw_load_history(pids[i], &h, msg, sizeof(msg)))
+			if (have(p, pids[i]) || bwr_load_history(pids[i], &h, msg, sizeof(msg)))
 				continue;
 			if (have(p, h.ppid) && first_time(&h) != UINT64_MAX &&
 			    first_time(&h) >= t_start) {
 				p->h[p->n++] = h;
 				added = true;
 			} else {
-				bw_history_free(&h);
+				bwr_history_free(&h);
 			}
 		}
 	}
 	free(pids);
 }
 
-static void report(const struct bw_cli *c, struct procs *p, char **argv, int status)
+static void report(const struct bwr_cli *c, struct procs *p, char **argv, int status)
 {
 	if (c->json) {
-		struct bw_json j;
+		struct bwr_json j;
 
-		bw_json_begin(&j, c->out);
-		bw_json_u64(&j, "schema", BW_JSON_SCHEMA);
-		bw_json_str(&j, "command", "run", 3);
-		bw_json_key_arr(&j, "argv");
+		bwr_json_begin(&j, c->out);
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "run", 3);
+		bwr_json_key_arr(&j, "argv");
 		for (char **a = argv; *a; a++)
-			bw_json_str(&j, NULL, *a, strlen(*a));
-		bw_json_close(&j, ']');
-		bw_json_i64(&j, "exit_status", status);
-		bw_json_bool(&j, "relative", c->o.relative);
-		bw_json_key_arr(&j, "processes");
+			bwr_json_str(&j, NULL, *a, strlen(*a));
+		bwr_json_close(&j, ']');
+		bwr_json_i64(&j, "exit_status", status);
+		bwr_json_bool(&j, "relative", c->o.relative);
+		bwr_json_key_arr(&j, "processes");
 		for (size_t i = 0; i < p->n; i++) {
-			bw_json_key_obj(&j, NULL);
-			bw_json_history(&j, &p->h[i], c->o.relative, true);
-			bw_json_close(&j, '}');
+			bwr_json_key_obj(&j, NULL);
+			bwr_json_history(&j, &p->h[i], c->o.relative, true);
+			bwr_json_close(&j, '}');
 		}
-		bw_json_close(&j, ']');
-		bw_json_end(&j);
+		bwr_json_close(&j, ']');
+		bwr_json_end(&j);
 		return;
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->n > 1)
 			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
-		bw_print_history(c->out, &p->h[i], &c->o, NULL, 0);
+		bwr_print_history(c->out, &p->h[i], &c->o, NULL, 0);
 	}
 }
 
-int bw_cmd_run(const struct bw_cli *c, char **argv)
+int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct timespec ts;
@@ -116,16 +116,16 @@ int bw_cmd_run(const struct bw_cli *c, char **argv)
 	pid_t pid;
 	uint64_t t_start;
 
-	r = bw_check_module(msg, sizeof(msg));
+	r = bwr_check_module(msg, sizeof(msg));
 	if (r) {
-		bw_warn("%s", msg);
+		bwr_warn("%s", msg);
 		return r;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || pipe2(pipefd, O_CLOEXEC)) {
-		bw_warn("cannot start %s: %s", argv[0], strerror(errno));
+		bwr_warn("cannot start %s: %s", argv[0], strerror(errno));
 		free(p);
-		return BW_EXIT_ERROR;
+		return BWR_EXIT_ERROR;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t_start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -148,10 +148,10 @@ int bw_cmd_run(const struct bw_cli *c, char **argv)
 	}
 	close(pipefd[1]);
 	if (pid < 0) {
-		bw_warn("cannot start %s: %s", argv[0], strerror(errno));
+		bwr_warn("cannot start %s: %s", argv[0], strerror(errno));
 		close(pipefd[0]);
 		free(p);
-		return BW_EXIT_ERROR;
+		return BWR_EXIT_ERROR;
 	}
 	while ((r = (int)read(pipefd[0], &err, sizeof(err))) < 0 && errno == EINTR)
 		;
@@ -160,11 +160,11 @@ int bw_cmd_run(const struct bw_cli *c, char **argv)
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 		;
 	if (r == (int)sizeof(err)) {
-		bw_warn("cannot run %s: %s", argv[0], strerror(err));
+		bwr_warn("cannot run %s: %s", argv[0], strerror(err));
 	} else {
-		r = bw_load_history((uint32_t)pid, &p->h[0], msg, sizeof(msg));
+		r = bwr_load_history((uint32_t)pid, &p->h[0], msg, sizeof(msg));
 		if (r)
-			bw_warn("%s", msg);
+			bwr_warn("%s", msg);
 		else
 			p->n = 1;
 		if (!r && c->follow_forks)
@@ -179,7 +179,7 @@ int bw_cmd_run(const struct bw_cli *c, char **argv)
 	if (p->n)
 		report(c, p, argv, status);
 	for (size_t i = 0; i < p->n; i++)
-		bw_history_free(&p->h[i]);
+		bwr_history_free(&p->h[i]);
 	free(p);
 	return status;
 }

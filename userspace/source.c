@@ -10,14 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *bw_proc_root(void)
+const char *bwr_proc_root(void)
 {
 	const char *r = getenv("BRKWATCH_PROC");
 
-	return r && *r ? r : "/proc/brkwatch";
+	return r && *r ? r : "/proc/" BRKWATCH_PROC_DIR;
 }
 
-int bw_read_file(const char *path, char **bufp, size_t *lenp)
+int bwr_read_file(const char *path, char **bufp, size_t *lenp)
 {
 	size_t cap = 16384, len = 0;
 	char *buf;
@@ -36,7 +36,7 @@ int bw_read_file(const char *path, char **bufp, size_t *lenp)
 		if (len == cap) {
 			char *nb;
 
-			if (cap > BW_MAX_INPUT)
+			if (cap > BWR_MAX_INPUT)
 				break;	/* the parser reports "too big" */
 			cap *= 2;
 			nb = realloc(buf, cap);
@@ -67,104 +67,105 @@ int bw_read_file(const char *path, char **bufp, size_t *lenp)
 	return 0;
 }
 
-int bw_check_module(char *msg, size_t size)
+int bwr_check_module(char *msg, size_t size)
 {
 	struct stat sb;
-	const char *root = bw_proc_root();
+	const char *root = bwr_proc_root();
 
 	if (stat(root, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return BW_EXIT_OK;
+		return BWR_EXIT_OK;
 	if (errno == EACCES || errno == EPERM) {
 		snprintf(msg, size, "%s: permission denied", root);
-		return BW_EXIT_PERM;
+		return BWR_EXIT_PERM;
 	}
 	snprintf(msg, size,
 		 "%s does not exist: the brkwatch module is not loaded "
 		 "(load it with: sudo insmod module/brkwatch.ko)", root);
-	return BW_EXIT_NOMODULE;
+	return BWR_EXIT_NOMODULE;
 }
 
 /* Read a proc file, mapping errno to an exit code and message. */
 static int load(const char *path, uint32_t pid, char **buf, size_t *len,
 		char *msg, size_t size)
 {
-	int r = bw_check_module(msg, size);
+	int r = bwr_check_module(msg, size);
 
 	if (r)
 		return r;
-	r = bw_read_file(path, buf, len);
+	r = bwr_read_file(path, buf, len);
 	if (r == 0)
-		return BW_EXIT_OK;
+		return BWR_EXIT_OK;
 	if (r == -EACCES || r == -EPERM) {
 		snprintf(msg, size,
 			 "permission denied reading %s: only the process's owner and "
 			 "root can read its history (try sudo)", path);
-		return BW_EXIT_PERM;
+		return BWR_EXIT_PERM;
 	}
 	if ((r == -ENOENT || r == -ESRCH) && pid) {
 		snprintf(msg, size,
 			 "no history for PID %u: no such process, or it has made no brk() "
 			 "call since the module was loaded, or it exited and was forgotten", pid);
-		return BW_EXIT_NOHISTORY;
+		return BWR_EXIT_NOHISTORY;
 	}
 	if (r == -ENOENT) {
 		snprintf(msg, size, "%s does not exist: is the loaded module a brkwatch module?", path);
-		return BW_EXIT_NOMODULE;
+		return BWR_EXIT_NOMODULE;
 	}
 	snprintf(msg, size, "%s: %s", path, strerror(-r));
-	return BW_EXIT_ERROR;
+	return BWR_EXIT_ERROR;
 }
 
-static int parse_error(const char *path, enum bw_parse_result r,
-		       const struct bw_error *e, char *msg, size_t size)
+static int parse_error(const char *path, enum bwr_parse_result r,
+		       const struct bwr_error *e, char *msg, size_t size)
 {
-	if (r == BW_E_NOMEM) {
+	if (r == BWR_E_NOMEM) {
 		snprintf(msg, size, "%s: out of memory", path);
-		return BW_EXIT_ERROR;
+		return BWR_EXIT_ERROR;
 	}
 	if (e->line)
 		snprintf(msg, size, "%s line %u: %s%s", path, e->line, e->msg,
-			 r == BW_E_VERSION ? " (use a brkwatch built with the loaded module)" : "");
+			 r == BWR_E_VERSION ?
+			 " (use a brkwatch built with the loaded module)" : "");
 	else
 		snprintf(msg, size, "%s: %s", path, e->msg);
-	return BW_EXIT_DATA;
+	return BWR_EXIT_DATA;
 }
 
-int bw_load_history(uint32_t pid, struct bw_history *h, char *msg, size_t size)
+int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
 {
 	char path[4096];
-	struct bw_error e;
-	enum bw_parse_result pr;
+	struct bwr_error e;
+	enum bwr_parse_result pr;
 	char *buf;
 	size_t len;
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	snprintf(path, sizeof(path), "%s/%u", bw_proc_root(), pid);
+	snprintf(path, sizeof(path), "%s/%u", bwr_proc_root(), pid);
 	r = load(path, pid, &buf, &len, msg, size);
 	if (r)
 		return r;
-	pr = bw_parse_history(buf, len, h, &e);
+	pr = bwr_parse_history(buf, len, h, &e);
 	free(buf);
-	return pr ? parse_error(path, pr, &e, msg, size) : BW_EXIT_OK;
+	return pr ? parse_error(path, pr, &e, msg, size) : BWR_EXIT_OK;
 }
 
-int bw_load_status(struct bw_status *st, char *msg, size_t size)
+int bwr_load_status(struct bwr_status *st, char *msg, size_t size)
 {
 	char path[4096];
-	struct bw_error e;
-	enum bw_parse_result pr;
+	struct bwr_error e;
+	enum bwr_parse_result pr;
 	char *buf;
 	size_t len;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/status", bw_proc_root());
+	snprintf(path, sizeof(path), "%s/status", bwr_proc_root());
 	r = load(path, 0, &buf, &len, msg, size);
 	if (r)
 		return r;
-	pr = bw_parse_status(buf, len, st, &e);
+	pr = bwr_parse_status(buf, len, st, &e);
 	free(buf);
-	return pr ? parse_error(path, pr, &e, msg, size) : BW_EXIT_OK;
+	return pr ? parse_error(path, pr, &e, msg, size) : BWR_EXIT_OK;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -174,13 +175,13 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int bw_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
+int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
 {
-	const char *root = bw_proc_root();
+	const char *root = bwr_proc_root();
 	size_t cap = 0;
 	struct dirent *d;
 	DIR *dir;
-	int r = bw_check_module(msg, size);
+	int r = bwr_check_module(msg, size);
 
 	*pids = NULL;
 	*n = 0;
@@ -189,7 +190,7 @@ int bw_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
 	dir = opendir(root);
 	if (!dir) {
 		snprintf(msg, size, "%s: %s", root, strerror(errno));
-		return errno == EACCES ? BW_EXIT_PERM : BW_EXIT_ERROR;
+		return errno == EACCES ? BWR_EXIT_PERM : BWR_EXIT_ERROR;
 	}
 	while ((d = readdir(dir))) {
 		unsigned long v;
@@ -209,7 +210,7 @@ int bw_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
 			if (!np) {
 				closedir(dir);
 				snprintf(msg, size, "out of memory");
-				return BW_EXIT_ERROR;
+				return BWR_EXIT_ERROR;
 			}
 			*pids = np;
 		}
@@ -218,10 +219,10 @@ int bw_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
 	closedir(dir);
 	if (*n)
 		qsort(*pids, *n, sizeof(**pids), cmp_u32);
-	return BW_EXIT_OK;
+	return BWR_EXIT_OK;
 }
 
-char *bw_read_maps(uint32_t pid, size_t *len)
+char *bwr_read_maps(uint32_t pid, size_t *len)
 {
 	const char *env = getenv("BRKWATCH_PROC");
 	char path[4096];
@@ -231,7 +232,7 @@ char *bw_read_maps(uint32_t pid, size_t *len)
 		snprintf(path, sizeof(path), "%s/%u.maps", env, pid);
 	else
 		snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	if (bw_read_file(path, &buf, len))
+	if (bwr_read_file(path, &buf, len))
 		return NULL;
 	return buf;
 }

@@ -51,7 +51,7 @@ static char *slurp(const char *path, size_t *len)
 {
 	char *buf;
 
-	if (bw_read_file(path, &buf, len)) {
+	if (bwr_read_file(path, &buf, len)) {
 		printf("# cannot read %s\n", path);
 		exit(1);
 	}
@@ -69,10 +69,10 @@ static char *canned(const char *name, size_t *len)
 }
 
 /* Parse text; on error return the line and copy the message. */
-static enum bw_parse_result parse(const char *text, size_t len, struct bw_history *h,
-				  struct bw_error *e)
+static enum bwr_parse_result parse(const char *text, size_t len, struct bwr_history *h,
+				   struct bwr_error *e)
 {
-	return bw_parse_history(text, len, h, e);
+	return bwr_parse_history(text, len, h, e);
 }
 
 static const char header[] =
@@ -114,64 +114,96 @@ static const char *doc(const char *lines)
 static void rejects(const char *text, size_t len, unsigned line, const char *what,
 		    const char *name)
 {
-	struct bw_history h;
-	struct bw_error e;
-	enum bw_parse_result r = parse(text, len, &h, &e);
+	struct bwr_history h;
+	struct bwr_error e;
+	enum bwr_parse_result r = parse(text, len, &h, &e);
 
-	ok(r != BW_OK && e.line == line && strstr(e.msg, what), "rejects %s (line %u: %s)",
+	ok(r != BWR_OK && e.line == line && strstr(e.msg, what), "rejects %s (line %u: %s)",
 	   name, e.line, e.msg);
-	if (r == BW_OK)
-		bw_history_free(&h);
+	if (r == BWR_OK)
+		bwr_history_free(&h);
+}
+
+/* The vocabulary the reader takes from the module's <brkwatch.h>. */
+static void test_abi(void)
+{
+	static const char *const refusals[] = {
+		"below-min", "rlimit-data", "shrink-failed", "limits",
+		"mlock-limit", "overlap", "nomem", "interrupted",
+	};
+	const char *c = BRKWATCH_COLUMNS;
+	unsigned words = 1, refused = 0, listed = 0;
+
+	for (; *c; c++)
+		words += *c == ' ';
+	ok(words == BRKWATCH_NR_COLUMNS, "BRKWATCH_COLUMNS names %u columns, BRKWATCH_NR_COLUMNS %d",
+	   words, BRKWATCH_NR_COLUMNS);
+	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++) {
+		bool in_list = false;
+
+		for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+			in_list |= !strcmp(bwr_verdict_name(v), refusals[i]);
+		refused += bwr_verdict_refused(v);
+		listed += in_list;
+		if (bwr_verdict_refused(v) != in_list)
+			break;
+	}
+	ok(refused == 8 && listed == 8, "the refusals are the eight verdicts of the man page");
+	ok(!bwr_verdict_refused(BRKWATCH_NR_VERDICTS) && !bwr_verdict_refused(-1),
+	   "no verdict out of range is a refusal");
+	ok(!strcmp(bwr_next_kind_name(BRKWATCH_NEXT_GROWSDOWN), "growsdown") &&
+	   !strcmp(bwr_next_kind_name(BRKWATCH_NR_NEXT_KINDS), "?"),
+	   "next kinds are named, out of range is '?'");
 }
 
 static void test_parser(void)
 {
-	struct bw_history h;
-	struct bw_error e;
+	struct bwr_history h;
+	struct bwr_error e;
 	char buf[8192];
 	size_t len;
 	char *text;
 
 	snprintf(buf, sizeof(buf), "%s%s%s", header, call1, call2);
-	ok(parse(buf, strlen(buf), &h, &e) == BW_OK && h.n_ev == 2 && h.pid == 1234 &&
+	ok(parse(buf, strlen(buf), &h, &e) == BWR_OK && h.n_ev == 2 && h.pid == 1234 &&
 	   h.ppid == 1200 && h.uid == 1000 && !h.exited && h.comm.len == 4 &&
 	   h.start_brk == 0x55ff09543000 && h.brk == 0x55ff09564000 && h.calls == 2 &&
 	   h.ev[1].call.delta == 135168 && h.ev[1].call.verdict == BRKWATCH_GROW &&
 	   h.ev[0].call.verdict == BRKWATCH_QUERY && h.ev[1].call.duration_ns == 53000,
-	   "parses the README example");
-	bw_history_free(&h);
+	   "parses the example of module/ABI/procfs-brkwatch");
+	bwr_history_free(&h);
 
 	text = canned("proc/1234", &len);
-	ok(parse(text, len, &h, &e) == BW_OK && h.n_ev == 10 &&
+	ok(parse(text, len, &h, &e) == BWR_OK && h.n_ev == 10 &&
 	   h.ev[5].call.verdict == BRKWATCH_RLIMIT_DATA && h.ev[5].call.limit == 67108864 &&
-	   h.ev[5].call.details == (BW_D_LIMIT | BW_D_SIZE) &&
+	   h.ev[5].call.details == (BWR_D_LIMIT | BWR_D_SIZE) &&
 	   h.ev[6].call.verdict == BRKWATCH_OVERLAP && h.ev[6].call.next_kind == BRKWATCH_NEXT_ANON &&
 	   h.ev[6].call.next_start == 0x55ff09743000 && !h.ev[6].call.gap_only &&
 	   h.ev[7].call.ret_errno == -4 && h.ev[9].call.err == -12,
 	   "parses every verdict's details (canned 1234): %s", e.msg);
-	bw_history_free(&h);
+	bwr_history_free(&h);
 	free(text);
 
 	text = canned("proc/2000", &len);
-	ok(parse(text, len, &h, &e) == BW_OK && h.n_ev == 5 && h.has_exec && h.ev[1].is_exec &&
+	ok(parse(text, len, &h, &e) == BWR_OK && h.n_ev == 5 && h.has_exec && h.ev[1].is_exec &&
 	   h.ev[1].exec.comm.len == 7 && !memcmp(h.ev[1].exec.comm.s, "my prog", 7) &&
 	   h.comm.len == 7 && h.ev[4].call.ia32 && h.exited && h.dropped == 3,
 	   "parses exec markers, escaped comm, ia32, exited (canned 2000): %s", e.msg);
 	{
-		struct bw_walk w;
+		struct bwr_walk w;
 		bool k[5];
 		uint64_t b[5];
 
-		bw_walk_init(&h, &w);
+		bwr_walk_init(&h, &w);
 		for (size_t i = 0; i < h.n_ev && i < 5; i++) {
-			bw_walk_step(&w, &h.ev[i]);
+			bwr_walk_step(&w, &h.ev[i]);
 			k[i] = w.known;
 			b[i] = w.base;
 		}
 		ok(!k[0] && k[1] && k[4] && b[4] == 0x57e1c000,
 		   "heap base is unknown before the first exec, the exec's start_brk after");
 	}
-	bw_history_free(&h);
+	bwr_history_free(&h);
 	free(text);
 
 	/* CRLF and a missing final newline */
@@ -185,15 +217,15 @@ static void test_parser(void)
 			crlf[o++] = p[i];
 			crlf[o] = '\0';
 		}
-		ok(parse(crlf, strlen(crlf), &h, &e) == BW_OK && h.n_ev == 1, "accepts CRLF line ends");
-		bw_history_free(&h);
+		ok(parse(crlf, strlen(crlf), &h, &e) == BWR_OK && h.n_ev == 1, "accepts CRLF line ends");
+		bwr_history_free(&h);
 	}
 	snprintf(buf, sizeof(buf), "%s%s", header, call1);
-	ok(parse(buf, strlen(buf) - 1, &h, &e) == BW_OK && h.n_ev == 1,
+	ok(parse(buf, strlen(buf) - 1, &h, &e) == BWR_OK && h.n_ev == 1,
 	   "accepts a missing final newline");
-	bw_history_free(&h);
-	ok(parse(header, strlen(header), &h, &e) == BW_OK && h.n_ev == 0, "accepts no calls");
-	bw_history_free(&h);
+	bwr_history_free(&h);
+	ok(parse(header, strlen(header), &h, &e) == BWR_OK && h.n_ev == 0, "accepts no calls");
+	bwr_history_free(&h);
 
 	rejects("", 0, 1, "truncated", "empty input");
 	rejects("hello\n", 6, 1, "not a brkwatch history", "another file");
@@ -212,7 +244,7 @@ static void test_parser(void)
 		(void)d;
 		snprintf(buf, sizeof(buf), "# brkwatch 2\n%s", header + 13);
 		rejects(buf, strlen(buf), 1, "format version 2", "an unknown format version");
-		ok(parse(buf, strlen(buf), &h, &e) == BW_E_VERSION, "unknown version is BW_E_VERSION");
+		ok(parse(buf, strlen(buf), &h, &e) == BWR_E_VERSION, "unknown version is BWR_E_VERSION");
 	}
 	memcpy(buf, doc(call1), strlen(header) + 41);
 	buf[strlen(header) + 10] = '\0';
@@ -221,10 +253,10 @@ static void test_parser(void)
 	rejects(doc(buf), strlen(doc(buf)), 14, "missing column 'verdict'", "missing columns");
 	rejects(doc("1 2 3\n"), strlen(doc("1 2 3\n")), 14, "missing column 'entry'", "a short line");
 	{
-		char *big = malloc(BW_MAX_LINE + 200);
+		char *big = malloc(BWR_MAX_LINE + 200);
 
-		memset(big, '1', BW_MAX_LINE + 100);
-		big[BW_MAX_LINE + 100] = '\0';
+		memset(big, '1', BWR_MAX_LINE + 100);
+		big[BWR_MAX_LINE + 100] = '\0';
 		rejects(doc(big), strlen(doc(big)), 14, "longer than", "an overlong line");
 		free(big);
 	}
@@ -253,6 +285,13 @@ static void test_parser(void)
 	REPLACE("# comm demo", "# comm de\\09o", 4, "'comm'", "a bad octal escape");
 	REPLACE("# comm demo", "# comm d mo", 4, "'comm'", "a raw space in comm");
 	REPLACE("# state running", "# state zombie", 5, "'state'", "an unknown state");
+	REPLACE("# ppid 1200", "# ppid -1", 3, "bad value for 'ppid'", "a negative ppid");
+	REPLACE("# uid 1000", "# uid 4294967296", 6, "bad value for 'uid'", "a uid above 2^32");
+	REPLACE("# end_data 0x000055ff08f2f010", "# end_data 55ff08f2f010", 9,
+		"bad value for 'end_data'", "an end_data without 0x");
+	REPLACE("# dropped 0", "# dropped x", 12, "bad value for 'dropped'", "a dropped that is no number");
+	REPLACE("query -\n", "query -\n# exec time_ns=1 tid=2 comm=ls start_brk=0x1 start_data=0x2 end_data=3\n",
+		15, "bad value for 'end_data'", "an exec line's end_data without 0x");
 	REPLACE("# uid 1000\n", "", 6, "'# uid", "a missing header line");
 	REPLACE("query -\n", "query -\n\n", 15, "empty line", "an empty line");
 	REPLACE("query -\n", "query -\n# note hi\n", 15, "unexpected comment", "an unknown comment");
@@ -263,13 +302,13 @@ static void test_parser(void)
 
 		snprintf(t, sizeof(t), "%s%s", header, call1);
 		replace(t, sizeof(t), "# comm demo", "# comm \\377mo");
-		ok(parse(t, strlen(t), &h, &e) == BW_OK && (unsigned char)h.comm.s[0] == 0xff,
+		ok(parse(t, strlen(t), &h, &e) == BWR_OK && (unsigned char)h.comm.s[0] == 0xff,
 		   "decodes \\377 in comm");
-		bw_history_free(&h);
+		bwr_history_free(&h);
 	}
 	/* thousands of lines, and the bound */
 	{
-		size_t n = BW_MAX_EVENTS + 1, cap = strlen(header) + n * 160, o;
+		size_t n = BWR_MAX_EVENTS + 1, cap = strlen(header) + n * 160, o;
 		char *t = malloc(cap);
 		const char *rest = strchr(call1, ' ');
 
@@ -281,10 +320,10 @@ static void test_parser(void)
 
 			for (int i = 0; i < 5000; i++)
 				p = strchr(p, '\n') + 1;
-			ok(parse(t, (size_t)(p - t), &h, &e) == BW_OK && h.n_ev == 5000,
+			ok(parse(t, (size_t)(p - t), &h, &e) == BWR_OK && h.n_ev == 5000,
 			   "parses 5000 calls");
 		}
-		bw_history_free(&h);
+		bwr_history_free(&h);
 		rejects(t, o, 13 + (unsigned)n, "more than", "more events than the bound");
 		free(t);
 	}
@@ -301,8 +340,8 @@ static void test_parser(void)
 			memcpy(t, buf, len);
 			for (int k = 0; k < 3; k++)
 				t[rand_r(&seed) % l] = (char)rand_r(&seed);
-			if (parse(t, l, &h, &e) == BW_OK)
-				bw_history_free(&h);
+			if (parse(t, l, &h, &e) == BWR_OK)
+				bwr_history_free(&h);
 			else if (!e.msg[0])
 				bad++;
 		}
@@ -312,21 +351,21 @@ static void test_parser(void)
 
 static void test_status(void)
 {
-	struct bw_status *st = malloc(sizeof(*st));
-	struct bw_error e;
+	struct bwr_status *st = malloc(sizeof(*st));
+	struct bwr_error e;
 	size_t len;
 	char *text = canned("proc/status", &len);
-	char lost[16][BW_LOSS_LEN];
+	char lost[16][BWR_LOSS_LEN];
 
-	ok(bw_parse_status(text, len, st, &e) == BW_OK && st->n == 20 &&
-	   bw_status_u64(st, "memory_cap_bytes") == 67108864 &&
-	   !strcmp(bw_status_get(st, "kernel"), "6.1.0-56-amd64") &&
-	   bw_status_losses(st, lost, 16) == 0, "parses the status file, nothing lost");
+	ok(bwr_parse_status(text, len, st, &e) == BWR_OK && st->n == 20 &&
+	   bwr_status_u64(st, "memory_cap_bytes") == 67108864 &&
+	   !strcmp(bwr_status_get(st, "kernel"), "6.1.0-56-amd64") &&
+	   bwr_status_losses(st, lost, 16) == 0, "parses the status file, nothing lost");
 	free(text);
 	text = canned("lossy/status", &len);
-	ok(bw_parse_status(text, len, st, &e) == BW_OK && bw_status_losses(st, lost, 16) == 4 &&
+	ok(bwr_parse_status(text, len, st, &e) == BWR_OK && bwr_status_losses(st, lost, 16) == 4 &&
 	   strstr(lost[0], "17 calls overwritten"), "counts the losses in a lossy status");
-	ok(bw_parse_status(text, (size_t)((char *)memchr(text + len / 2, '\n', len - len / 2) - text) + 1, st, &e) != BW_OK &&
+	ok(bwr_parse_status(text, (size_t)((char *)memchr(text + len / 2, '\n', len - len / 2) - text) + 1, st, &e) != BWR_OK &&
 	   strstr(e.msg, "missing"),
 	   "rejects a truncated status (%s)", e.msg);
 	{
@@ -334,13 +373,13 @@ static void test_status(void)
 
 		snprintf(t, sizeof(t), "%s", text);
 		memcpy(strstr(t, "calls_seen: 12"), "calls_seen: 1x", 14);
-		ok(bw_parse_status(t, strlen(t), st, &e) != BW_OK && e.line == 7,
+		ok(bwr_parse_status(t, strlen(t), st, &e) != BWR_OK && e.line == 7,
 		   "rejects a bad number with its line (%u: %s)", e.line, e.msg);
 		snprintf(t, sizeof(t), "%sformat: 1\n", text);
-		ok(bw_parse_status(t, strlen(t), st, &e) != BW_OK && strstr(e.msg, "twice"),
+		ok(bwr_parse_status(t, strlen(t), st, &e) != BWR_OK && strstr(e.msg, "twice"),
 		   "rejects a repeated key");
 		snprintf(t, sizeof(t), "%snew_counter: 7\n", text);
-		ok(bw_parse_status(t, strlen(t), st, &e) == BW_OK && bw_status_u64(st, "new_counter") == 7,
+		ok(bwr_parse_status(t, strlen(t), st, &e) == BWR_OK && bwr_status_u64(st, "new_counter") == 7,
 		   "keeps keys it does not know");
 	}
 	free(text);
@@ -351,31 +390,31 @@ static void test_units(void)
 {
 	char b[64];
 
-	ok(!strcmp(bw_human_delta(0, b, sizeof(b)), "0"), "0 bytes is '0'");
-	ok(!strcmp(bw_human_delta(135168, b, sizeof(b)), "+132 KiB"), "+132 KiB");
-	ok(!strcmp(bw_human_delta(-4096, b, sizeof(b)), "-4 KiB"), "-4 KiB");
-	ok(!strcmp(bw_human_delta(1572864, b, sizeof(b)), "+1.5 MiB"), "+1.5 MiB");
-	ok(!strcmp(bw_human_delta(100, b, sizeof(b)), "+100 B"), "+100 B");
-	ok(!strcmp(bw_human_delta(INT64_MIN, b, sizeof(b)), "-8 EiB"), "INT64_MIN is -8 EiB");
-	ok(!strcmp(bw_human_size(0, b, sizeof(b)), "0 B"), "size 0 B");
-	ok(!strcmp(bw_since(5000123456, 5000000000, b, sizeof(b)), "+0.000123s"), "+0.000123s");
-	ok(!strcmp(bw_offset(0x1000, 0x3000, b, sizeof(b)), "-0x2000"), "negative offset");
-	ok(!strcmp(bw_escape("a b\\\n\xff", 6, b, sizeof(b)), "a\\040b\\134\\012\\377"),
+	ok(!strcmp(bwr_human_delta(0, b, sizeof(b)), "0"), "0 bytes is '0'");
+	ok(!strcmp(bwr_human_delta(135168, b, sizeof(b)), "+132 KiB"), "+132 KiB");
+	ok(!strcmp(bwr_human_delta(-4096, b, sizeof(b)), "-4 KiB"), "-4 KiB");
+	ok(!strcmp(bwr_human_delta(1572864, b, sizeof(b)), "+1.5 MiB"), "+1.5 MiB");
+	ok(!strcmp(bwr_human_delta(100, b, sizeof(b)), "+100 B"), "+100 B");
+	ok(!strcmp(bwr_human_delta(INT64_MIN, b, sizeof(b)), "-8 EiB"), "INT64_MIN is -8 EiB");
+	ok(!strcmp(bwr_human_size(0, b, sizeof(b)), "0 B"), "size 0 B");
+	ok(!strcmp(bwr_since(5000123456, 5000000000, b, sizeof(b)), "+0.000123s"), "+0.000123s");
+	ok(!strcmp(bwr_offset(0x1000, 0x3000, b, sizeof(b)), "-0x2000"), "negative offset");
+	ok(!strcmp(bwr_escape("a b\\\n\xff", 6, b, sizeof(b)), "a\\040b\\134\\012\\377"),
 	   "escapes space, backslash, newline, high bytes");
-	ok(strlen(bw_escape("0123456789", 10, b, 8)) < 8, "escape output is bounded");
+	ok(strlen(bwr_escape("0123456789", 10, b, 8)) < 8, "escape output is bounded");
 }
 
 static void test_maps(void)
 {
-	struct bw_mapping m;
+	struct bwr_mapping m;
 	size_t len;
 	char *text = canned("proc/1234.maps", &len);
 
-	ok(bw_maps_next_above(text, len, 0x55ff09565000, &m) && m.start == 0x7f3a1c000000 &&
+	ok(bwr_maps_next_above(text, len, 0x55ff09565000, &m) && m.start == 0x7f3a1c000000 &&
 	   m.name[0] == '\0', "finds the next (anonymous) mapping above the heap");
-	ok(bw_maps_next_above(text, len, 0x7f3a1c021000, &m) &&
+	ok(bwr_maps_next_above(text, len, 0x7f3a1c021000, &m) &&
 	   !strcmp(m.name, "/usr/lib/x86_64-linux-gnu/libc.so.6"), "names a file mapping");
-	ok(!bw_maps_next_above(text, len, 0x7fffffffffff, &m), "nothing above the stack");
+	ok(!bwr_maps_next_above(text, len, 0x7fffffffffff, &m), "nothing above the stack");
 	free(text);
 }
 
@@ -465,33 +504,33 @@ static bool valid_json(const char *s)
 
 /* ---- formatter, through a memory stream ---- */
 
-static char *render(const char *name, const struct bw_opts *o, bool json, const char *maps_name)
+static char *render(const char *name, const struct bwr_opts *o, bool json, const char *maps_name)
 {
-	struct bw_history h;
-	struct bw_error e;
+	struct bwr_history h;
+	struct bwr_error e;
 	size_t len, out_len, maps_len = 0;
 	char *text = canned(name, &len), *out = NULL, *maps = NULL;
 	FILE *f = open_memstream(&out, &out_len);
 
 	if (maps_name)
 		maps = canned(maps_name, &maps_len);
-	if (parse(text, len, &h, &e) != BW_OK) {
+	if (parse(text, len, &h, &e) != BWR_OK) {
 		printf("# %s: %u: %s\n", name, e.line, e.msg);
 		exit(1);
 	}
 	if (json) {
-		struct bw_json j;
+		struct bwr_json j;
 
-		bw_json_begin(&j, f);
-		bw_json_key_obj(&j, "process");
-		bw_json_history(&j, &h, o->relative, true);
-		bw_json_close(&j, '}');
-		bw_json_end(&j);
+		bwr_json_begin(&j, f);
+		bwr_json_key_obj(&j, "process");
+		bwr_json_history(&j, &h, o->relative, true);
+		bwr_json_close(&j, '}');
+		bwr_json_end(&j);
 	} else {
-		bw_print_history(f, &h, o, maps, maps_len);
+		bwr_print_history(f, &h, o, maps, maps_len);
 	}
 	fclose(f);
-	bw_history_free(&h);
+	bwr_history_free(&h);
 	free(text);
 	free(maps);
 	return out;
@@ -511,7 +550,7 @@ static bool lines_fit(const char *s, size_t width)
 
 static void test_format(void)
 {
-	struct bw_opts plain = { 0 }, rel = { .relative = true }, expl = { .explain = true },
+	struct bwr_opts plain = { 0 }, rel = { .relative = true }, expl = { .explain = true },
 		       chart = { .chart = true };
 	char *a, *b;
 
@@ -782,6 +821,7 @@ int main(int argc, char **argv)
 	snprintf(data, sizeof(data), "%s/tests/data", dir);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("TAP version 13\n");
+	test_abi();
 	test_parser();
 	test_status();
 	test_units();

@@ -38,14 +38,14 @@ static const char *human(uint64_t v, const char *sign, char *buf, size_t size)
 	return buf;
 }
 
-const char *bw_human_delta(int64_t bytes, char *buf, size_t size)
+const char *bwr_human_delta(int64_t bytes, char *buf, size_t size)
 {
 	if (bytes < 0)
 		return human((uint64_t)0 - (uint64_t)bytes, "-", buf, size);
 	return human((uint64_t)bytes, "+", buf, size);
 }
 
-const char *bw_human_size(uint64_t bytes, char *buf, size_t size)
+const char *bwr_human_size(uint64_t bytes, char *buf, size_t size)
 {
 	human(bytes, "", buf, size);
 	if (bytes == 0)
@@ -53,7 +53,7 @@ const char *bw_human_size(uint64_t bytes, char *buf, size_t size)
 	return buf;
 }
 
-const char *bw_since(uint64_t t, uint64_t t0, char *buf, size_t size)
+const char *bwr_since(uint64_t t, uint64_t t0, char *buf, size_t size)
 {
 	uint64_t d = t > t0 ? t - t0 : 0;
 
@@ -62,13 +62,13 @@ const char *bw_since(uint64_t t, uint64_t t0, char *buf, size_t size)
 	return buf;
 }
 
-const char *bw_addr(uint64_t a, char *buf, size_t size)
+const char *bwr_addr(uint64_t a, char *buf, size_t size)
 {
 	snprintf(buf, size, "0x%" PRIx64, a);
 	return buf;
 }
 
-const char *bw_offset(uint64_t a, uint64_t base, char *buf, size_t size)
+const char *bwr_offset(uint64_t a, uint64_t base, char *buf, size_t size)
 {
 	if (a >= base)
 		snprintf(buf, size, "+0x%" PRIx64, a - base);
@@ -77,7 +77,7 @@ const char *bw_offset(uint64_t a, uint64_t base, char *buf, size_t size)
 	return buf;
 }
 
-const char *bw_escape(const char *s, size_t n, char *out, size_t size)
+const char *bwr_escape(const char *s, size_t n, char *out, size_t size)
 {
 	size_t o = 0;
 

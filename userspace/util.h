@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Small pure helpers: human units, times, addresses, escaping. No I/O. */
-#ifndef BW_UTIL_H
-#define BW_UTIL_H
+#ifndef BWR_UTIL_H
+#define BWR_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define BW_PAGE_SIZE 4096ULL	/* x86-64, the only architecture the module probes */
+#define BWR_PAGE_SIZE 4096ULL	/* x86-64, the only architecture the module probes */
 
 /* "0", "+12 B", "+132 KiB", "-4 KiB", "+1.5 MiB" (signed) */
-const char *bw_human_delta(int64_t bytes, char *buf, size_t size);
+const char *bwr_human_delta(int64_t bytes, char *buf, size_t size);
 /* "0 B", "132 KiB", "1.5 MiB" (unsigned) */
-const char *bw_human_size(uint64_t bytes, char *buf, size_t size);
+const char *bwr_human_size(uint64_t bytes, char *buf, size_t size);
 /* nanoseconds since the first call: "+0.000123s" */
-const char *bw_since(uint64_t t, uint64_t t0, char *buf, size_t size);
+const char *bwr_since(uint64_t t, uint64_t t0, char *buf, size_t size);
 /* "0x55ff09543000" */
-const char *bw_addr(uint64_t a, char *buf, size_t size);
+const char *bwr_addr(uint64_t a, char *buf, size_t size);
 /* An offset from base: "+0x21000", "-0x10", "+0x0" */
-const char *bw_offset(uint64_t a, uint64_t base, char *buf, size_t size);
+const char *bwr_offset(uint64_t a, uint64_t base, char *buf, size_t size);
 
 /*
  * Escape arbitrary bytes for a terminal or an error message: printable ASCII
@@ -25,6 +25,6 @@ const char *bw_offset(uint64_t a, uint64_t base, char *buf, size_t size);
  * backslash) as \ooo octal, like the proc file. Always NUL-terminates; cuts
  * the output (ending with "...") when out is too small.
  */
-const char *bw_escape(const char *s, size_t n, char *out, size_t size);
+const char *bwr_escape(const char *s, size_t n, char *out, size_t size);
 
 #endif

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/brkwatch/<PID> grants exactly what /proc/<PID>/maps grants: for a
+ * live process, every reader here gets from the history the answer it gets
+ * from maps (the owner, other users, root, CAP_SYS_PTRACE alone, a process
+ * made undumpable or given new ids after its last brk()); an exited one is
+ * judged as it stood at exit; a file opened before a setuid exec shows
+ * nothing of the program after it; a PID namespace sees nothing outside.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+
+#include "kselftest_harness.h"
+#include "brkwatch_test.h"
+
+#define NOBODY		65534
+#define OTHER		1	/* daemon: a second unprivileged user */
+
+/* A process under test and its orders: it waits on a pipe between steps. */
+struct target {
+	int pid;
+	int go[2];		/* parent -> target: one byte per step */
+	int ready[2];		/* target -> parent: one byte per step done */
+};
+
+enum { AS_ROOT, AS_NOBODY, AS_NOBODY_UNDUMPABLE, AS_ROOT_THEN_NOBODY };
+
+static int become(int uid, bool dumpable)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0);
+}
+
+/* Nobody's ids with CAP_SYS_PTRACE alone, effective. */
+static int become_nobody_ptracer(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
+	    setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	data[0].effective = 1u << CAP_SYS_PTRACE;
+	data[0].permitted = 1u << CAP_SYS_PTRACE;
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static void step_wait(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void step_signal(int fd)
+{
+	char c = 1;
+
+	while (write(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * The target: becomes who @how says, calls brk(), and for
+ * AS_NOBODY_UNDUMPABLE turns undumpable, for AS_ROOT_THEN_NOBODY takes
+ * nobody's ids (and is made dumpable again), both after its last brk().
+ * Then it waits to be told to exit.
+ */
+static int target_start(struct target *t, int how)
+{
+	if (pipe(t->go) || pipe(t->ready))
+		return -1;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (t->pid)
+		return 0;
+	if (how == AS_NOBODY || how == AS_NOBODY_UNDUMPABLE)
+		if (become(NOBODY, true))
+			_exit(10);
+	bw_brk(0);
+	bw_brk(bw_brk(0) + 4096);
+	if (how == AS_NOBODY_UNDUMPABLE && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		_exit(11);
+	if (how == AS_ROOT_THEN_NOBODY && become(NOBODY, true))
+		_exit(12);
+	step_signal(t->ready[1]);
+	step_wait(t->go[0]);
+	_exit(0);
+}
+
+/* Tells the target to exit, and waits for it without reaping it. */
+static int target_exit(struct target *t)
+{
+	int status = -1;
+
+	step_signal(t->go[1]);
+	if (bw_wait_noreap(t->pid, &status))
+		return -1;
+	return status;
+}
+
+static void target_reap(struct target *t)
+{
+	bw_reap(t->pid);
+	close(t->go[0]);
+	close(t->go[1]);
+	close(t->ready[0]);
+	close(t->ready[1]);
+}
+
+enum { READ_AS_ROOT, READ_AS_NOBODY, READ_AS_OTHER, READ_AS_PTRACER };
+
+struct answers {
+	int maps;		/* errno opening /proc/PID/maps, 0 if it opened */
+	int history;		/* the same for /proc/brkwatch/PID */
+};
+
+static int open_errno(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* In a child that becomes @who: what maps and the history answer. */
+static int ask(int pid, int who, struct answers *out)
+{
+	char maps[64], history[64];
+	int status = -1, child;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	bw_history_path(history, sizeof(history), pid);
+	child = fork();
+	if (child < 0)
+		return -1;
+	if (!child) {
+		int err = 0;
+
+		if (who == READ_AS_NOBODY)
+			err = become(NOBODY, true);
+		else if (who == READ_AS_OTHER)
+			err = become(OTHER, true);
+		else if (who == READ_AS_PTRACER)
+			err = become_nobody_ptracer();
+		if (err)
+			_exit(20);
+		out->maps = open_errno(maps);
+		out->history = open_errno(history);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FIXTURE(access) {
+	struct target t;
+	struct answers *a;
+	struct bw_history *h;
+};
+
+FIXTURE_SETUP(access)
+{
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to play other users");
+	self->a = bw_shared_alloc(sizeof(*self->a));
+	self->h = bw_zalloc(sizeof(*self->h));
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->h);
+	self->t.pid = 0;
+}
+
+FIXTURE_TEARDOWN(access)
+{
+	if (self->t.pid > 0) {
+		target_exit(&self->t);
+		target_reap(&self->t);
+	}
+	if (self->h)
+		bw_free(self->h, sizeof(*self->h));
+	if (self->a)
+		bw_free(self->a, sizeof(*self->a));
+}
+
+/* Starts a target as @how and waits until its history has a file. */
+static int start_and_wait(struct target *t, struct bw_history *h, int how)
+{
+	int err;
+
+	if (target_start(t, how))
+		return -1;
+	step_wait(t->ready[0]);
+	err = bw_history_wait(t->pid, h, 3000);
+	return err;
+}
+
+#define EXPECT_SAME_AS_MAPS(pid, who, want)				\
+	do {								\
+		ASSERT_EQ(0, ask(pid, who, self->a));			\
+		EXPECT_EQ(want, self->a->maps)				\
+			TH_LOG("maps answered %s",			\
+			       strerror(self->a->maps));		\
+		EXPECT_EQ(self->a->maps, self->a->history)		\
+			TH_LOG("maps answered %s, the history %s",	\
+			       strerror(self->a->maps),			\
+			       strerror(self->a->history));		\
+	} while (0)
+
+TEST_F(access, owner_reads_its_dumpable_process)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, 0);
+}
+
+TEST_F(access, another_user_is_refused)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_OTHER, EACCES);
+}
+
+TEST_F(access, root_reads_anyone)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_ROOT, 0);
+}
+
+TEST_F(access, nobody_is_refused_root)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, EACCES);
+}
+
+TEST_F(access, cap_sys_ptrace_alone_reads_root)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_PTRACER, 0);
+}
+
+/* prctl(PR_SET_DUMPABLE, 0) after the last brk(): its own user is refused. */
+TEST_F(access, undumpable_after_last_brk_is_refused_to_its_user)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, EACCES);
+}
+
+/* New ids after the last brk(): the live ids decide, not the old ones. */
+TEST_F(access, new_ids_after_last_brk_decide)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT_THEN_NOBODY));
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, 0);
+	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_OTHER, EACCES);
+}
+
+/* Exited: maps has nothing left to refuse; the state at exit decides. */
+TEST_F(access, exited_undumpable_stays_refused_to_its_user)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
+	ASSERT_EQ(0, target_exit(&self->t));
+	ASSERT_EQ(0, ask(self->t.pid, READ_AS_NOBODY, self->a));
+	EXPECT_EQ(EACCES, self->a->history)
+		TH_LOG("nobody opening the exited undumpable nobody's history: %s",
+		       strerror(self->a->history));
+	ASSERT_EQ(0, ask(self->t.pid, READ_AS_ROOT, self->a));
+	EXPECT_EQ(0, self->a->history);
+}
+
+TEST_F(access, exited_dumpable_stays_readable_by_its_user)
+{
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
+	ASSERT_EQ(0, target_exit(&self->t));
+	ASSERT_EQ(0, ask(self->t.pid, READ_AS_NOBODY, self->a));
+	EXPECT_EQ(0, self->a->history)
+		TH_LOG("nobody opening the exited nobody's history: %s",
+		       strerror(self->a->history));
+	ASSERT_EQ(0, ask(self->t.pid, READ_AS_OTHER, self->a));
+	EXPECT_EQ(EACCES, self->a->history);
+}
+
+/*
+ * An fd opened before an exec, read after it. The process is nobody's; it
+ * opens its own history, hands the fd to a reader of its own (nobody),
+ * and execs PROGRAM. The reader reads once the program has exited.
+ */
+struct exec_run {
+	int calls_before;	/* calls in the history when the fd was opened */
+	size_t len;
+	char text[1 << 16];
+};
+
+static int exec_with_fd_open(struct exec_run *run, const char *program,
+			     char *const argv[], int *pid_out)
+{
+	int go[2], done[2], status = -1;
+	struct pollfd pfd;
+	pid_t pid, reader;
+	char c;
+
+	/* close-on-exec: only the reader, forked without exec, keeps them */
+	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		struct bw_history *h = bw_zalloc(sizeof(*h));
+		char path[64];
+		int fd, i;
+
+		if (!h || become(NOBODY, true))
+			_exit(30);
+		bw_brk(0);
+		bw_brk(bw_brk(0) + 4096);
+		/* its file appears once the module's worker made it */
+		for (i = 0; i < 300 && bw_history_read(getpid(), h); i++)
+			bw_sleep_ms(10);
+		run->calls_before = h->ncalls;
+		bw_history_path(path, sizeof(path), getpid());
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			_exit(31);
+		reader = fork();
+		if (reader < 0)
+			_exit(32);
+		if (!reader) {
+			ssize_t n;
+
+			while (read(go[0], &c, 1) < 0 && errno == EINTR)
+				;
+			while (run->len < sizeof(run->text) - 1 &&
+			       (n = read(fd, run->text + run->len,
+					 sizeof(run->text) - 1 - run->len)) > 0)
+				run->len += n;
+			if (write(done[1], "x", 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		execv(program, argv);
+		_exit(33);
+	}
+	close(go[0]);
+	close(done[1]);
+	*pid_out = pid;
+	/* The program ran and exited (not reaped); now the reader reads. */
+	if (bw_wait_noreap(pid, &status) || write(go[1], "x", 1) != 1)
+		return -1;
+	close(go[1]);
+	pfd.fd = done[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1 || read(done[0], &c, 1) != 1)
+		return -1;
+	close(done[0]);
+	return 0;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	int count = 0;
+	const char *line = text;
+
+	while (line && *line) {
+		if (!strncmp(line, prefix, n))
+			count++;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return count;
+}
+
+TEST(setuid_exec_is_hidden_from_an_fd_opened_before)
+{
+	char *const argv[] = { "passwd", "-S", NULL };
+	struct exec_run *run = bw_shared_alloc(sizeof(*run));
+	int pid = -1;
+
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become nobody");
+	ASSERT_NE(NULL, run);
+	ASSERT_EQ(0, access("/usr/bin/passwd", X_OK));
+	ASSERT_EQ(0, exec_with_fd_open(run, "/usr/bin/passwd", argv, &pid));
+	ASSERT_LT(0U, run->len) TH_LOG("the reader read nothing");
+	EXPECT_EQ(0, count_lines(run->text, "# exec "))
+		TH_LOG("the setuid program's exec line was shown:\n%s", run->text);
+	EXPECT_EQ(run->calls_before, count_lines(run->text, "") -
+		  count_lines(run->text, "#"))
+		TH_LOG("calls after the setuid exec were shown:\n%s", run->text);
+	EXPECT_EQ(NULL, strstr(run->text, "# comm passwd"))
+		TH_LOG("the header showed the setuid program:\n%s", run->text);
+	bw_reap(pid);
+	bw_free(run, sizeof(*run));
+}
+
+/* The control: an exec of a program its owner may read is shown. */
+TEST(ordinary_exec_is_shown_to_an_fd_opened_before)
+{
+	char *const argv[] = { "true", NULL };
+	struct exec_run *run = bw_shared_alloc(sizeof(*run));
+	int pid = -1;
+
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become nobody");
+	ASSERT_NE(NULL, run);
+	ASSERT_EQ(0, exec_with_fd_open(run, "/bin/true", argv, &pid));
+	ASSERT_LT(0U, run->len) TH_LOG("the reader read nothing");
+	EXPECT_EQ(1, count_lines(run->text, "# exec "))
+		TH_LOG("the exec line of /bin/true is missing:\n%s", run->text);
+	EXPECT_LT(run->calls_before, count_lines(run->text, "") -
+		  count_lines(run->text, "#"))
+		TH_LOG("no call of /bin/true was shown:\n%s", run->text);
+	bw_reap(pid);
+	bw_free(run, sizeof(*run));
+}
+
+/*
+ * In a new PID namespace with its own /proc, a process of the parent
+ * namespace does not exist: its history is ENOENT, as its /proc dir is.
+ */
+TEST(pid_namespace_sees_nothing_outside)
+{
+	struct answers *a = bw_shared_alloc(sizeof(*a));
+	struct bw_history *h = bw_zalloc(sizeof(*h));
+	int status = -1, outside, child;
+
+	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to make a PID namespace");
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, h);
+	outside = getpid();
+	bw_brk(0);
+	ASSERT_EQ(0, bw_history_wait(outside, h, 3000));
+
+	ASSERT_EQ(0, unshare(CLONE_NEWPID | CLONE_NEWNS));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		char path[64];
+
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("proc", "/proc", "proc", 0, NULL))
+			_exit(40);
+		snprintf(path, sizeof(path), "/proc/%d/maps", outside);
+		a->maps = open_errno(path);
+		bw_history_path(path, sizeof(path), outside);
+		a->history = open_errno(path);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("could not mount /proc");
+	EXPECT_EQ(ENOENT, a->maps);
+	EXPECT_EQ(ENOENT, a->history)
+		TH_LOG("a history outside the namespace: %s", strerror(a->history));
+	bw_free(h, sizeof(*h));
+	bw_free(a, sizeof(*a));
+}
+
+TEST_HARNESS_MAIN
