@@ -7,27 +7,41 @@
 ##
 ##   make                     module for the running kernel (KDIR), reader, tests
 ##   make KERNEL=6.12         the same against one kernel of the matrix
-##   make check               setup, then every kernel: build, boot, run tests
+##   make check               setup, compile lane, then every kernel: boot, test
+##   make compile-lane        the module, W=1, for every flavour of every series
 ##   make demo                boot 6.1 and show a malloc(100) three ways
 ##   make bench               brkwatch against strace, perf, bpftrace, ftrace
 ##   make checkpatch          checkpatch.pl --strict on the module's sources
 ##   make fuzz                the reader's parser under libFuzzer (FUZZ_SECONDS)
 ##   make setup               install and prepare everything (root, apt-get)
 ##   make clean / distclean   build products / also the .cache folder
+## KERNEL="NAME..." limits check, compile-lane, demo and bench to those
+## kernels (scripts/vm.sh --list shows the names and what they resolve to).
 #
 # The kernel matrix (KERNEL=NAME) is KERNELS in scripts/lib.sh.
+KERNELS := $(shell bash -c '. scripts/lib.sh && echo $$KERNELS')
 
+# KERNEL=NAME: KDIR is that kernel's headers, on the host or in its chroot
+# (.cache/chroots/, where the module is then built).
 ifdef KERNEL
+ifneq ($(words $(KERNEL)),1)
+KERNEL_ERROR := make KERNEL=NAME builds the module for one kernel, not '$(KERNEL)'
+else ifeq ($(shell bash -c '. scripts/lib.sh && kernel_source "$$1"' - $(KERNEL)),)
+KERNEL_ERROR := unknown kernel '$(KERNEL)': use one of $(KERNELS)
+endif
 KREL_OF_KERNEL := $(firstword $(shell bash -c '. scripts/lib.sh && kernel_headers "$$1"' - $(KERNEL)))
 KDIR ?= /lib/modules/$(or $(KREL_OF_KERNEL),missing-headers-for-$(KERNEL))/build
+KDIR_ON_HOST := $(shell bash -c '. scripts/lib.sh && kernel_kdir "$$1" "$$2"' - $(KERNEL) $(KREL_OF_KERNEL))
+KERNEL_EXEC := bash -c '. scripts/lib.sh && kernel_exec "$$@"' - $(KERNEL)
 endif
 KDIR ?= /lib/modules/$(shell uname -r)/build
+KDIR_ON_HOST ?= $(KDIR)
 
-# The Debian package that provides KDIR, for the one-line error.
+# What provides KDIR, for the one-line error.
 ifdef KERNEL
-HEADERS_PKG := $(shell bash -c '. scripts/lib.sh && kernel_meta "$$1"' - $(KERNEL))
+HEADERS_HINT := run scripts/setup.sh --kernel $(KERNEL)
 else
-HEADERS_PKG := $(patsubst /lib/modules/%/build,linux-headers-%,$(KDIR))
+HEADERS_HINT := apt-get install $(patsubst /lib/modules/%/build,linux-headers-%,$(KDIR))
 endif
 
 KSFT_DIR := $(CURDIR)/.cache/linux-src/tools/testing/selftests
@@ -35,7 +49,7 @@ CHECKPATCH := $(CURDIR)/.cache/linux-src/scripts/checkpatch.pl
 FUZZ_SECONDS ?= 30
 
 .PHONY: all module module-kernel userspace selftests linux-src checkpatch fuzz \
-	check demo bench setup clean distclean help
+	check compile-lane demo bench setup clean distclean help
 
 all: module userspace selftests
 
@@ -44,12 +58,15 @@ help:
 
 # In-tree build: module/brkwatch.ko, through ./Kbuild (obj-m += module/).
 module:
+	@test -z "$(KERNEL_ERROR)" || { echo "brkwatch: $(KERNEL_ERROR)" >&2; exit 2; }
 	@test -f module/Kbuild || { echo "brkwatch: module/Kbuild is missing: no module sources to build" >&2; exit 2; }
-	@test -d "$(KDIR)" || { echo "brkwatch: no kernel headers in $(KDIR): apt-get install $(HEADERS_PKG) (or make KERNEL=6.1|6.12|6.12-rt, or KDIR=...)" >&2; exit 2; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@test -d "$(KDIR_ON_HOST)" || { echo "brkwatch: no kernel headers in $(KDIR): $(HEADERS_HINT) (or make KERNEL=NAME, NAME one of $(KERNELS), or KDIR=...)" >&2; exit 2; }
+	$(KERNEL_EXEC) $(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# One kernel's build, apart from the others: .cache/build/KREL/ holds links to
-# module/'s sources and gets the objects. Used by scripts/vm.sh.
+# One kernel's build, apart from the others: .cache/build/KREL/ (or BUILD_DIR)
+# holds links to module/'s sources and gets the objects. Used by scripts/vm.sh
+# and scripts/compile-lane.sh, where the kernel's headers are (see lib.sh's
+# kernel_exec).
 BUILD_DIR = $(CURDIR)/.cache/build/$(KREL)
 module-kernel:
 	@test -n "$(KREL)" || { echo "brkwatch: module-kernel needs KREL=<kernel release>" >&2; exit 2; }
@@ -102,10 +119,13 @@ setup:
 	@scripts/setup.sh
 
 check:
-	@scripts/check.sh
+	@scripts/check.sh $(foreach k,$(KERNEL),--kernel $(k))
+
+compile-lane:
+	@scripts/compile-lane.sh $(foreach k,$(KERNEL),--kernel $(k))
 
 demo:
-	@scripts/demo.sh
+	@scripts/demo.sh $(if $(KERNEL),--kernel $(firstword $(KERNEL)))
 
 # KERNEL="6.1 6.12" for several kernels (default 6.1), JSON=1 for JSON.
 bench:

@@ -124,7 +124,8 @@ for src in "$REPO"/scripts/bench/*.c; do
 done
 
 # The floor module (scripts/bench/floor/), built apart from brkwatch for
-# each kernel: its objects go to .cache/build/RELEASE-floor/.
+# each kernel, where its headers are (kernel_exec): its objects go to
+# .cache/build/RELEASE-floor/.
 build_floor() {	# NAME
 	local rel dir
 	kernel_setup "$1"
@@ -132,7 +133,7 @@ build_floor() {	# NAME
 	dir=$CACHE/build/$rel-floor
 	mkdir -p "$dir"
 	ln -sf "$REPO/scripts/bench/floor/Kbuild" "$REPO/scripts/bench/floor/brkwatch_floor.c" "$dir/"
-	make -s -C "/lib/modules/$rel/build" M="$dir" modules >&2 ||
+	kernel_exec "$1" make -s -C "/lib/modules/$rel/build" M="$dir" modules >&2 ||
 		die "building the floor module for $rel failed"
 }
 

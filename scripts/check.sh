@@ -1,7 +1,9 @@
 #!/bin/bash
 # make check: setup if needed, checkpatch and the fuzz target on the host,
-# then for each kernel of the matrix: build, boot, run the selftests and the
-# userspace unit tests in the guest. Ends with "N passed, M failed".
+# the compile lane (W=1, every flavour of every series of the matrix), then
+# for each kernel of the matrix: build, boot, run the selftests and the
+# userspace unit tests in the guest. Prints each stage's time; ends with
+# "N passed, M failed".
 set -eu
 
 # shellcheck source=scripts/lib.sh
@@ -13,9 +15,11 @@ Usage: scripts/check.sh [--kernel NAME]... [--fuzz-seconds N]
 
 Runs scripts/setup.sh (quietly, when needed), checkpatch.pl --strict over
 module/, the userspace fuzz target for N seconds (default: \$FUZZ_SECONDS or
-30), then for each kernel ($KERNELS, or those given) boots it with
-scripts/vm.sh and runs the selftests and userspace/test_brkwatch in it,
-printing their TAP as it comes. The last line is "N passed, M failed";
+30), the compile lane (scripts/compile-lane.sh: every flavour of the series
+of the kernels), then for each kernel ($KERNELS, or those
+given) boots it with scripts/vm.sh and runs the selftests and
+userspace/test_brkwatch in it, printing their TAP as it comes. After each
+stage a line "# time: STAGE: N s". The last line is "N passed, M failed";
 the exit status is non-zero when M > 0 (a VM that fails, hangs or logs
 kernel trouble counts as a failure).
 
@@ -55,6 +59,15 @@ failed=0
 skipped=0
 start=$(date +%s)
 
+# "# time: STAGE: N s" since the stage began at $stage_start (reset).
+stage_start=$start
+stage_time() {
+	local now
+	now=$(date +%s)
+	echo "# time: $1: $((now - stage_start)) s"
+	stage_start=$now
+}
+
 result() { # ok|not-ok NAME [DETAIL]
 	if [ "$1" = ok ]; then
 		passed=$((passed + 1))
@@ -65,10 +78,17 @@ result() { # ok|not-ok NAME [DETAIL]
 	fi
 }
 
-"$REPO/scripts/setup.sh" --quiet || die "setup failed: run scripts/setup.sh as root and read its error"
+# The kernels and every flavour of their series (the compile lane's).
+# shellcheck disable=SC2086
+flavours=$(kernel_flavours $kernels)
+# shellcheck disable=SC2046,SC2086
+"$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
+	die "setup failed: run scripts/setup.sh as root and read its error"
+stage_time setup
 
 echo "# host: build"
 make -s userspace selftests || true
+stage_time "host build"
 
 echo "# host: checkpatch.pl --strict module/"
 if make -s checkpatch; then
@@ -76,6 +96,7 @@ if make -s checkpatch; then
 else
 	result not-ok "checkpatch.pl --strict module/" "errors, warnings or checks above"
 fi
+stage_time checkpatch
 
 if [ "$fuzz_seconds" -gt 0 ]; then
 	echo "# host: fuzz for $fuzz_seconds s"
@@ -84,7 +105,22 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	else
 		result not-ok "fuzz ($fuzz_seconds s)" "a crash, or the target is missing"
 	fi
+	stage_time fuzz
 fi
+
+echo "# compile lane: W=1, every flavour of the series"
+# shellcheck disable=SC2046,SC2086
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) result ok "${line#ok - }" ;;
+	"not ok - "*)
+		line=${line#not ok - }
+		result not-ok "${line%%: *}" "${line#*: }"
+		;;
+	*) echo "$line" ;;
+	esac
+done < <("$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours) 2>&1)
+stage_time "compile lane"
 
 # shellcheck disable=SC2207
 progs=($(make -s -C selftests list_tests | sed 's|^|selftests/|; s| | selftests/|g'))
@@ -180,9 +216,11 @@ for k in $kernels; do
 		echo "# warning: selftests/config wants $opt, kernel $k does not have it"
 	done
 	vm_tests "$k" -- scripts/run-tests.sh "${others[@]}"
+	stage_time "kernel $k: boot"
 	[ ${#reload[@]} -gt 0 ] || continue
 	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
 	vm_tests "$k" --tcg-single-thread -- scripts/run-tests.sh "${reload[@]}"
+	stage_time "kernel $k: single-threaded boot"
 done
 
 [ "$skipped" = 0 ] || echo "# $skipped skipped"

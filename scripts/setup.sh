@@ -8,16 +8,24 @@ set -eu
 
 usage() {
 	cat <<EOF
-Usage: scripts/setup.sh [--kernel NAME]... [--source] [--quiet]
+Usage: scripts/setup.sh [--kernel NAME]... [--headers] [--source] [--quiet]
 
-Installs (as root, with apt-get) QEMU, busybox-static, kmod, the compilers,
-linux-source-6.1 and the kernel headers of the matrix ($KERNELS), then
-downloads (never installs) the kernel image of exactly the headers' version
-and builds a small initramfs for it, in $CACHE/kernels/NAME/.
+Installs (as root, with apt-get) QEMU, busybox-static, kmod, debootstrap,
+the compilers, linux-source-6.1 and the kernel headers of every kernel of
+the compile lane ($COMPILE_KERNELS).
+Headers of Debian 12's kernels go on the host; those of Debian 11 (5.10)
+and of Debian 13's backports (newest) into minimal chroots of bullseye and
+trixie in $CACHE/chroots/, with the compiler each was built with (gcc-10,
+gcc-14); only those chroots know the other releases' apt sources.
+For each kernel of the matrix ($KERNELS) it then downloads (never
+installs) the kernel image of exactly the headers' version and builds a
+small initramfs for it, in $CACHE/kernels/NAME/.
 Also extracts kselftest and checkpatch.pl from linux-source into
 $CACHE/linux-src/.
 
-  --kernel NAME  only prepare this kernel (repeatable; default: all)
+  --kernel NAME  only prepare this kernel (repeatable; default: all; a
+                 name of the compile lane alone gets its headers only)
+  --headers      only install the headers (no images: the compile lane)
   --source       only extract linux-source (needs no root if it is installed)
   --quiet        print nothing when there is nothing to do
   -h, --help     this text
@@ -26,14 +34,17 @@ EOF
 
 kernels=
 source_only=
+headers_only=
 quiet=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
-		kernel_arg "${2:-}"
+		kernel_source "${2:-}" >/dev/null ||
+			die "unknown kernel '${2:-}': use one of $COMPILE_KERNELS"
 		kernels="$kernels $2"
 		shift
 		;;
+	--headers) headers_only=1 ;;
 	--source) source_only=1 ;;
 	--quiet) quiet=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -41,7 +52,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$kernels" ] || kernels=$KERNELS
+[ -n "$kernels" ] || kernels=$COMPILE_KERNELS
 
 # What setup does is always said; that there is nothing to do only without
 # --quiet.
@@ -56,49 +67,178 @@ say_ready() {
 # Tools the project uses, on the host and (through the 9p share) in the guest.
 BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 	gcc make libc6-dev gcc-multilib sparse clang libclang-rt-14-dev
-	perl strace util-linux coreutils linux-source-6.1"
+	perl strace util-linux coreutils linux-source-6.1 debootstrap"
+
+# What a chroot gets besides the kernel headers (which pull in the compiler
+# their kernel was built with).
+CHROOT_PKGS="make gcc binutils libelf-dev"
 
 installed() {
 	[ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-apt_updated=
-apt_update() {
-	[ -z "$apt_updated" ] || return 0
-	say "apt-get update"
-	apt-get update -qq >&2 || die "apt-get update failed"
-	apt_updated=1
+need_root() {
+	[ "$(id -u)" = 0 ] || die "need root to $* (run: sudo scripts/setup.sh)"
 }
 
-apt_install() {
-	[ "$(id -u)" = 0 ] || die "need root to install: $* (run: sudo scripts/setup.sh)"
-	apt_update
-	say "apt-get install $*"
+# COMMAND (an apt tool) on ROOT: the host when empty, else in that chroot.
+apt_cmd() {
+	local root=$1
+	shift
+	if [ -z "$root" ]; then
+		"$@"
+	else
+		cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		chroot_exec "$root" "$@"
+	fi
+}
+
+apt_in() {
+	local root=$1
+	shift
+	apt_cmd "$root" apt-get "$@"
+}
+
+apt_updated=' '
+apt_update() {	# ROOT
+	case $apt_updated in *" ${1:-host} "*) return 0 ;; esac
+	need_root "update apt's lists"
+	say "apt-get update${1:+ (chroot ${1##*/})}"
+	apt_in "$1" update -qq >&2 || die "apt-get update failed${1:+ in $1}"
+	apt_updated="$apt_updated${1:-host} "
+}
+
+apt_install() {	# ROOT [--try] [OPTIONS] PACKAGES...
+	local root=$1 try=
+	shift
+	[ "$1" != --try ] || { try=1; shift; }
+	need_root "install: $*"
+	# A chroot's dpkg interrupted by an earlier run: finish its work first.
+	[ -z "$root" ] || apt_cmd "$root" dpkg --configure -a >/dev/null 2>&1 || true
+	apt_update "$root"
+	say "apt-get install $*${root:+ (chroot ${root##*/})}"
 	# INITRD=No: the 6.12 header packages pull in an image package whose
 	# postinst would spend minutes building an initramfs nobody boots.
-	INITRD=No DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends "$@" >&2 ||
-		die "apt-get install failed: $*"
+	# Its output goes to a log, printed when it fails.
+	if ! INITRD=No DEBIAN_FRONTEND=noninteractive \
+		apt_in "$root" install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1; then
+		[ -z "$try" ] || return 1
+		tail -n 20 "$CACHE/apt.log" >&2
+		die "apt-get install failed${root:+ in $root}: $* (log: $CACHE/apt.log)"
+	fi
+}
+
+# A minimal chroot of SUITE in $CACHE/chroots/SUITE with its apt sources,
+# make, gcc, binutils and libelf-dev; the headers come later.
+make_chroot() {
+	local suite=$1 dir want tmp t0=$SECONDS
+	dir=$CACHE/chroots/$suite
+	want="$(chroot_sources "$suite") | $CHROOT_PKGS"
+	if [ -f "$dir/.brkwatch-stamp" ] && [ "$(cat "$dir/.brkwatch-stamp")" = "$want" ]; then
+		return 0
+	fi
+	need_root "make the $suite chroot"
+	if [ ! -d "$dir/usr" ]; then
+		# An interrupted run's leftovers: never mounted on (below).
+		rm -rf "$CACHE/chroots/.$suite.tmp."*
+		tmp=$CACHE/chroots/.$suite.tmp.$$
+		mkdir -p "$tmp"
+		say "$suite: debootstrap --variant=minbase into $dir"
+		# In a mount namespace of its own: the /proc debootstrap mounts
+		# inside the target goes away with it, even if it is killed.
+		if ! unshare --mount --propagation private \
+			debootstrap --variant=minbase "$suite" "$tmp" http://deb.debian.org/debian \
+			>"$CACHE/chroots/$suite.debootstrap.log" 2>&1; then
+			rm -rf "$tmp"
+			die "$suite: debootstrap failed (log: $CACHE/chroots/$suite.debootstrap.log)"
+		fi
+		rm -f "$CACHE/chroots/$suite.debootstrap.log"
+		mv "$tmp" "$dir"
+		say "$suite: debootstrap done ($((SECONDS - t0)) s)"
+		t0=$SECONDS
+	fi
+	chroot_sources "$suite" >"$dir/etc/apt/sources.list"
+	# shellcheck disable=SC2086
+	apt_install "$dir" $CHROOT_PKGS
+	echo "$want" >"$dir/.brkwatch-stamp"
+	say "$suite: chroot ready ($((SECONDS - t0)) s)"
+}
+
+# The versioned headers package kernel NAME's meta-package points to now,
+# by apt's lists (the newest version of the series, for newest: of the
+# newest series in trixie-backports).
+resolve_headers() {
+	local root suite
+	root=$(kernel_root "$1")
+	suite=$(kernel_suite "$1")
+	# shellcheck disable=SC2046
+	apt_cmd "$root" apt-cache $(chroot_apt_target "$suite") depends "$(kernel_meta "$1")" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[^ ]*\).*/\1/p' | head -n 1
+}
+
+# Installs the headers of kernels NAME... (all where ROOT is) as their
+# meta-packages resolve now and records what each resolved to; refreshes
+# apt's lists and tries again once when that fails.
+install_headers() {
+	local root=$1 k p pkgs try rel ver unresolved t0=$SECONDS
+	shift
+	for try in 1 2; do
+		[ "$try" = 1 ] || apt_update "$root"
+		pkgs=
+		unresolved=
+		for k; do
+			p=$(resolve_headers "$k")
+			if [ -z "$p" ]; then
+				unresolved="$unresolved $k ($(kernel_meta "$k"))"
+				continue
+			fi
+			pkgs="$pkgs $p"
+			echo "$p" >"$CACHE/headers/.$k.pkg"
+		done
+		# shellcheck disable=SC2086
+		[ -z "$unresolved" ] && apt_install "$root" --try $pkgs && break
+		[ "$try" = 1 ] || [ -z "$unresolved" ] ||
+			die "no headers package for:$unresolved${root:+ in $root}"
+		[ "$try" = 1 ] || die "cannot install${root:+ in $root}:$pkgs (log: $CACHE/apt.log)"
+	done
+	for k; do
+		rel=$(cat "$CACHE/headers/.$k.pkg")
+		rm -f "$CACHE/headers/.$k.pkg"
+		rel=${rel#linux-headers-}
+		# shellcheck disable=SC2016 # dpkg-query's format
+		ver=$(kernel_dpkg_query "$k" -W -f '${Version}' "linux-headers-$rel")
+		echo "$rel $ver" >"$(kernel_record "$k")"
+		say "$k: headers $rel ($ver)"
+	done
+	say "headers installed${root:+ in the ${root##*/} chroot} ($((SECONDS - t0)) s)"
 }
 
 install_packages() {
-	local missing='' p k
+	local missing='' p k suites='' root
 	for p in $BASE_PKGS; do
 		installed "$p" || missing="$missing $p"
 	done
-	for k in $kernels; do
-		p=$(kernel_meta "$k")
-		installed "$p" || missing="$missing $p"
-	done
-	for k in $kernels; do
-		# The meta-package is there but the versioned headers went away.
-		# shellcheck disable=SC2046 # RELEASE VERSION
-		set -- $(kernel_headers "$k")
-		[ $# -eq 0 ] || [ -d "/lib/modules/$1/build" ] ||
-			missing="$missing linux-headers-$1"
-	done
 	# shellcheck disable=SC2086
-	[ -z "$missing" ] || apt_install $missing
+	[ -z "$missing" ] || apt_install '' $missing
+	for k in $kernels; do
+		p=$(kernel_suite "$k")
+		[ "$p" = host ] || case $suites in *" $p "*) ;; *) suites="$suites $p " ;; esac
+	done
+	for p in $suites; do
+		make_chroot "$p"
+	done
+	mkdir -p "$CACHE/headers"
+	for p in host $suites; do
+		missing=
+		for k in $kernels; do
+			[ "$(kernel_suite "$k")" = "$p" ] || continue
+			kernel_headers_ready "$k" || missing="$missing $k"
+		done
+		[ -n "$missing" ] || continue
+		[ "$p" = host ] && root='' || root=$CACHE/chroots/$p
+		# shellcheck disable=SC2086
+		install_headers "$root" $missing
+	done
 }
 
 # Extract what the tests and checkpatch need from linux-source-6.1, once.
@@ -126,10 +266,20 @@ extract_source() {
 	mv "$tmp" "$dst"
 }
 
-# Download the image package of exactly RELEASE VERSION into DIR.
+# Download the image package of exactly RELEASE VERSION of kernel NAME into
+# DIR (in the checkout, so that a chroot sees it at the same path).
+# From 7.x on, the image package is split: it depends on linux-base-RELEASE,
+# linux-binary-RELEASE (vmlinuz) and linux-modules-RELEASE of the same
+# version, which are downloaded too.
 download_image() {
-	local release=$1 version=$2 dir=$3
-	(cd "$dir" && apt-get download -qq "linux-image-$release=$version") >&2 2>/dev/null
+	local name=$1 release=$2 version=$3 dir=$4 parts
+	(cd "$dir" && kernel_exec "$name" apt-get download -qq "linux-image-$release=$version") \
+		>/dev/null 2>&1 || return 1
+	parts=$(dpkg-deb -f "$dir/linux-image-${release}_"*.deb Depends | tr ',' '\n' |
+		sed -n "s/^ *\(linux-[a-z]*-$release\) (= .*/\1=$version/p")
+	[ -z "$parts" ] && return 0
+	# shellcheck disable=SC2086
+	(cd "$dir" && kernel_exec "$name" apt-get download -qq $parts) >/dev/null 2>&1
 }
 
 # Build the initramfs: busybox, the 9p modules of the image, an /init that
@@ -187,47 +337,65 @@ EOF
 }
 
 prepare_kernel() {
-	local name=$1 dir release version tmp deb
+	local name=$1 dir release version tmp deb root img f t0=$SECONDS
 	dir=$(kernel_dir "$name")
+	root=$(kernel_root "$name")
 	if kernel_ready "$name"; then
 		say_ready "$name: ready ($(cat "$dir/release"))"
 		return 0
 	fi
 	# shellcheck disable=SC2046 # RELEASE VERSION
 	set -- $(kernel_headers "$name")
-	[ $# -eq 2 ] || die "$name: $(kernel_meta "$name") is not installed"
+	[ $# -eq 2 ] || die "$name: its headers are not installed"
 	release=$1 version=$2
 	say "$name: fetching linux-image-$release $version"
+	rm -rf "$CACHE/kernels/.$name.tmp."*
 	tmp=$CACHE/kernels/.$name.tmp.$$
-	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	if ! download_image "$release" "$version" "$tmp"; then
+	if ! download_image "$name" "$release" "$version" "$tmp"; then
 		# The registry moved on: refresh, and move the headers along with it
-		# so that image and headers keep exactly one version.
-		apt_update
-		if ! download_image "$release" "$version" "$tmp"; then
-			apt_install "$(kernel_meta "$name")"
+		# (to the newest version of the series) so that image and headers
+		# keep exactly one version.
+		apt_update "$root"
+		if ! download_image "$name" "$release" "$version" "$tmp"; then
+			install_headers "$root" "$name"
 			# shellcheck disable=SC2046 # RELEASE VERSION
 			set -- $(kernel_headers "$name")
 			release=$1 version=$2
-			download_image "$release" "$version" "$tmp" ||
+			say "$name: now $release ($version)"
+			download_image "$name" "$release" "$version" "$tmp" ||
 				die "$name: cannot download linux-image-$release=$version"
 		fi
 	fi
-	deb=$(ls "$tmp"/linux-image-*.deb)
-	dpkg-deb -x "$deb" "$tmp/image"
-	[ -f "$tmp/image/boot/vmlinuz-$release" ] || die "$name: no vmlinuz-$release in $deb"
+	for deb in "$tmp"/linux-*.deb; do
+		dpkg-deb -x "$deb" "$tmp/image"
+	done
+	# 7.x keeps everything in /usr/lib/modules/RELEASE/, vmlinuz, config and
+	# System.map included; before, /lib/modules/RELEASE/ and /boot/*-RELEASE.
+	img=$tmp/image
+	if [ -d "$img/usr/lib/modules/$release" ] && [ ! -d "$img/lib/modules/$release" ]; then
+		mkdir -p "$img/lib/modules"
+		mv "$img/usr/lib/modules/$release" "$img/lib/modules/"
+		mkdir -p "$img/boot"
+		for f in vmlinuz config System.map; do
+			if [ -f "$img/lib/modules/$release/$f" ]; then
+				mv "$img/lib/modules/$release/$f" "$img/boot/$f-$release"
+			fi
+		done
+	fi
+	[ -f "$img/boot/vmlinuz-$release" ] ||
+		die "$name: no vmlinuz-$release in $(cd "$tmp" && echo linux-*.deb)"
 	build_initrd "$name" "$release" "$tmp/image" "$tmp/initrd.gz"
 	mv "$tmp/image/boot/vmlinuz-$release" "$tmp/vmlinuz"
 	mv "$tmp/image/boot/config-$release" "$tmp/config"
 	mv "$tmp/image/boot/System.map-$release" "$tmp/System.map"
 	mv "$tmp/image/modules.list" "$tmp/modules.list"
-	rm -rf "$tmp/image" "$deb"
+	rm -rf "$tmp/image" "$tmp"/linux-*.deb
 	echo "$release" >"$tmp/release"
 	echo "$release $version" >"$tmp/stamp"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
-	say "$name: ready ($release)"
+	say "$name: ready ($release; image and initramfs: $((SECONDS - t0)) s)"
 }
 
 mkdir -p "$CACHE"
@@ -237,6 +405,9 @@ if [ -n "$source_only" ]; then
 fi
 install_packages
 extract_source
+[ -z "$headers_only" ] || exit 0
 for k in $kernels; do
-	prepare_kernel "$k"
+	case " $KERNELS " in
+	*" $k "*) prepare_kernel "$k" ;;
+	esac
 done

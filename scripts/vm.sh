@@ -9,19 +9,26 @@ set -eu
 usage() {
 	cat <<EOF
 Usage: scripts/vm.sh --kernel NAME [OPTIONS] -- COMMAND [ARGS...]
+       scripts/vm.sh --list
 
-Boots kernel NAME ($KERNELS) in QEMU with the host's filesystem visible
-read-only and a writable tmpfs on /tmp, loads the brkwatch.ko built for that
-kernel, runs COMMAND in the checkout ($REPO) and unloads the module.
+Boots kernel NAME of the matrix ($KERNELS)
+in QEMU with the host's filesystem visible read-only and a writable tmpfs
+on /tmp, loads the brkwatch.ko built for that kernel, runs COMMAND in the
+checkout ($REPO) and unloads the module.
 Whatever is out of date (module for NAME, userspace/, selftests/) is rebuilt
-on the host first, so an edit is always what runs.
+first, so an edit is always what runs: the module where NAME's headers are
+(the host, or for 5.10 and newest the release's chroot that scripts/setup.sh
+made in .cache/chroots/, which needs root), the rest on the host.
 
 COMMAND's stdout and stderr are printed as they come; the kernel log is kept
 apart and printed when something fails. COMMAND's environment has
 BRKWATCH_KERNEL (NAME) and BRKWATCH_KO (the brkwatch.ko built for NAME).
 
 Options:
-  --kernel NAME        6.1, 6.12 or 6.12-rt (required)
+  --kernel NAME        a kernel of the matrix (required); it is set up
+                       first if needed (scripts/setup.sh)
+  --list               print each kernel name with the release it resolves
+                       to (as set up now), and the compile lane's flavours
   --no-module          do not load (nor build) brkwatch.ko
   --module-args ARGS   module parameters for insmod, e.g. 'foo=1 bar=2'
   --user NAME          run COMMAND as this (unprivileged) user of the guest;
@@ -53,6 +60,27 @@ the vCPUs still interleave.
 EOF
 }
 
+# NAME, the kernel release and Debian version it resolves to as set up now,
+# where its headers live; the compile lane's flavours marked as such.
+list_kernels() {
+	local k hv what
+	for k in $COMPILE_KERNELS; do
+		case " $KERNELS " in
+		*" $k "*) what=boot ;;
+		*) what=compile ;;
+		esac
+		# shellcheck disable=SC2046 # RELEASE VERSION
+		set -- $(kernel_headers "$k")
+		if [ $# -eq 2 ]; then
+			hv="$1 $2"
+			[ "$what" = compile ] || kernel_ready "$k" || hv="$hv (image not set up)"
+		else
+			hv="(not set up: scripts/setup.sh --kernel $k)"
+		fi
+		printf '%-13s %-8s %-8s %s\n' "$k" "$what" "$(kernel_suite "$k")" "$hv"
+	done
+}
+
 kernel=
 module=1
 module_args=
@@ -70,6 +98,7 @@ while [ $# -gt 0 ]; do
 		kernel=$2
 		shift
 		;;
+	--list) list_kernels; exit 0 ;;
 	--no-module) module= ;;
 	--module-args)
 		[ $# -ge 2 ] || die "--module-args needs a value"
@@ -123,14 +152,18 @@ release=$(kernel_release "$kernel")
 # Rebuild what is out of date, on the host: the guest sees it read-only.
 if [ -n "$build" ]; then
 	mkdir -p "$CACHE/build"
-	targets="userspace selftests"
-	[ -z "$module" ] || targets="module-kernel $targets"
-	# shellcheck disable=SC2086
-	# (Kbuild's note about BTF is noise: Debian ships no vmlinux.)
+	# The module where the kernel's headers are (the host or its chroot),
+	# the rest on the host. (Kbuild's note about BTF is noise: Debian ships
+	# no vmlinux.)
 	(
 		set -o pipefail
-		flock "$CACHE/build/.lock" make -s -C "$REPO" KREL="$release" $targets 2>&1 |
-			sed '/^Skipping BTF generation/d' >&2
+		exec 9>"$CACHE/build/.lock"
+		flock 9
+		{
+			{ [ -z "$module" ] ||
+				kernel_exec "$kernel" make -s -C "$REPO" KREL="$release" module-kernel; } &&
+				make -s -C "$REPO" userspace selftests
+		} 2>&1 | sed '/^Skipping BTF generation/d' >&2
 	) || die "build for $kernel ($release) failed"
 fi
 ko=
