@@ -15,7 +15,7 @@ void bwr_print_chart(FILE *f, const struct bwr_history *h)
 	uint64_t val[PLOT] = { 0 }, max = 0, base = 0;
 	bool refused[PLOT] = { false }, base_set = false;
 	size_t first = 0, n = 0, cols, cw;
-	uint32_t seq0 = 0, seq1 = 0;
+	uint64_t seq0 = 0, seq1 = 0;
 	struct bwr_walk w;
 	char s[32];
 
@@ -63,7 +63,7 @@ void bwr_print_chart(FILE *f, const struct bwr_history *h)
 		refused[col] |= bwr_verdict_refused(c->verdict);
 		k++;
 	}
-	fprintf(f, "heap size after each call (seq %" PRIu32 " to %" PRIu32 "%s)\n", seq0, seq1,
+	fprintf(f, "heap size after each call (seq %" PRIu64 " to %" PRIu64 "%s)\n", seq0, seq1,
 		n > PLOT ? ", each column the largest of several calls" : "");
 	for (int r = HEIGHT; r >= 1; r--) {
 		if (r == HEIGHT)
@@ -88,8 +88,8 @@ void bwr_print_chart(FILE *f, const struct bwr_history *h)
 	fputc('\n', f);
 	{
 		char left[32], right[32];
-		int ll = snprintf(left, sizeof(left), "seq %" PRIu32, seq0);
-		int rl = snprintf(right, sizeof(right), "seq %" PRIu32, seq1);
+		int ll = snprintf(left, sizeof(left), "seq %" PRIu64, seq0);
+		int rl = snprintf(right, sizeof(right), "seq %" PRIu64, seq1);
 		int pad = (int)(cols * cw) - ll - rl;
 
 		fprintf(f, "%*s  %s", LABEL - 1, "", left);

@@ -146,7 +146,7 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, s
 {
 	const struct bwr_event *e = &h->ev[i];
 	const struct bwr_call *c = &e->call;
-	char seq[16], t[32], tid[16], rq[32], b0[32], b1[32], a0[32], a1[32], d[32];
+	char seq[24], t[32], tid[16], rq[32], b0[32], b1[32], a0[32], a1[32], d[32];
 	char verdict[48];
 
 	if (!v->t0_set) {
@@ -159,7 +159,7 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, s
 		v->has_prev = false;
 		return;
 	}
-	snprintf(seq, sizeof(seq), "%" PRIu32, c->seq);
+	snprintf(seq, sizeof(seq), "%" PRIu64, c->seq);
 	if (c->request == 0)
 		snprintf(rq, sizeof(rq), "0x0");
 	else

@@ -195,7 +195,7 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 	struct bwr_history h;
 	struct bwr_view v;
 	char msg[1024];
-	uint32_t last_seq = 0;
+	uint64_t last_seq = 0;
 	uint64_t last_time = 0;
 	bool first = true;
 	int r;
@@ -228,7 +228,7 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 			if (e->is_exec ? t <= last_time : e->call.seq <= last_seq)
 				continue;
 			if (!e->is_exec && last_seq && e->call.seq > last_seq + 1)
-				fprintf(c->out, "(%" PRIu32 " calls dropped before seq %" PRIu32 ")\n",
+				fprintf(c->out, "(%" PRIu64 " calls dropped before seq %" PRIu64 ")\n",
 					e->call.seq - last_seq - 1, e->call.seq);
 			bwr_print_event(c->out, &v, &h, i);
 			if (!e->is_exec)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text of /proc/brkwatch/<PID> and /proc/brkwatch/status -> structs. */
+#include <inttypes.h>
 #include "procfile.h"
 
 #include <stdarg.h>
@@ -444,7 +445,7 @@ static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call
 	if (n > (int)N_COLUMNS)
 		return fail(err, BWR_E_FORMAT, no, "more than %zu columns", N_COLUMNS);
 
-	if (!parse_u32(t[0], &c->seq) || c->seq == 0)
+	if (!parse_u64(t[0], UINT64_MAX, &c->seq) || c->seq == 0)
 		bad = 0;
 	else if (!parse_u64(t[1], UINT64_MAX, &c->time_ns))
 		bad = 1;
@@ -546,7 +547,7 @@ static enum bwr_parse_result parse_history(struct lines *it, struct bwr_history 
 					   struct bwr_error *err)
 {
 	enum bwr_parse_result r;
-	uint32_t last_seq = 0;
+	uint64_t last_seq = 0;
 	size_t cap = 0;
 	int got;
 
@@ -588,7 +589,7 @@ static enum bwr_parse_result parse_history(struct lines *it, struct bwr_history 
 			e->is_exec = false;
 			r = parse_call(it->buf, it->no, &e->call, err);
 			if (!r && e->call.seq <= last_seq)
-				r = fail(err, BWR_E_FORMAT, it->no, "seq %u after seq %u: not increasing",
+				r = fail(err, BWR_E_FORMAT, it->no, "seq %" PRIu64 " after seq %" PRIu64 ": not increasing",
 					 e->call.seq, last_seq);
 			if (!r)
 				last_seq = e->call.seq;

@@ -49,7 +49,8 @@ struct bwr_call {
 	int64_t delta;
 	uint64_t ret;		/* the address returned, when ret_errno == 0 */
 	int ret_errno;		/* negative errno returned, or 0 */
-	uint32_t seq, tid, duration_ns;
+	uint64_t seq;		/* 48 bits in the module */
+	uint32_t tid, duration_ns;
 	bool ia32;
 	enum brkwatch_verdict verdict;
 	unsigned details;	/* BWR_D_* */

@@ -266,7 +266,19 @@ static void test_parser(void)
 		replace(t, sizeof(t), from, to); \
 		rejects(t, strlen(t), line, what, name); \
 	} while (0)
-	REPLACE("1 5123456789", "4294967296 5123456789", 14, "'seq'", "a seq above 2^32");
+	REPLACE("1 5123456789", "0 5123456789", 14, "'seq'", "a seq of 0");
+	REPLACE("1 5123456789", "18446744073709551616 5123456789", 14, "'seq'", "a seq above 2^64");
+	{
+		/* The module numbers calls with 48 bits: past 2^32 is no error. */
+		char t[8192];
+
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, call2);
+		replace(t, sizeof(t), "1 5123456789", "4294967296 5123456789");
+		replace(t, sizeof(t), "2 5123470000", "4294967297 5123470000");
+		ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.n_ev == 2 &&
+		   h.ev[1].call.seq == 4294967297ULL, "a seq above 2^32 is read as it is");
+		bwr_history_free(&h);
+	}
 	REPLACE("5123456789", "18446744073709551616", 14, "'time_ns'", "a time above 2^64");
 	REPLACE("0x0000000000000000", "0x10000000000000000", 14, "'request'", "17 hex digits");
 	REPLACE("0x0000000000000000", "0000000000000000", 14, "'request'", "hex without 0x");
