@@ -10,6 +10,8 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/kprobes.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/proc_fs.h>
@@ -182,5 +184,25 @@ static inline bool bw_vma_has_gap(unsigned long flags)
  * limit (-EAGAIN), then may_expand_vm(), the map count and overcommit.
  */
 #define BW_BRK_FLAGS_CHECKS_LIMITS	(!BW_KERNEL_AT_LEAST(6, 1, 0))
+
+/*
+ * What the kernel sets aside for a kretprobe's instances, an estimate
+ * counted under the module's memory cap: maxactive instances with their
+ * data. 6.7, "kprobes: kretprobe scalability improvement with objpool":
+ * they come from an objpool, each of whose per-CPU slots can index all of
+ * them, so that it grows with the number of CPUs too.
+ */
+static inline size_t bw_kretprobe_bytes(unsigned int maxactive,
+					size_t data_size)
+{
+	size_t bytes = maxactive *
+		       (sizeof(struct kretprobe_instance) + data_size);
+
+#if BW_KERNEL_AT_LEAST(6, 7, 0)
+	bytes += num_possible_cpus() * roundup_pow_of_two(maxactive) *
+		 sizeof(void *);
+#endif
+	return bytes;
+}
 
 #endif /* BRKWATCH_COMPAT_H */

@@ -20,7 +20,7 @@
 static atomic_long_t bw_memory = ATOMIC_LONG_INIT(0);
 
 /* Reserve @size bytes under the cap; false when they do not fit. */
-static bool bw_memory_add(size_t size)
+bool bw_memory_add(size_t size)
 {
 	if (atomic_long_add_return(size, &bw_memory) > bw_memory_cap()) {
 		atomic_long_sub(size, &bw_memory);
@@ -29,7 +29,7 @@ static bool bw_memory_add(size_t size)
 	return true;
 }
 
-static void bw_memory_sub(size_t size)
+void bw_memory_sub(size_t size)
 {
 	atomic_long_sub(size, &bw_memory);
 }

@@ -33,5 +33,7 @@ void bw_pool_free(struct bw_pool *pool, void *obj);
 bool bw_pool_low(struct bw_pool *pool);
 bool bw_pool_refill(struct bw_pool *pool);
 unsigned long bw_memory_used(void);
+bool bw_memory_add(size_t size);
+void bw_memory_sub(size_t size);
 
 #endif /* BRKWATCH_POOL_H */

@@ -26,6 +26,7 @@
 #include <linux/tracepoint.h>
 #include "compat.h"
 #include "internal.h"
+#include "pool.h"
 
 bool bw_paused;
 unsigned int bw_probes_present;
@@ -460,11 +461,35 @@ static void bw_kretprobes_exit(void)
 	unsigned int i = ARRAY_SIZE(bw_probes);
 
 	while (i--) {
-		if (bw_probes[i].registered)
-			unregister_kretprobe(&bw_probes[i].rp);
-		bw_probes[i].registered = false;
+		struct bw_probe *p = &bw_probes[i];
+
+		if (p->registered) {
+			unregister_kretprobe(&p->rp);
+			bw_memory_sub(bw_kretprobe_bytes(p->rp.maxactive,
+							 p->rp.data_size));
+		}
+		p->registered = false;
 	}
 	bw_probes_present = 0;
+}
+
+/*
+ * Register one probe, its instances counted under the memory cap: -ENOSPC
+ * when they do not fit.
+ */
+static int bw_kretprobe_register(struct bw_probe *p)
+{
+	size_t bytes;
+	int err;
+
+	p->rp.maxactive = bw_maxactive;
+	bytes = bw_kretprobe_bytes(p->rp.maxactive, p->rp.data_size);
+	if (!bw_memory_add(bytes))
+		return -ENOSPC;
+	err = register_kretprobe(&p->rp);
+	if (err)
+		bw_memory_sub(bytes);
+	return err;
 }
 
 /*
@@ -482,12 +507,19 @@ static int bw_kretprobes_init(void)
 
 		if (!p->wanted)
 			continue;
-		p->rp.maxactive = bw_maxactive;
-		err = register_kretprobe(&p->rp);
+		err = bw_kretprobe_register(p);
 		if (!err) {
 			p->registered = true;
 			bw_probes_present |= p->bit;
 			continue;
+		}
+		if (err == -ENOSPC) {
+			pr_err("memory_cap_kib too small: %s's %u instances need %zu bytes on %u CPUs, over the cap; not loading\n",
+			       p->rp.kp.symbol_name, bw_maxactive,
+			       bw_kretprobe_bytes(bw_maxactive, p->rp.data_size),
+			       num_possible_cpus());
+			bw_kretprobes_exit();
+			return err;
 		}
 		if (p->required) {
 			pr_err("cannot probe %s (%d): needed, not loading\n",
