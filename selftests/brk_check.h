@@ -15,6 +15,7 @@
 #define BRK_CHECK_H
 
 #include <stdio.h>
+#include <sys/utsname.h>
 #include "brkwatch_test.h"
 
 struct bw_want {
@@ -26,6 +27,103 @@ struct bw_want {
 	const char *verdict;
 	char details[160];		/* exactly as printed; "" means "-" */
 };
+
+/*
+ * Before 6.1, brk() looked for a mapping in the way of a grow before it
+ * checked the range (get_unmapped_area()) and the mlock limit, and a
+ * shrink unmapped whatever lay there, nothing included, and succeeded.
+ */
+static inline bool bw_kernel_before_6_1(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 6 || (major == 6 && minor < 1);
+}
+
+/* A mapping, as an overlap's details name it. */
+struct bw_mapping {
+	unsigned long start, end;
+	const char *kind;		/* next_kind: file, stack or anon */
+};
+
+static inline unsigned long bw_hex(const char **p)
+{
+	unsigned long v = 0;
+
+	for (;; (*p)++) {
+		char c = **p;
+
+		if (c >= '0' && c <= '9')
+			v = v * 16 + c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + c - 'a' + 10;
+		else
+			return v;
+	}
+}
+
+/*
+ * The first mapping in @maps (a /proc/PID/maps path) that ends above
+ * @addr. Raw reads, no allocation: a child that counts its brk() calls may
+ * call it on itself. 0, or -1 if there is none.
+ */
+static inline int bw_mapping_above(const char *maps, unsigned long addr,
+				   struct bw_mapping *m)
+{
+	static char buf[1 << 16];
+	ssize_t len = bw_read_file(maps, buf, sizeof(buf));
+	const char *p = buf, *end;
+	int field;
+
+	if (len <= 0)
+		return -1;
+	end = buf + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+
+		if (!eol)
+			eol = end;
+		m->start = bw_hex(&p);
+		p++;
+		m->end = bw_hex(&p);
+		/* perms offset dev inode, then the name if any */
+		for (field = 0; field < 4 && p < eol; field++) {
+			while (p < eol && *p == ' ')
+				p++;
+			while (p < eol && *p != ' ')
+				p++;
+		}
+		while (p < eol && *p == ' ')
+			p++;
+		if (m->end > addr) {
+			m->kind = *p == '/' ? "file" :
+				  !strncmp(p, "[stack]", 7) ? "stack" : "anon";
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+/*
+ * The details of an overlap with @m refusing a grow to @request. Only a
+ * grows-down mapping (the stack, of those maps can name) has a gap that
+ * alone may be hit.
+ */
+static inline void bw_overlap_details(char *buf, size_t size,
+				      const struct bw_mapping *m,
+				      unsigned long request)
+{
+	bool gap_only = !strcmp(m->kind, "stack") &&
+			BW_PAGE_ALIGN(request) + BW_PAGE <= m->start;
+
+	snprintf(buf, size,
+		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=%s,gap_only=%d",
+		 m->start, m->end, m->kind, gap_only);
+}
 
 /* The break a call leaves: what it returned, but for an error. */
 static inline unsigned long bw_want_after(const struct bw_want *w)
