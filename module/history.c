@@ -6,14 +6,15 @@
  * Two contexts meet here. The probes (atomic, any CPU) find a history by
  * pid in an RCU hash table, create one from a pool when a process calls
  * brk() for the first time, and append under the history's own raw
- * spinlock: no lock is shared by all CPUs. Everything that may sleep
- * (creating and removing /proc files, freeing, refilling the pools) is
- * done by one worker under bw_lock; the probes hand it work through
- * lock-free lists, each node used at most once in a history's life.
+ * spinlock: no lock is shared by all CPUs, and nothing is allocated under
+ * a raw lock. Everything that may sleep (creating and removing /proc
+ * files, freeing, refilling the pools) is done by the worker, its lists
+ * under bw_lock; the probes hand it work through lock-free lists, each
+ * node used at most once in a history's life.
  *
  * A history is freed only after it left the hash table, its /proc file
- * was removed (proc_remove() waits for readers) and an RCU grace period
- * passed (no probe still holds it).
+ * was removed (proc_remove() waits for readers, so bw_lock is not held
+ * then) and an RCU grace period passed (no probe still holds it).
  */
 #include <linux/bits.h>
 #include <linux/cred.h>
