@@ -56,7 +56,7 @@ static int bw_open_maps(const struct file *file, struct pid *pid)
 }
 
 /* The rule at exit: the owner's ids and dumpable, or CAP_SYS_PTRACE. */
-static bool bw_owner_may_read(struct bw_proc *p)
+static bool bw_owner_may_read(struct bw_history *p)
 {
 	const struct cred *cred = current_cred();
 	bool owner;
@@ -78,7 +78,7 @@ static bool bw_owner_may_read(struct bw_proc *p)
  * Return: 0, or the error its open of /proc/PID/maps gave (-EACCES,
  * -EPERM, -ENOENT outside its PID namespace).
  */
-int bw_access_open(const struct file *file, struct bw_proc *p)
+int bw_access_open(const struct file *file, struct bw_history *p)
 {
 	int err;
 
@@ -106,7 +106,7 @@ int bw_access_open(const struct file *file, struct bw_proc *p)
  *
  * Return: true if what follows may be shown.
  */
-bool bw_access_exec(const struct file *file, struct bw_proc *p, u64 exec_ns,
+bool bw_access_exec(const struct file *file, struct bw_history *p, u64 exec_ns,
 		    bool secure)
 {
 	bool running;

@@ -140,7 +140,7 @@ static void *bw_take(struct bw_pool *pool)
  * decides who may read the history of a process that has exited
  * (access.c); a live one is asked about at each open.
  */
-static void bw_proc_note_owner(struct bw_proc *p, struct task_struct *tsk)
+static void bw_proc_note_owner(struct bw_history *p, struct task_struct *tsk)
 {
 	const struct cred *cred = __task_cred(tsk);
 
@@ -153,14 +153,14 @@ static void bw_proc_note_owner(struct bw_proc *p, struct task_struct *tsk)
 	p->dumpable = bw_task_dumpable(tsk);
 }
 
-static void bw_proc_note_heap(struct bw_proc *p, struct mm_struct *mm)
+static void bw_proc_note_heap(struct bw_history *p, struct mm_struct *mm)
 {
 	p->start_brk = mm->start_brk;
 	p->start_data = mm->start_data;
 	p->end_data = mm->end_data;
 }
 
-static void bw_proc_init(struct bw_proc *p, struct task_struct *tsk,
+static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 			 pid_t pid, u64 start_time)
 {
 	memset(p, 0, sizeof(*p));
@@ -181,9 +181,9 @@ static void bw_proc_init(struct bw_proc *p, struct task_struct *tsk,
 	INIT_LIST_HEAD(&p->unlisted_link);
 }
 
-static struct bw_proc *bw_proc_find(pid_t pid)
+static struct bw_history *bw_proc_find(pid_t pid)
 {
-	struct bw_proc *p;
+	struct bw_history *p;
 
 	hlist_for_each_entry_rcu(p, bw_chain(pid), hash)
 		if (p->pid == pid)
@@ -192,9 +192,9 @@ static struct bw_proc *bw_proc_find(pid_t pid)
 }
 
 /* RCU held: the history of @tsk's process, if it has one. */
-static struct bw_proc *bw_proc_of(struct task_struct *tsk)
+static struct bw_history *bw_proc_of(struct task_struct *tsk)
 {
-	struct bw_proc *p = bw_proc_find(task_tgid_nr(tsk));
+	struct bw_history *p = bw_proc_find(task_tgid_nr(tsk));
 
 	if (p && p->start_time == tsk->group_leader->start_time)
 		return p;
@@ -206,12 +206,12 @@ static struct bw_proc *bw_proc_of(struct task_struct *tsk)
  * first call. A pid used before by another process (its start time
  * differs) gets a new history; the old one is forgotten.
  */
-static struct bw_proc *bw_proc_get(struct task_struct *tsk)
+static struct bw_history *bw_proc_get(struct task_struct *tsk)
 {
 	pid_t pid = task_tgid_nr(tsk);
 	u64 start_time = tsk->group_leader->start_time;
 	raw_spinlock_t *lock = bw_chain_lock(pid);
-	struct bw_proc *p, *old, *fresh;
+	struct bw_history *p, *old, *fresh;
 
 	p = bw_proc_of(tsk);
 	if (p)
@@ -246,7 +246,7 @@ static struct bw_proc *bw_proc_get(struct task_struct *tsk)
 }
 
 /* How many records @chunk of @p holds. */
-static unsigned int bw_chunk_records(const struct bw_proc *p,
+static unsigned int bw_chunk_records(const struct bw_history *p,
 				     const struct bw_chunk *chunk)
 {
 	return chunk == p->first ? BW_FIRST_CHUNK_RECORDS : BW_CHUNK_RECORDS;
@@ -262,13 +262,13 @@ struct bw_spare {
 };
 
 /* Under p->lock: the pool the ring's next chunk comes from. */
-static struct bw_pool *bw_ring_pool(const struct bw_proc *p)
+static struct bw_pool *bw_ring_pool(const struct bw_history *p)
 {
 	return p->tail ? &bw_chunks : &bw_first_chunks;
 }
 
 /* Under p->lock: a new tail chunk; false if there is none. */
-static bool bw_ring_grow(struct bw_proc *p, struct bw_spare *spare)
+static bool bw_ring_grow(struct bw_history *p, struct bw_spare *spare)
 {
 	struct bw_pool *pool = bw_ring_pool(p);
 	bool first = pool == &bw_first_chunks;
@@ -294,7 +294,7 @@ static bool bw_ring_grow(struct bw_proc *p, struct bw_spare *spare)
 }
 
 /* Under p->lock: make room for one record; false if there is none. */
-static bool bw_ring_make_room(struct bw_proc *p, struct bw_spare *spare)
+static bool bw_ring_make_room(struct bw_history *p, struct bw_spare *spare)
 {
 	struct bw_chunk *chunk;
 
@@ -337,7 +337,7 @@ static bool bw_ring_make_room(struct bw_proc *p, struct bw_spare *spare)
  * Under p->lock: the slot of the next record, or NULL if there is none.
  * The caller fills it in place before unlocking: readers take the lock.
  */
-static struct brkwatch_record *bw_ring_append(struct bw_proc *p,
+static struct brkwatch_record *bw_ring_append(struct bw_history *p,
 					      struct bw_spare *spare)
 {
 	if (!bw_ring_make_room(p, spare))
@@ -353,7 +353,7 @@ static struct brkwatch_record *bw_ring_append(struct bw_proc *p,
  * (never under the raw lock). What the ring did not take stays in @spare,
  * for bw_spare_put() once the lock is dropped; a loss is counted.
  */
-static struct brkwatch_record *bw_ring_append_slow(struct bw_proc *p,
+static struct brkwatch_record *bw_ring_append_slow(struct bw_history *p,
 						   struct bw_spare *spare)
 {
 	struct brkwatch_record *rec;
@@ -375,7 +375,7 @@ static void bw_spare_put(struct bw_spare *spare)
 }
 
 /* Under p->lock: bw_ring_append(), allocating outside the lock if need be. */
-static struct brkwatch_record *bw_ring_next(struct bw_proc *p,
+static struct brkwatch_record *bw_ring_next(struct bw_history *p,
 					    struct bw_spare *spare)
 {
 	struct brkwatch_record *rec = bw_ring_append(p, spare);
@@ -389,7 +389,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 	struct task_struct *tsk = current;
 	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
-	struct bw_proc *p;
+	struct bw_history *p;
 	/*
 	 * Not local_clock(): without a stable TSC (as in many VMs) it stands
 	 * still up to a tick, and short calls would last 0 ns.
@@ -456,7 +456,7 @@ void bw_history_exec(struct task_struct *tsk)
 {
 	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
-	struct bw_proc *p;
+	struct bw_history *p;
 	u64 now = ktime_get_ns();
 	bool dumpable = bw_task_dumpable(tsk);
 
@@ -491,7 +491,7 @@ void bw_history_exec(struct task_struct *tsk)
  */
 void bw_history_task_exit(struct task_struct *tsk)
 {
-	struct bw_proc *p;
+	struct bw_history *p;
 	bool first = false;
 
 	/* A task cannot be inside brk() once it exits. */
@@ -534,7 +534,7 @@ void bw_history_task_exit(struct task_struct *tsk)
  *
  * Return: false past the newest record.
  */
-bool bw_history_read(struct bw_proc *p, u64 ordinal,
+bool bw_history_read(struct bw_history *p, u64 ordinal,
 		     struct brkwatch_record *rec, u64 *actual,
 		     struct bw_cursor *cur)
 {
@@ -567,7 +567,7 @@ bool bw_history_read(struct bw_proc *p, u64 ordinal,
 	return found;
 }
 
-void bw_history_snapshot(struct bw_proc *p, struct bw_proc_head *head)
+void bw_history_snapshot(struct bw_history *p, struct bw_history_head *head)
 {
 	raw_spin_lock(&p->lock);
 	head->pid = p->pid;
@@ -590,7 +590,7 @@ void bw_history_snapshot(struct bw_proc *p, struct bw_proc_head *head)
 
 static void bw_adopt(struct llist_node *list)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	llist_for_each_entry_safe(p, next, llist_reverse_order(list), new_node) {
 		list_add_tail(&p->link, &bw_all);
@@ -601,7 +601,7 @@ static void bw_adopt(struct llist_node *list)
 
 static void bw_note_exits(struct llist_node *list)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	llist_for_each_entry_safe(p, next, llist_reverse_order(list), exit_node) {
 		if (READ_ONCE(p->retired))
@@ -616,7 +616,7 @@ static void bw_note_exits(struct llist_node *list)
  * a history (eviction, forget, clear) that a probe is replacing at the
  * same time, and both hand it here.
  */
-static void bw_unlink(struct bw_proc *p)
+static void bw_unlink(struct bw_history *p)
 {
 	if (p->unlinked)
 		return;
@@ -639,7 +639,7 @@ static void bw_collect(void)
 {
 	struct llist_node *exits = llist_del_all(&bw_exits);
 	struct llist_node *replaced = llist_del_all(&bw_replaced);
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	bw_adopt(llist_del_all(&bw_new));
 	bw_note_exits(exits);
@@ -648,7 +648,7 @@ static void bw_collect(void)
 }
 
 /* Forget a history: out of the table now, freed by bw_bury(). */
-static void bw_retire(struct bw_proc *p)
+static void bw_retire(struct bw_history *p)
 {
 	raw_spinlock_t *lock = bw_chain_lock(p->pid);
 
@@ -661,7 +661,7 @@ static void bw_retire(struct bw_proc *p)
 	bw_unlink(p);
 }
 
-static void bw_free_proc(struct bw_proc *p)
+static void bw_free_proc(struct bw_history *p)
 {
 	struct bw_chunk *chunk = p->head, *next;
 
@@ -686,7 +686,7 @@ static void bw_free_proc(struct bw_proc *p)
  */
 static void bw_bury(struct list_head *batch)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	if (list_empty(batch))
 		return;
@@ -715,7 +715,7 @@ static void bw_bury(struct list_head *batch)
  */
 static void bw_list_files(void)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	list_for_each_entry_safe(p, next, &bw_unlisted, unlisted_link) {
 		if (xa_insert(&bw_files, p->pid, p, GFP_KERNEL))
@@ -729,7 +729,7 @@ static void bw_list_files(void)
 	}
 }
 
-static size_t bw_proc_bytes(const struct bw_proc *p)
+static size_t bw_proc_bytes(const struct bw_history *p)
 {
 	return bw_procs_pool.size + p->chunks * bw_chunks.size +
 	       (p->first ? bw_first_chunks.size : 0);
@@ -746,10 +746,10 @@ static void bw_evict_exited(void)
 	unsigned long cap = bw_memory_cap();
 	bool tight = used > cap / 8 * 7;
 	u64 now = ktime_get_ns();
-	struct bw_proc *p;
+	struct bw_history *p;
 
 	while (!list_empty(&bw_exited)) {
-		p = list_first_entry(&bw_exited, struct bw_proc, exited_link);
+		p = list_first_entry(&bw_exited, struct bw_history, exited_link);
 		if (tight && used <= cap / 4 * 3)
 			tight = false;
 		if (!tight && now - p->exit_ns < keep_ns)
@@ -800,7 +800,7 @@ static void bw_maintain_work(struct work_struct *work)
 
 void bw_history_clear(void)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	mutex_lock(&bw_lock);
 	bw_collect();
@@ -812,7 +812,7 @@ void bw_history_clear(void)
 
 int bw_history_forget(pid_t pid)
 {
-	struct bw_proc *p, *found = NULL;
+	struct bw_history *p, *found = NULL;
 
 	mutex_lock(&bw_lock);
 	bw_collect();
@@ -846,7 +846,7 @@ int bw_history_init(void)
 	BUILD_BUG_ON(sizeof(struct brkwatch_record) != 56);
 	BUILD_BUG_ON(offsetof(struct bw_chunk, free_node) != 0);
 	BUILD_BUG_ON(sizeof(struct bw_chunk) != 512);
-	BUILD_BUG_ON(offsetof(struct bw_proc, free_node) != 0);
+	BUILD_BUG_ON(offsetof(struct bw_history, free_node) != 0);
 
 	/* zeroed: every chain empty */
 	bw_chains = kvcalloc(BIT(BW_HASH_BITS), sizeof(*bw_chains), GFP_KERNEL);
@@ -865,7 +865,7 @@ int bw_history_init(void)
 	if (err)
 		goto fail_first;
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
-			   sizeof(struct bw_proc), BW_PROCS_READY);
+			   sizeof(struct bw_history), BW_PROCS_READY);
 	if (err)
 		goto fail_procs;
 	mutex_lock(&bw_lock);
@@ -898,7 +898,7 @@ void bw_history_stop(void)
 /* After /proc/brkwatch is gone, with every file in it. */
 void bw_history_exit(void)
 {
-	struct bw_proc *p, *next;
+	struct bw_history *p, *next;
 
 	LIST_HEAD(batch);
 

@@ -138,7 +138,7 @@ struct bw_chunk {
 };
 
 /* One process's history. */
-struct bw_proc {
+struct bw_history {
 	union {
 		struct llist_node free_node;	/* while in a pool */
 		struct hlist_node hash;		/* in the table, by pid (RCU) */
@@ -188,7 +188,7 @@ struct bw_proc {
 };
 
 /* What a reader needs of a history's header, copied under its lock. */
-struct bw_proc_head {
+struct bw_history_head {
 	pid_t pid;
 	pid_t ppid;
 	char comm[TASK_COMM_LEN];
@@ -223,23 +223,23 @@ struct bw_cursor {
 	u64 base;			/* the ordinal of its first record */
 };
 
-bool bw_history_read(struct bw_proc *proc, u64 ordinal,
+bool bw_history_read(struct bw_history *proc, u64 ordinal,
 		     struct brkwatch_record *rec, u64 *actual,
 		     struct bw_cursor *cur);
 void bw_history_clear(void);
 int bw_history_forget(pid_t pid);
 void bw_history_counts(unsigned long *running, unsigned long *exited);
-void bw_history_snapshot(struct bw_proc *proc, struct bw_proc_head *head);
+void bw_history_snapshot(struct bw_history *proc, struct bw_history_head *head);
 
 /* access.c: who may read a history, asked at open and at each exec after */
-int bw_access_open(const struct file *file, struct bw_proc *proc);
-bool bw_access_exec(const struct file *file, struct bw_proc *proc, u64 exec_ns,
+int bw_access_open(const struct file *file, struct bw_history *proc);
+bool bw_access_exec(const struct file *file, struct bw_history *proc, u64 exec_ns,
 		    bool secure);
 
 /* procfs.c */
 int bw_procfs_init(void);
 void bw_procfs_exit(void);
-struct proc_dir_entry *bw_procfs_add(struct bw_proc *proc);
+struct proc_dir_entry *bw_procfs_add(struct bw_history *proc);
 
 /* probe.c */
 struct seq_file;

@@ -36,13 +36,13 @@ static const char *const bw_next_kinds[] = BRKWATCH_NEXT_KIND_NAMES;
 static_assert(ARRAY_SIZE(bw_next_kinds) == BRKWATCH_NR_NEXT_KINDS);
 
 struct bw_iter {
-	struct bw_proc *proc;
+	struct bw_history *proc;
 	/*
 	 * Execs up to this time the reader was asked about (access.c): at
 	 * open, then at each exec marker it was let past.
 	 */
 	u64 checked_ns;
-	struct bw_proc_head head0;	/* the header as it was at open */
+	struct bw_history_head head0;	/* the header as it was at open */
 	struct bw_cursor cur;
 	struct brkwatch_record rec;
 };
@@ -69,7 +69,7 @@ static void bw_show_comm(struct seq_file *m, const char *comm, size_t len)
  */
 static void bw_show_head(struct seq_file *m, struct bw_iter *it)
 {
-	struct bw_proc_head h;
+	struct bw_history_head h;
 
 	bw_history_snapshot(it->proc, &h);
 	if (max(h.last_exec_ns, h.lost_exec_ns) > it->checked_ns &&
@@ -159,7 +159,7 @@ static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
 static bool bw_hist_may_pass(struct seq_file *m, struct bw_iter *it)
 {
 	const struct brkwatch_record *r = &it->rec;
-	struct bw_proc_head h;
+	struct bw_history_head h;
 	u64 exec_ns = 0;
 	bool secure = false;
 
@@ -232,7 +232,7 @@ static const struct seq_operations bw_hist_seq_ops = {
 
 static int bw_hist_open(struct inode *inode, struct file *file)
 {
-	struct bw_proc *proc = bw_pde_data(inode);
+	struct bw_history *proc = bw_pde_data(inode);
 	u64 now = ktime_get_ns();
 	struct bw_iter *it;
 	int err;
@@ -258,7 +258,7 @@ static const struct proc_ops bw_hist_ops = {
 };
 
 /* The worker's: a history becomes visible. NULL if it could not. */
-struct proc_dir_entry *bw_procfs_add(struct bw_proc *proc)
+struct proc_dir_entry *bw_procfs_add(struct bw_history *proc)
 {
 	char name[16];
 
