@@ -383,7 +383,15 @@ static struct brkwatch_record *bw_ring_next(struct bw_history *p,
 	return rec ? rec : bw_ring_append_slow(p, spare);
 }
 
-/* Probe context: store one finished call. */
+/**
+ * bw_history_record - store one finished brk() call in its process's history
+ * @call: what the probes saw of it
+ * @ret: what it returned
+ *
+ * Probe context (the syscall's return, in the calling task): creates the
+ * history on the process's first call, appends the record with its
+ * verdict, counts a call that could not be kept as dropped.
+ */
 void bw_history_record(const struct bw_call *call, long ret)
 {
 	struct task_struct *tsk = current;
@@ -567,6 +575,11 @@ bool bw_history_read(struct bw_history *p, u64 ordinal,
 	return found;
 }
 
+/**
+ * bw_history_snapshot - copy a history's header fields, under its lock
+ * @p: the history
+ * @head: where to copy them
+ */
 void bw_history_snapshot(struct bw_history *p, struct bw_history_head *head)
 {
 	raw_spin_lock(&p->lock);
@@ -798,6 +811,12 @@ static void bw_maintain_work(struct work_struct *work)
 		mod_delayed_work(bw_unbound_wq(), &bw_tick_work, HZ);
 }
 
+/**
+ * bw_history_clear - forget every history (the control command "clear")
+ *
+ * Process context. Returns once their files are removed and their memory
+ * freed; waits for readers of those files to leave.
+ */
 void bw_history_clear(void)
 {
 	struct bw_history *p, *next;
@@ -810,6 +829,14 @@ void bw_history_clear(void)
 	bw_maintain();
 }
 
+/**
+ * bw_history_forget - forget one process's history ("forget PID")
+ * @pid: the process, in the initial PID namespace
+ *
+ * Process context; as bw_history_clear() for one history.
+ *
+ * Return: 0, or -ESRCH when no history has that pid.
+ */
 int bw_history_forget(pid_t pid)
 {
 	struct bw_history *p, *found = NULL;
@@ -829,6 +856,11 @@ int bw_history_forget(pid_t pid)
 	return found ? 0 : -ESRCH;
 }
 
+/**
+ * bw_history_counts - how many histories there are, for status
+ * @running: those of processes still running
+ * @exited: those kept after their process exited
+ */
 void bw_history_counts(unsigned long *running, unsigned long *exited)
 {
 	mutex_lock(&bw_lock);
@@ -838,6 +870,11 @@ void bw_history_counts(unsigned long *running, unsigned long *exited)
 	mutex_unlock(&bw_lock);
 }
 
+/**
+ * bw_history_init - the hash table and the pools, filled; the worker's tick
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int bw_history_init(void)
 {
 	unsigned int i;
@@ -886,7 +923,11 @@ fail_chunks:
 	return err;
 }
 
-/* After the probes are gone: no more work will be handed over. */
+/**
+ * bw_history_stop - stop the worker, once the probes are gone
+ *
+ * No more work will be handed over; what is queued is cancelled.
+ */
 void bw_history_stop(void)
 {
 	WRITE_ONCE(bw_stopping, true);
@@ -895,7 +936,12 @@ void bw_history_stop(void)
 	cancel_delayed_work_sync(&bw_tick_work);
 }
 
-/* After /proc/brkwatch is gone, with every file in it. */
+/**
+ * bw_history_exit - free every history and the pools
+ *
+ * After /proc/brkwatch is gone, with every file in it, and the worker
+ * stopped.
+ */
 void bw_history_exit(void)
 {
 	struct bw_history *p, *next;

@@ -33,7 +33,12 @@ static struct bw_inflight_slot *bw_inflight_slot(unsigned int i)
 	return &bw_inflight[(h + i) & (BW_INFLIGHT_SIZE - 1)];
 }
 
-/* Returns false, and the caller counts it, when no slot is free. */
+/**
+ * bw_inflight_enter - the calling task enters brk(): make its call findable
+ * @call: its snapshot, in the syscall probe's instance data
+ *
+ * Return: false, and the caller counts it, when no slot is free.
+ */
 bool bw_inflight_enter(struct bw_call *call)
 {
 	unsigned int i;
@@ -63,6 +68,12 @@ static struct bw_inflight_slot *bw_inflight_mine(void)
 	return NULL;
 }
 
+/**
+ * bw_inflight_find - the call the calling task is making inside brk()
+ *
+ * Return: its snapshot, or NULL when the task is not in brk() (or its call
+ * found no slot).
+ */
 struct bw_call *bw_inflight_find(void)
 {
 	struct bw_inflight_slot *slot = bw_inflight_mine();
@@ -70,6 +81,9 @@ struct bw_call *bw_inflight_find(void)
 	return slot ? slot->call : NULL;
 }
 
+/**
+ * bw_inflight_leave - the calling task left brk() (or exits): free its slot
+ */
 void bw_inflight_leave(void)
 {
 	struct bw_inflight_slot *slot = bw_inflight_mine();

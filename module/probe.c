@@ -351,10 +351,11 @@ static struct bw_probe bw_probes[] = {
 	},
 };
 
-/*
- * Misses of the probes inside brk(): one during a call (by any task: the
- * counters are shared) means a step may have gone unseen, and no verdict
- * is then decided by elimination.
+/**
+ * bw_probes_inner_missed - misses of the probes inside brk(), so far
+ *
+ * One during a call (by any task: the counters are shared) means a step
+ * may have gone unseen, and no verdict is then decided by elimination.
  */
 unsigned long bw_probes_inner_missed(void)
 {
@@ -556,6 +557,12 @@ static void bw_exit_kprobe_exit(void)
 	bw_exit_kprobe_registered = false;
 }
 
+/**
+ * bw_probes_init - attach to the tracepoints and register the probes
+ *
+ * Return: 0, or the error of a probe brkwatch cannot do without (one
+ * kernel-log line names it); nothing stays registered then.
+ */
 int bw_probes_init(void)
 {
 	int err = bw_tracepoints_init();
@@ -577,6 +584,9 @@ fail_exit:
 	return err;
 }
 
+/**
+ * bw_probes_exit - unregister everything bw_probes_init() registered
+ */
 void bw_probes_exit(void)
 {
 	bw_kretprobes_exit();
@@ -584,6 +594,10 @@ void bw_probes_exit(void)
 	bw_tracepoints_exit();
 }
 
+/**
+ * bw_probes_describe - the "probes:" and "probes_missing:" lines of status
+ * @m: the status file
+ */
 void bw_probes_describe(struct seq_file *m)
 {
 	unsigned int i;
@@ -605,7 +619,12 @@ void bw_probes_describe(struct seq_file *m)
 	seq_puts(m, any ? "\n" : " -\n");
 }
 
-/* Calls that entered a probed function while all instances were busy. */
+/**
+ * bw_probes_missed - calls that entered a probed function unfollowed
+ *
+ * Every kretprobe's misses (all instances busy) and kprobe misses
+ * (re-entry), for status's kretprobe_missed.
+ */
 unsigned long bw_probes_missed(void)
 {
 	unsigned long missed = 0;

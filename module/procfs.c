@@ -257,7 +257,12 @@ static const struct proc_ops bw_hist_ops = {
 	.proc_release = seq_release_private,
 };
 
-/* The worker's: a history becomes visible. NULL if it could not. */
+/**
+ * bw_procfs_add - the worker's: a history gets its file, named by its pid
+ * @proc: the history
+ *
+ * Return: the file's entry, or NULL if it could not be made (retried).
+ */
 struct proc_dir_entry *bw_procfs_add(struct bw_history *proc)
 {
 	char name[16];
