@@ -173,6 +173,69 @@ FIXTURE(access) {
 	struct bw_history *h;
 };
 
+/*
+ * A process set up as @how, read by @who: maps answers @want, and so must
+ * the history; or, @exited, the history answers @want after the exit.
+ */
+FIXTURE_VARIANT(access) {
+	int how;
+	int who;
+	int want;
+	bool exited;
+};
+
+FIXTURE_VARIANT_ADD(access, owner_reads_its_dumpable_process) {
+	.how = AS_NOBODY, .who = READ_AS_NOBODY, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(access, another_user_is_refused) {
+	.how = AS_NOBODY, .who = READ_AS_OTHER, .want = EACCES,
+};
+
+FIXTURE_VARIANT_ADD(access, root_reads_anyone) {
+	.how = AS_NOBODY_UNDUMPABLE, .who = READ_AS_ROOT, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(access, nobody_is_refused_root) {
+	.how = AS_ROOT, .who = READ_AS_NOBODY, .want = EACCES,
+};
+
+FIXTURE_VARIANT_ADD(access, cap_sys_ptrace_alone_reads_root) {
+	.how = AS_ROOT, .who = READ_AS_PTRACER, .want = 0,
+};
+
+/* prctl(PR_SET_DUMPABLE, 0) after the last brk(): its own user is refused. */
+FIXTURE_VARIANT_ADD(access, undumpable_after_last_brk_is_refused_to_its_user) {
+	.how = AS_NOBODY_UNDUMPABLE, .who = READ_AS_NOBODY, .want = EACCES,
+};
+
+/* New ids after the last brk(): the live ids decide, not the old ones. */
+FIXTURE_VARIANT_ADD(access, new_ids_after_last_brk_let_their_user_in) {
+	.how = AS_ROOT_THEN_NOBODY, .who = READ_AS_NOBODY, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(access, new_ids_after_last_brk_keep_others_out) {
+	.how = AS_ROOT_THEN_NOBODY, .who = READ_AS_OTHER, .want = EACCES,
+};
+
+FIXTURE_VARIANT_ADD(access, exited_undumpable_stays_refused_to_its_user) {
+	.how = AS_NOBODY_UNDUMPABLE, .who = READ_AS_NOBODY, .want = EACCES,
+	.exited = true,
+};
+
+FIXTURE_VARIANT_ADD(access, exited_undumpable_is_read_by_root) {
+	.how = AS_NOBODY_UNDUMPABLE, .who = READ_AS_ROOT, .want = 0,
+	.exited = true,
+};
+
+FIXTURE_VARIANT_ADD(access, exited_dumpable_stays_readable_by_its_user) {
+	.how = AS_NOBODY, .who = READ_AS_NOBODY, .want = 0, .exited = true,
+};
+
+FIXTURE_VARIANT_ADD(access, exited_stays_refused_to_another_user) {
+	.how = AS_NOBODY, .who = READ_AS_OTHER, .want = EACCES, .exited = true,
+};
+
 FIXTURE_SETUP(access)
 {
 	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
@@ -200,95 +263,33 @@ FIXTURE_TEARDOWN(access)
 /* Starts a target as @how and waits until its history has a file. */
 static int start_and_wait(struct target *t, struct bw_history *h, int how)
 {
-	int err;
-
 	if (target_start(t, how))
 		return -1;
 	step_wait(t->ready[0]);
-	err = bw_history_wait(t->pid, h, 3000);
-	return err;
+	return bw_history_wait(t->pid, h, 3000);
 }
 
-#define EXPECT_SAME_AS_MAPS(pid, who, want)				\
-	do {								\
-		ASSERT_EQ(0, ask(pid, who, self->a));			\
-		EXPECT_EQ(want, self->a->maps)				\
-			TH_LOG("maps answered %s",			\
-			       strerror(self->a->maps));		\
-		EXPECT_EQ(self->a->maps, self->a->history)		\
-			TH_LOG("maps answered %s, the history %s",	\
-			       strerror(self->a->maps),			\
-			       strerror(self->a->history));		\
-	} while (0)
-
-TEST_F(access, owner_reads_its_dumpable_process)
+/*
+ * While the process runs, the history answers as maps does. Once it has
+ * exited, maps has nothing left to refuse: the state at exit decides.
+ */
+TEST_F(access, answers)
 {
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, 0);
-}
-
-TEST_F(access, another_user_is_refused)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_OTHER, EACCES);
-}
-
-TEST_F(access, root_reads_anyone)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_ROOT, 0);
-}
-
-TEST_F(access, nobody_is_refused_root)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, EACCES);
-}
-
-TEST_F(access, cap_sys_ptrace_alone_reads_root)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_PTRACER, 0);
-}
-
-/* prctl(PR_SET_DUMPABLE, 0) after the last brk(): its own user is refused. */
-TEST_F(access, undumpable_after_last_brk_is_refused_to_its_user)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, EACCES);
-}
-
-/* New ids after the last brk(): the live ids decide, not the old ones. */
-TEST_F(access, new_ids_after_last_brk_decide)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_ROOT_THEN_NOBODY));
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_NOBODY, 0);
-	EXPECT_SAME_AS_MAPS(self->t.pid, READ_AS_OTHER, EACCES);
-}
-
-/* Exited: maps has nothing left to refuse; the state at exit decides. */
-TEST_F(access, exited_undumpable_stays_refused_to_its_user)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY_UNDUMPABLE));
-	ASSERT_EQ(0, target_exit(&self->t));
-	ASSERT_EQ(0, ask(self->t.pid, READ_AS_NOBODY, self->a));
-	EXPECT_EQ(EACCES, self->a->history)
-		TH_LOG("nobody opening the exited undumpable nobody's history: %s",
-		       strerror(self->a->history));
-	ASSERT_EQ(0, ask(self->t.pid, READ_AS_ROOT, self->a));
-	EXPECT_EQ(0, self->a->history);
-}
-
-TEST_F(access, exited_dumpable_stays_readable_by_its_user)
-{
-	ASSERT_EQ(0, start_and_wait(&self->t, self->h, AS_NOBODY));
-	ASSERT_EQ(0, target_exit(&self->t));
-	ASSERT_EQ(0, ask(self->t.pid, READ_AS_NOBODY, self->a));
-	EXPECT_EQ(0, self->a->history)
-		TH_LOG("nobody opening the exited nobody's history: %s",
-		       strerror(self->a->history));
-	ASSERT_EQ(0, ask(self->t.pid, READ_AS_OTHER, self->a));
-	EXPECT_EQ(EACCES, self->a->history);
+	ASSERT_EQ(0, start_and_wait(&self->t, self->h, variant->how));
+	if (variant->exited)
+		ASSERT_EQ(0, target_exit(&self->t));
+	ASSERT_EQ(0, ask(self->t.pid, variant->who, self->a));
+	if (variant->exited) {
+		EXPECT_EQ(variant->want, self->a->history)
+			TH_LOG("the exited process's history: %s",
+			       strerror(self->a->history));
+		return;
+	}
+	EXPECT_EQ(variant->want, self->a->maps)
+		TH_LOG("maps answered %s", strerror(self->a->maps));
+	EXPECT_EQ(self->a->maps, self->a->history)
+		TH_LOG("maps answered %s, the history %s",
+		       strerror(self->a->maps), strerror(self->a->history));
 }
 
 /*
