@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,11 +42,6 @@ static void ok(bool cond, const char *fmt, ...)
 	putchar('\n');
 	if (!cond)
 		n_fail++;
-}
-
-static void skip(const char *name, const char *why)
-{
-	printf("ok %d - %s # SKIP %s\n", ++n_test, name, why);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -606,26 +603,31 @@ static int tmpfile_fd(void)
 	return fd;
 }
 
-/* Run ../brkwatch with BRKWATCH_PROC=tests/data/<root> (NULL: a missing directory). */
-static struct cli_result cli(const char *root, ...)
+/*
+ * Run ./brkwatch with BRKWATCH_PROC=env and the arguments in ap. With
+ * no_override, root's power to read any file (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH) is dropped from the child's bounding set first, so
+ * that file permissions hold for it as for anyone (status 98 if that fails).
+ */
+static struct cli_result vcli(const char *env, bool no_override, va_list ap)
 {
 	struct cli_result r;
-	char *argv[16], exe[PATH_MAX + 16], env[PATH_MAX + 64];
+	char *argv[16], exe[PATH_MAX + 16];
 	int out = tmpfile_fd(), err = tmpfile_fd(), n = 1, st;
-	va_list ap;
 	pid_t pid;
 
 	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
 	argv[0] = exe;
-	va_start(ap, root);
 	while (n < 15 && (argv[n] = va_arg(ap, char *)))
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
-	snprintf(env, sizeof(env), "%s/%s", data, root ? root : "no-such-dir");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		if (no_override && geteuid() == 0 &&
+		    (prctl(PR_CAPBSET_DROP, 1 /* CAP_DAC_OVERRIDE */, 0, 0, 0) ||
+		     prctl(PR_CAPBSET_DROP, 2 /* CAP_DAC_READ_SEARCH */, 0, 0, 0)))
+			_exit(98);
 		setenv("BRKWATCH_PROC", env, 1);
 		dup2(out, 1);
 		dup2(err, 2);
@@ -639,10 +641,141 @@ static struct cli_result cli(const char *root, ...)
 	return r;
 }
 
+/* Run ../brkwatch with BRKWATCH_PROC=tests/data/<root> (NULL: a missing directory). */
+static struct cli_result cli(const char *root, ...)
+{
+	char env[PATH_MAX + 64];
+	struct cli_result r;
+	va_list ap;
+
+	snprintf(env, sizeof(env), "%s/%s", data, root ? root : "no-such-dir");
+	va_start(ap, root);
+	r = vcli(env, false, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The same with BRKWATCH_PROC=env, as a caller without root's override. */
+static struct cli_result cli_unprivileged(const char *env, ...)
+{
+	struct cli_result r;
+	va_list ap;
+
+	va_start(ap, env);
+	r = vcli(env, true, ap);
+	va_end(ap);
+	return r;
+}
+
 static void done(struct cli_result *r)
 {
 	free(r->out);
 	free(r->err);
+}
+
+/* Copy canned file tests/data/<name> to path, with mode. */
+static void copy_canned(const char *name, const char *path, mode_t mode)
+{
+	size_t len;
+	char *text = canned(name, &len);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) || close(fd)) {
+		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	free(text);
+}
+
+/*
+ * Exit 4 and list's unreadable entries: a proc root in $TMPDIR where
+ * history 1234 has mode 0 (readable by nobody but root's override, which
+ * the reader runs without) and 2000 is readable.
+ */
+static void test_permission(void)
+{
+	const char *t = getenv("TMPDIR");
+	char root[PATH_MAX], p1[PATH_MAX + 16], p2[PATH_MAX + 16], p3[PATH_MAX + 16];
+	struct cli_result r;
+
+	snprintf(root, sizeof(root), "%s/brkwatch-perm.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(root) || chmod(root, 0755)) {
+		printf("Bail out! cannot create %s: %s\n", root, strerror(errno));
+		exit(1);
+	}
+	snprintf(p1, sizeof(p1), "%s/1234", root);
+	snprintf(p2, sizeof(p2), "%s/2000", root);
+	snprintf(p3, sizeof(p3), "%s/status", root);
+	copy_canned("proc/1234", p1, 0);
+	copy_canned("proc/2000", p2, 0644);
+	copy_canned("proc/status", p3, 0644);
+
+	r = cli_unprivileged(root, "1234", NULL);
+	ok(r.status == 4 && strstr(r.err, "permission denied reading") && strstr(r.err, "/1234") &&
+	   !r.out[0], "permission denied: exit 4, says who may read it (status %d)", r.status);
+	done(&r);
+	r = cli_unprivileged(root, "--json", "1234", NULL);
+	ok(r.status == 4 && !r.out[0], "permission denied with --json: exit 4, no output");
+	done(&r);
+	r = cli_unprivileged(root, "2000", NULL);
+	ok(r.status == 0 && strstr(r.out, "exec my\\040prog"), "a readable history beside it: exit 0");
+	done(&r);
+	r = cli_unprivileged(root, "list", NULL);
+	ok(r.status == 0 && strstr(r.out, "my\\040prog") && !strstr(r.out, "demo") &&
+	   strstr(r.out, "(1 more process not shown: only their owner and root"),
+	   "list with an unreadable entry: shows the rest, counts it");
+	done(&r);
+	r = cli_unprivileged(root, "list", "--json", NULL);
+	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"unreadable\": 1") &&
+	   strstr(r.out, "\"malformed\": 0") && strstr(r.out, "\"pid\": 2000") &&
+	   !strstr(r.out, "\"pid\": 1234"), "list --json with an unreadable entry");
+	done(&r);
+	unlink(p1);
+	unlink(p2);
+	unlink(p3);
+	rmdir(root);
+}
+
+/* Exit 6 (another error: a write error), -o, -V. */
+static void test_output(void)
+{
+	const char *t = getenv("TMPDIR");
+	char path[PATH_MAX], *file;
+	struct cli_result r, s;
+	size_t len;
+	int fd;
+
+	r = cli("proc", "-o", "/nonexistent-dir/report", "1234", NULL);
+	ok(r.status == 6 && strstr(r.err, "cannot write /nonexistent-dir/report") && !r.out[0],
+	   "-o in a missing directory: exit 6 (status %d)", r.status);
+	done(&r);
+	r = cli("proc", "-o", "/dev/full", "1234", NULL);
+	ok(r.status == 6 && strstr(r.err, "writing the report failed"),
+	   "a write error (/dev/full): exit 6 (status %d)", r.status);
+	done(&r);
+	snprintf(path, sizeof(path), "%s/brkwatch-out.XXXXXX", t && *t ? t : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		printf("Bail out! cannot create %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	r = cli("proc", "-o", path, "--json", "1234", NULL);
+	s = cli("proc", "--json", "1234", NULL);
+	file = slurp(path, &len);
+	ok(r.status == 0 && !r.out[0] && !r.err[0] && s.status == 0 && !strcmp(file, s.out),
+	   "-o FILE: the report goes there, the same as on stdout, nothing else");
+	free(file);
+	done(&r);
+	done(&s);
+	unlink(path);
+	r = cli("proc", "-V", NULL);
+	s = cli("proc", "--version", NULL);
+	ok(r.status == 0 && !strncmp(r.out, "brkwatch ", 9) &&
+	   strstr(r.out, "(proc format 1)\n") && !strcmp(r.out, s.out),
+	   "-V and --version: the version and the proc format read");
+	done(&r);
+	done(&s);
 }
 
 static void test_cli(void)
@@ -718,14 +851,6 @@ static void test_cli(void)
 	r = cli("lossy", "list", NULL);
 	ok(r.status == 5 && strstr(r.err, "line 15"), "list reports a malformed file, exit 5");
 	done(&r);
-	if (geteuid() != 0) {
-		char path[PATH_MAX + 64];
-
-		snprintf(path, sizeof(path), "%s/tmp-perm", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		skip("permission denied: exit 4", "needs a writable canned root; selftests/brk_reader_test checks exit 4 in the VM as nobody");
-	} else {
-		skip("permission denied: exit 4", "root reads everything here; selftests/brk_reader_test checks exit 4 as nobody");
-	}
 	r = cli("proc", NULL);
 	ok(r.status == 1, "no arguments: usage error, exit 1");
 	done(&r);
@@ -788,6 +913,8 @@ int main(int argc, char **argv)
 	test_maps();
 	test_format();
 	test_cli();
+	test_permission();
+	test_output();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
