@@ -138,7 +138,8 @@ vm_tests() {
 	rm -f "$counts.rc"
 	{
 		vrc=0
-		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$vm_timeout" "$@" || vrc=$?
+		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$vm_timeout" \
+			--kernel-checks "$@" || vrc=$?
 		echo "$vrc" >"$counts.rc"
 	} | tap_count "$counts" "$k"
 	read -r p f s <"$counts"
