@@ -25,15 +25,20 @@ a skip that is not in scripts/skips-allowed count as failures.
 
   --kernel NAME      only this kernel (repeatable)
   --fuzz-seconds N   fuzzing time; 0 skips the fuzz test
-  (BRKWATCH_VM_TIMEOUT: the hard limit of each kernel's VM run, default 480 s)
+  (BRKWATCH_VM_TIMEOUT: the hard limit of each VM run; by default 120 s
+  for the boot plus selftests/settings' timeout for each program it runs,
+  so that no program is cut off while within its own limit)
   -h, --help         this text
 EOF
 }
 
 kernels=
 fuzz_seconds=${FUZZ_SECONDS:-30}
-# A hard limit per kernel: a hung guest fails, never hangs make check.
-vm_timeout=${BRKWATCH_VM_TIMEOUT:-600}
+# A hard limit per VM run: a hung guest fails, never hangs make check.
+# Each test program has its own (selftests/settings, scripts/run-tests.sh),
+# each test inside it the harness's: the VM's must hold all of its programs'.
+vm_timeout=${BRKWATCH_VM_TIMEOUT:-}
+test_timeout=$(sed -n 's/^timeout=//p' "$(dirname "$0")/../selftests/settings")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -130,16 +135,22 @@ config_missing() {
 counts=$(mktemp)
 trap 'rm -f "$counts" "$counts.rc"' EXIT
 
-# One boot of kernel $1 running the test programs after "--", with vm.sh
-# options before it; counts their results.
+# One boot of kernel $1 running the test programs after "--" through
+# scripts/run-tests.sh, with vm.sh options before it; counts their results.
 vm_tests() {
-	local k=$1 p f s vrc
+	local k=$1 p f s vrc opts=() limit
 	shift
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	limit=${vm_timeout:-$((120 + test_timeout * $#))}
 	rm -f "$counts.rc"
 	{
 		vrc=0
-		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$vm_timeout" \
-			--kernel-checks "$@" || vrc=$?
+		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$limit" --kernel-checks \
+			"${opts[@]}" -- scripts/run-tests.sh "$@" || vrc=$?
 		echo "$vrc" >"$counts.rc"
 	} | tap_count "$counts" "$k"
 	read -r p f s <"$counts"
@@ -170,10 +181,10 @@ for k in $kernels; do
 	for opt in $(config_missing "$k"); do
 		echo "# warning: selftests/config wants $opt, kernel $k does not have it"
 	done
-	vm_tests "$k" -- scripts/run-tests.sh "${others[@]}"
+	vm_tests "$k" -- "${others[@]}"
 	[ ${#reload[@]} -gt 0 ] || continue
 	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
-	vm_tests "$k" --tcg-single-thread -- scripts/run-tests.sh "${reload[@]}"
+	vm_tests "$k" --tcg-single-thread -- "${reload[@]}"
 done
 
 echo "# $(($(date +%s) - start)) s, kernels:$kernels"

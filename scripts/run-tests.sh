@@ -10,6 +10,10 @@
 # the middle of a line cannot hide them. Meant to run inside the guest
 # (scripts/vm.sh -- scripts/run-tests.sh ...) or on the host, from the
 # checkout's directory.
+# The limits nest: the harness stops each test at its own timeout (30 s, or
+# TEST_F_TIMEOUT's), selftests/settings' timeout is at least the sum of those
+# of any one program's tests (brk_verdict_test: 14 x 30 s + 200 s), and
+# scripts/check.sh gives each VM run the sum of its programs' timeouts.
 set -u
 
 timeout_s=${BRKWATCH_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' selftests/settings 2>/dev/null)}
