@@ -736,6 +736,67 @@ static void test_permission(void)
 	rmdir(root);
 }
 
+/* Runs of spaces and newlines (the explanations wrap) made one space. */
+static void squash(char *s)
+{
+	char *d = s;
+	bool space = false;
+
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\n') {
+			space = true;
+			continue;
+		}
+		if (space && d != s)
+			*d++ = ' ';
+		space = false;
+		*d++ = *s;
+	}
+	*d = '\0';
+}
+
+/*
+ * --explain of the refusals the real files lack: tests/data/explain/4000
+ * holds one call of each (with the numbers the module would print).
+ */
+static void test_explain(void)
+{
+	static const char *const want[][2] = {
+		{ "shrink-failed", "from 0x55ff09564000 to 0x55ff09550000; the kernel tried to unmap "
+		  "[0x55ff09550000, 0x55ff09564000) and that failed. It returned 0x55ff09564000, "
+		  "the old break." },
+		{ "limits", "check_brk_limits refused the new end 0x8000000000000000 (pages "
+		  "0x55ff09564000 -> 0x8000000000000000): the range is outside what this address "
+		  "space allows (TASK_SIZE, mmap_min_addr) (err=-12). The kernel returned "
+		  "0x55ff09564000, the old break." },
+		{ "mlock-limit", "(mlockall(MCL_FUTURE)), and locking 16 pages (64 KiB) more would "
+		  "exceed RLIMIT_MEMLOCK, so check_brk_limits refused (err=-11). The kernel returned "
+		  "0x55ff09564000, the old break." },
+		{ "overlap in the guard gap", "The grown heap would end at 0x55ff09565000, but the "
+		  "next mapping [0x55ff09574000, 0x55ff09578000) (growsdown) keeps a stack guard gap "
+		  "below it that reaches within a page of that end. The kernel refused and returned "
+		  "0x55ff09564000, the old break." },
+		{ "unknown", "The module could not tell which check decided this call (a probe was "
+		  "missing or missed it); the call returned 0x55ff09564000." },
+		{ "interrupted", "interrupted (-4) A fatal signal arrived while the call waited for "
+		  "the mmap lock (down_write_killable): the kernel gave up, returned -4 (-EINTR) and "
+		  "the break did not move." },
+		{ "nomem", "do_brk_flags could not map 1 page (4 KiB): RLIMIT_AS, the overcommit "
+		  "policy or vm.max_map_count refused them (err=-12)." },
+		{ "the totals", "refused 6 calls: shrink-failed 1, limits 1, mlock-limit 1, overlap 1, "
+		  "nomem 1, interrupted 1 unknown 1 call the module could not classify" },
+	};
+	struct cli_result r = cli("explain", "--explain", "4000", NULL);
+	size_t i;
+
+	squash(r.out);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ok(r.status == 0 && strstr(r.out, want[i][1]), "--explain: %s", want[i][0]);
+	if (r.status || !strstr(r.out, want[0][1]))
+		printf("# status %d, output: %s\n", r.status, r.out);
+	done(&r);
+}
+
 /* Exit 6 (another error: a write error), -o, -V. */
 static void test_output(void)
 {
@@ -914,6 +975,7 @@ int main(int argc, char **argv)
 	test_format();
 	test_cli();
 	test_permission();
+	test_explain();
 	test_output();
 	printf("1..%d\n", n_test);
 	if (n_fail)
