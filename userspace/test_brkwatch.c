@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -736,6 +737,141 @@ static void test_permission(void)
 	rmdir(root);
 }
 
+/* All that fd (a file) holds so far, without moving its offset. */
+static char *peek_fd(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	while ((n = pread(fd, buf + len, cap - len - 1, (off_t)len)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Replaces path's content at once (a reader never sees half a file). */
+static void put_file(const char *path, const char *text)
+{
+	char tmp[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	if (!f || fputs(text, f) == EOF || fclose(f) || rename(tmp, path)) {
+		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+/* Waits up to 10 s until fd's output holds what; true if it does. */
+static bool wait_output(int fd, const char *what)
+{
+	for (int i = 0; i < 1000; i++) {
+		char *out = peek_fd(fd);
+		bool found = strstr(out, what) != NULL;
+
+		free(out);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * -f on a live process: the history grows while brkwatch follows it; each
+ * new call is printed once, a gap in seq is reported, and the process's
+ * exit ends it with status 0.
+ */
+static void test_follow_live(void)
+{
+	static const char call3[] =
+		"3 5123480000 1234 x64 0x000055ff09554000 0x000055ff09564000 0x000055ff09554000 "
+		"0x000055ff09564000 0x000055ff09554000 -65536 0x000055ff09554000 30000 shrink -\n";
+	static const char call5[] =
+		"5 5123500000 1234 x64 0x000055ff09556000 0x000055ff09554000 0x000055ff09556000 "
+		"0x000055ff09554000 0x000055ff09556000 8192 0x000055ff09556000 30000 grow -\n";
+	const char *t = getenv("TMPDIR");
+	char root[PATH_MAX], path[PATH_MAX + 16], text[8192], exe[PATH_MAX + 16], *out;
+	char *argv[] = { exe, "-f", "1234", NULL };
+	int fd = tmpfile_fd(), st = -1, i;
+	bool seen2, seen3, ended = false;
+	pid_t pid;
+
+	snprintf(root, sizeof(root), "%s/brkwatch-follow.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(root)) {
+		printf("Bail out! cannot create %s: %s\n", root, strerror(errno));
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/status", root);
+	copy_canned("proc/status", path, 0644);
+	snprintf(path, sizeof(path), "%s/1234", root);
+	snprintf(text, sizeof(text), "%s%s%s", header, call1, call2);
+	put_file(path, text);
+
+	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setenv("BRKWATCH_PROC", root, 1);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(exe, argv);
+		_exit(99);
+	}
+	seen2 = wait_output(fd, " grow\n");
+	/* a shrink */
+	snprintf(text, sizeof(text), "%s%s%s%s", header, call1, call2, call3);
+	replace(text, sizeof(text), "# calls 2", "# calls 3");
+	replace(text, sizeof(text), "# brk 0x000055ff09564000", "# brk 0x000055ff09554000");
+	put_file(path, text);
+	seen3 = wait_output(fd, " shrink\n");
+	/* call 4 dropped, call 5, and the process exits */
+	snprintf(text, sizeof(text), "%s%s%s%s%s", header, call1, call2, call3, call5);
+	replace(text, sizeof(text), "# calls 2", "# calls 5");
+	replace(text, sizeof(text), "# dropped 0", "# dropped 1");
+	replace(text, sizeof(text), "# state running", "# state exited");
+	replace(text, sizeof(text), "# brk 0x000055ff09564000", "# brk 0x000055ff09556000");
+	put_file(path, text);
+	for (i = 0; i < 1000 && !ended; i++) {
+		ended = waitpid(pid, &st, WNOHANG) == pid;
+		if (!ended)
+			usleep(10000);
+	}
+	if (!ended) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	out = peek_fd(fd);
+	ok(seen2 && seen3, "-f on a live process: prints each call as it comes");
+	ok(ended && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "-f on a live process: ends with status 0 when it exits");
+	ok(count(out, " query\n") == 1 && count(out, " grow\n") == 2 && count(out, " shrink\n") == 1 &&
+	   strstr(out, "(1 calls dropped before seq 5)"),
+	   "-f on a live process: every call once, and the dropped one said");
+	if (!ended || count(out, " grow\n") != 2)
+		printf("# output:\n%s\n", out);
+	free(out);
+	close(fd);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status", root);
+	unlink(path);
+	rmdir(root);
+}
+
 /* Runs of spaces and newlines (the explanations wrap) made one space. */
 static void squash(char *s)
 {
@@ -976,6 +1112,7 @@ int main(int argc, char **argv)
 	test_cli();
 	test_permission();
 	test_explain();
+	test_follow_live();
 	test_output();
 	printf("1..%d\n", n_test);
 	if (n_fail)
