@@ -21,9 +21,13 @@
  *   rlimit-data with limit and size) has each detail key of the proc file,
  *   with its value and type, and no other.
  *
+ * - `brkwatch run -F --json` of a program that forks two children that call
+ *   brk() holds the program and both children, each against its proc file.
+ *
  * PROG is this program run again with MALLOC_CHILD as argv[1]: it mallocs,
  * frees, reports its pid on stderr and exits with CHILD_EXIT; with
- * DETAILS_CHILD it makes those refused calls instead.
+ * DETAILS_CHILD it makes those refused calls instead; with FORKS_CHILD it
+ * forks the two children and reports their pids after its own.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -37,6 +41,7 @@
 
 #define MALLOC_CHILD	"--malloc-child"
 #define DETAILS_CHILD	"--details-child"
+#define FORKS_CHILD	"--forks-child"
 #define CHILD_EXIT	7
 #define CHILD_TAG	"brk_reader_test malloc child pid "
 #define NOBODY		65534
@@ -112,6 +117,40 @@ static void __attribute__((constructor)) details_child(int argc, char **argv)
 		_exit(106);
 	bw_brk(top + 64 * BW_PAGE);
 	len += bw_utoa(line + len, (unsigned long)getpid());
+	line[len++] = '\n';
+	if (write(2, line, len) != (ssize_t)len)
+		_exit(101);
+	_exit(CHILD_EXIT);
+}
+
+static void __attribute__((constructor)) forks_child(int argc, char **argv)
+{
+	char line[128] = CHILD_TAG;
+	size_t len = strlen(line);
+	pid_t kids[2];
+	int i, st;
+
+	if (argc < 2 || strcmp(argv[1], FORKS_CHILD))
+		return;
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			_exit(110);
+		if (!kids[i]) {
+			unsigned long b = (unsigned long)bw_brk(0);
+
+			bw_brk(BW_PAGE_ALIGN(b) + (i + 1) * BW_PAGE);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (waitpid(kids[i], &st, 0) != kids[i] || st)
+			_exit(111);
+	len += bw_utoa(line + len, (unsigned long)getpid());
+	for (i = 0; i < 2; i++) {
+		line[len++] = ' ';
+		len += bw_utoa(line + len, (unsigned long)kids[i]);
+	}
 	line[len++] = '\n';
 	if (write(2, line, len) != (ssize_t)len)
 		_exit(101);
@@ -1036,6 +1075,54 @@ TEST(run_json_details_are_the_proc_file_details)
 					  hist, rel, &w))
 			TH_LOG("run --json%s vs /proc/brkwatch/%d: %s",
 			       rel ? " --relative" : "", pid, w.s);
+		j_free(&d);
+		bw_output_free(&o);
+	}
+}
+
+/*
+ * run -F: the command first, then its descendants by pid, each the same as
+ * its proc file; without -F, the command alone.
+ */
+TEST(run_follow_forks_holds_the_command_and_its_children)
+{
+	struct bw_output o;
+	struct jdoc d;
+	struct why w;
+	const char *tag;
+	int forks, pids[3], procs, i, err;
+	long long n;
+
+	SETUP();
+	for (forks = 1; forks >= 0; forks--) {
+		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", forks ? "-F" : "--json", "--json",
+				    "--", self_path, FORKS_CHILD, NULL));
+		ASSERT_EQ(CHILD_EXIT, o.status)
+			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
+		tag = strstr(o.err, CHILD_TAG);
+		ASSERT_NE(NULL, tag) TH_LOG("no pids from the child; stderr: %s", o.err);
+		ASSERT_EQ(3, sscanf(tag + strlen(CHILD_TAG), "%d %d %d", &pids[0], &pids[1],
+				    &pids[2]));
+		if (pids[1] > pids[2]) {	/* descendants come by pid */
+			i = pids[1];
+			pids[1] = pids[2];
+			pids[2] = i;
+		}
+		ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
+			TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
+		procs = j_get(&d, 0, "processes");
+		ASSERT_TRUE(procs >= 0 && d.n[procs].type == J_ARR &&
+			    d.n[procs].count == (forks ? 3 : 1))
+			TH_LOG("'processes' is not an array of %d", forks ? 3 : 1);
+		for (i = 0; i < d.n[procs].count; i++) {
+			ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, i), "pid"), &n));
+			EXPECT_EQ(pids[i], n) TH_LOG("process %d of the document", i + 1);
+			err = bw_history_read(pids[i], hist);
+			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pids[i], strerror(-err));
+			EXPECT_TRUE(check_process(&d, j_at(&d, procs, i), hist, false, &w))
+				TH_LOG("run%s --json vs /proc/brkwatch/%d: %s",
+				       forks ? " -F" : "", pids[i], w.s);
+		}
 		j_free(&d);
 		bw_output_free(&o);
 	}
