@@ -36,6 +36,9 @@ Options:
                        built in but off: slub_debug=FZPU (SLUB_DEBUG),
                        page_poison=1 (PAGE_POISONING), and
                        kfence.sample_interval=10 (KFENCE); for test runs
+  --kernel-checks-light  the same, but slub_debug only for the module's own
+                       caches (brkwatch_*): for long stress runs, which every
+                       slab's checks slow down several times on PREEMPT_RT
   --no-build           do not rebuild anything first
   --show-log           print the kernel log after the run even on success
   -h, --help           this text
@@ -103,7 +106,8 @@ while [ $# -gt 0 ]; do
 		cmdline=$2
 		shift
 		;;
-	--kernel-checks) kernel_checks=1 ;;
+	--kernel-checks) kernel_checks=all ;;
+	--kernel-checks-light) kernel_checks=light ;;
 	--no-build) build= ;;
 	--show-log) show_log=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -149,7 +153,9 @@ release=$(kernel_release "$kernel")
 if [ -n "$kernel_checks" ]; then
 	kconfig() { grep -qx "CONFIG_$1=y" "$kdir/config"; }
 	checks=
-	! kconfig SLUB_DEBUG || checks="$checks slub_debug=FZPU"
+	slabs=
+	[ "$kernel_checks" = all ] || slabs=,brkwatch_*
+	! kconfig SLUB_DEBUG || checks="$checks slub_debug=FZPU$slabs"
 	! kconfig PAGE_POISONING || checks="$checks page_poison=1"
 	! kconfig KFENCE || checks="$checks kfence.sample_interval=10"
 	cmdline="${checks# }${cmdline:+ $cmdline}"
