@@ -243,7 +243,12 @@ FIXTURE_TEARDOWN(stress)
 	}
 }
 
-TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 300)
+/*
+ * 50 cycles took 125 s on 6.1 and 150 to 200 s on 6.12-rt alone on the
+ * host, over 300 s there with other VMs beside it: the bound is 600 s,
+ * inside selftests/settings' 660 s for the program.
+ */
+TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 {
 	struct bw_history *h = bw_zalloc(sizeof(*h));
 	unsigned long taint0, taint1, per, cap, t0, ms, files0, loops0, gone0;
