@@ -1,9 +1,9 @@
 #!/bin/bash
 # make check: setup if needed, checkpatch and the fuzz target on the host,
-# the compile lane (W=1, every flavour of every series of the matrix), then
-# for each kernel of the matrix: build, boot, run the selftests and the
-# userspace unit tests in the guest. Prints each stage's time; ends with
-# "N passed, M failed".
+# the compile lane (W=1, every flavour of every series of the matrix), the
+# reader's unit tests and the counter's own test on the host, then for each
+# kernel of the matrix: build, boot, run the selftests in the guest. Prints
+# each stage's time; ends with "N passed, N failed, N skipped".
 set -eu
 
 # shellcheck source=scripts/lib.sh
@@ -16,24 +16,32 @@ Usage: scripts/check.sh [--kernel NAME]... [--fuzz-seconds N]
 Runs scripts/setup.sh (quietly, when needed), checkpatch.pl --strict over
 module/, the userspace fuzz target for N seconds (default: \$FUZZ_SECONDS or
 30), the compile lane (scripts/compile-lane.sh: every flavour of the series
-of the kernels), then for each kernel ($KERNELS, or those
-given) boots it with scripts/vm.sh and runs the selftests and
-userspace/test_brkwatch in it, printing their TAP as it comes. After each
-stage a line "# time: STAGE: N s". The last line is "N passed, M failed";
-the exit status is non-zero when M > 0 (a VM that fails, hangs or logs
-kernel trouble counts as a failure).
+of the kernels), the reader's unit tests (userspace/test_brkwatch: canned
+data, no kernel) and scripts/tap-count-test.sh on the host, then for each
+kernel ($KERNELS, or those given) boots it with scripts/vm.sh and runs the
+selftests in it, printing their TAP as it comes. After each stage a line
+"# time: STAGE: N s". The last line is "N passed, N failed, N skipped";
+the exit status is non-zero when any failed. A VM that fails, hangs or logs
+kernel trouble, a test program that crashes, ends mid-line, reports no plan
+or fewer results than planned, and a skip that is not in
+scripts/skips-allowed count as failures.
 
   --kernel NAME      only this kernel (repeatable)
   --fuzz-seconds N   fuzzing time; 0 skips the fuzz test
-  (BRKWATCH_VM_TIMEOUT: the hard limit of each kernel's VM run, default 480 s)
+  (BRKWATCH_VM_TIMEOUT: the hard limit of each VM run; by default 120 s
+  for the boot plus selftests/settings' timeout for each program it runs,
+  so that no program is cut off while within its own limit)
   -h, --help         this text
 EOF
 }
 
 kernels=
 fuzz_seconds=${FUZZ_SECONDS:-30}
-# A hard limit per kernel: a hung guest fails, never hangs make check.
-vm_timeout=${BRKWATCH_VM_TIMEOUT:-600}
+# A hard limit per VM run: a hung guest fails, never hangs make check.
+# Each test program has its own (selftests/settings, scripts/run-tests.sh),
+# each test inside it the harness's: the VM's must hold all of its programs'.
+vm_timeout=${BRKWATCH_VM_TIMEOUT:-}
+test_timeout=$(sed -n 's/^timeout=//p' "$(dirname "$0")/../selftests/settings")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -87,7 +95,11 @@ flavours=$(kernel_flavours $kernels)
 stage_time setup
 
 echo "# host: build"
-make -s userspace selftests || true
+if make -s userspace selftests; then
+	result ok "build userspace/ and selftests/"
+else
+	result not-ok "build userspace/ and selftests/" "errors above"
+fi
 stage_time "host build"
 
 echo "# host: checkpatch.pl --strict module/"
@@ -122,44 +134,26 @@ while IFS= read -r line; do
 done < <("$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours) 2>&1)
 stage_time "compile lane"
 
+# The programs of selftests/Makefile's list target $1, as paths from $REPO.
+test_list() {
+	local t
+	for t in $(make -s -C selftests "$1"); do
+		echo "selftests/$t"
+	done
+}
 # shellcheck disable=SC2207
-progs=($(make -s -C selftests list_tests | sed 's|^|selftests/|; s| | selftests/|g'))
-progs+=(userspace/test_brkwatch)
+others=($(test_list list_other_tests))
+# The tests that unload and load the module boot on their own with
+# single-threaded TCG: see scripts/vm.sh --help.
+# shellcheck disable=SC2207
+reload=($(test_list list_reload_tests))
 
-# Reads one guest run's framed output (scripts/run-tests.sh), prints it as it
-# comes, and writes "passed failed skipped" into $1.
+# Reads one run's framed output (scripts/run-tests.sh) from the tests on
+# kernel $2 ("host" for none), prints it as it comes, and writes "passed
+# failed skipped" into $1 (scripts/tap-count.awk).
 tap_count() {
-	awk -v out="$1" '
-	function finish(st) {
-		if (plan > n) {
-			print "not ok - " prog ": " plan - n " of its " plan " results missing"
-			fail += plan - n
-		}
-		if (st != 0 && nfail == 0 && plan <= n) {
-			print "not ok - " prog ": exited with status " st
-			fail++
-		}
-		prog = ""
-	}
-	/^### test / { prog = $3; plan = 0; n = 0; nfail = 0; print "# " prog; fflush(); next }
-	/^### exit / { if (prog != "") finish($3); fflush(); next }
-	{ print; fflush() }
-	prog != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
-	prog != "" && /^ok [0-9]+/ {
-		n++
-		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skip++; else pass++
-	}
-	prog != "" && /^not ok [0-9]+/ {
-		n++; nfail++
-		if ($0 ~ /# *[Tt][Oo][Dd][Oo]/) skip++; else fail++
-	}
-	END {
-		if (prog != "") {
-			print "not ok - " prog ": did not finish"
-			fail++
-		}
-		print pass + 0, fail + 0, skip + 0 > out
-	}'
+	awk -v out="$1" -v kernel="$2" -v allow="$REPO/scripts/skips-allowed" \
+		-f "$REPO/scripts/tap-count.awk"
 }
 
 # The kernel options selftests/config asks for, missing from kernel $1.
@@ -176,54 +170,62 @@ config_missing() {
 counts=$(mktemp)
 trap 'rm -f "$counts" "$counts.rc"' EXIT
 
-# One boot of kernel $1 running the test programs after "--", with vm.sh
-# options before it; counts their results.
+# One boot of kernel $1 running the test programs after "--" through
+# scripts/run-tests.sh, with vm.sh options before it; counts their results.
 vm_tests() {
-	local k=$1 p f s vrc
+	local k=$1 p f s vrc opts=() limit
 	shift
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	limit=${vm_timeout:-$((120 + test_timeout * $#))}
 	rm -f "$counts.rc"
 	{
 		vrc=0
-		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$vm_timeout" "$@" || vrc=$?
+		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$limit" \
+			"${opts[@]}" -- scripts/run-tests.sh "$@" || vrc=$?
 		echo "$vrc" >"$counts.rc"
-	} | tap_count "$counts"
+	} | tap_count "$counts" "$k"
 	read -r p f s <"$counts"
 	vrc=$(cat "$counts.rc" 2>/dev/null || echo none)
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	# 0 and 1 are run-tests.sh's own (all passed, some failed: counted).
-	if [ "$vrc" != 0 ] && [ "$vrc" != 1 ] || [ $((p + f + s)) = 0 ]; then
-		result not-ok "kernel $k: the VM run failed" "see vm.sh's messages above"
+	# 0 and 1 are run-tests.sh's own: all passed, or some failed, which
+	# the counter must then have seen. Anything else is vm.sh's.
+	if [ "$vrc" = 1 ] && [ "$f" = 0 ]; then
+		result not-ok "kernel $k: the VM run failed" "status 1, but no failure counted"
+	elif [ "$vrc" != 0 ] && [ "$vrc" != 1 ] || [ $((p + f + s)) = 0 ]; then
+		result not-ok "kernel $k: the VM run failed" "status $vrc; see vm.sh's messages above"
 	fi
 }
 
-# The tests that unload and load the module boot on their own with
-# single-threaded TCG: see scripts/vm.sh --help.
-reloading=" brk_load_unload_test brk_lifecycle_test brk_memcap_test brk_reader_test brk_params_test "
-reload=()
-others=()
-for t in "${progs[@]}"; do
-	case $reloading in
-	*" ${t#selftests/} "*) reload+=("$t") ;;
-	*) others+=("$t") ;;
-	esac
-done
+# The tests that need no kernel run once, here.
+echo "# host: the reader's unit tests and the counter's"
+host_tests=(userspace/test_brkwatch scripts/tap-count-test.sh)
+scripts/run-tests.sh "${host_tests[@]}" | tap_count "$counts" host
+read -r p f s <"$counts"
+passed=$((passed + p))
+failed=$((failed + f))
+skipped=$((skipped + s))
+stage_time "host tests"
 
 for k in $kernels; do
 	echo "# kernel $k"
 	for opt in $(config_missing "$k"); do
 		echo "# warning: selftests/config wants $opt, kernel $k does not have it"
 	done
-	vm_tests "$k" -- scripts/run-tests.sh "${others[@]}"
+	vm_tests "$k" --kernel-checks -- "${others[@]}"
 	stage_time "kernel $k: boot"
 	[ ${#reload[@]} -gt 0 ] || continue
 	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
-	vm_tests "$k" --tcg-single-thread -- scripts/run-tests.sh "${reload[@]}"
+	# (every slab's checks make the 50 reloads several times slower on -rt)
+	vm_tests "$k" --tcg-single-thread --kernel-checks-light -- "${reload[@]}"
 	stage_time "kernel $k: single-threaded boot"
 done
 
-[ "$skipped" = 0 ] || echo "# $skipped skipped"
 echo "# $(($(date +%s) - start)) s, kernels:$kernels"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

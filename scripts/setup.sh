@@ -67,7 +67,7 @@ say_ready() {
 # Tools the project uses, on the host and (through the 9p share) in the guest.
 BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 	gcc make libc6-dev gcc-multilib sparse clang libclang-rt-14-dev
-	perl strace util-linux coreutils linux-source-6.1 debootstrap"
+	perl strace python3 util-linux coreutils linux-source-6.1 debootstrap"
 
 # What a chroot gets besides the kernel headers (which pull in the compiler
 # their kernel was built with).

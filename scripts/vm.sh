@@ -39,6 +39,13 @@ Options:
   --tcg-single-thread  run every vCPU on one host thread (TCG only): needed to
                        load and unload kprobe modules under load, see below
   --cmdline ARGS       more kernel command line, e.g. 'tsc=reliable'
+  --kernel-checks      turn on the kernel's error detectors that NAME has
+                       built in but off: slub_debug=FZPU (SLUB_DEBUG),
+                       page_poison=1 (PAGE_POISONING), and
+                       kfence.sample_interval=10 (KFENCE); for test runs
+  --kernel-checks-light  the same, but slub_debug only for the module's own
+                       caches (brkwatch_*): for long stress runs, which every
+                       slab's checks slow down several times on PREEMPT_RT
   --no-build           do not rebuild anything first
   --show-log           print the kernel log after the run even on success
   -h, --help           this text
@@ -46,7 +53,8 @@ Options:
 Exit status: COMMAND's, or 125 when the run itself failed: the VM did not
 finish in time or died, the module failed to load or to unload, or the guest
 kernel logged an oops, BUG, WARNING, lockdep, KASAN or KFENCE report, RCU
-stall, soft lockup or hung task (the offending lines are printed).
+stall, soft lockup or hung task, a slab or page corruption report (the
+offending lines are printed), or a command of vm.sh itself failed.
 The last run's logs stay in .cache/logs/NAME/.
 
 Multi-threaded TCG (QEMU's default) runs each vCPU on its own host thread and
@@ -91,6 +99,7 @@ build=1
 show_log=
 tcg_thread=multi
 cmdline=
+kernel_checks=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -126,6 +135,8 @@ while [ $# -gt 0 ]; do
 		cmdline=$2
 		shift
 		;;
+	--kernel-checks) kernel_checks=all ;;
+	--kernel-checks-light) kernel_checks=light ;;
 	--no-build) build= ;;
 	--show-log) show_log=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -145,9 +156,39 @@ if [ -n "$run_user" ]; then
 		die "user '$run_user' does not exist (the guest uses the host's /etc/passwd)"
 fi
 
+run=
+qpid=
+finished=
+# shellcheck disable=SC2317 # run by the trap
+cleanup() {
+	local st=$?
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	[ -z "$run" ] || rm -rf "$run"
+	# A command of this script that failed under set -e exits with its own
+	# status, often 1, which would pass for COMMAND's: make it 125.
+	if [ -z "$finished" ] && [ "$st" = 1 ]; then
+		echo "vm.sh: $kernel: stopped by a failing command of vm.sh itself: the run failed" >&2
+		exit 125
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 kernel_setup "$kernel"
 kdir=$(kernel_dir "$kernel")
 release=$(kernel_release "$kernel")
+
+# The detectors Debian builds in but leaves off (no KASAN, no lockdep there).
+if [ -n "$kernel_checks" ]; then
+	kconfig() { grep -qx "CONFIG_$1=y" "$kdir/config"; }
+	checks=
+	slabs=
+	[ "$kernel_checks" = all ] || slabs=,brkwatch_*
+	! kconfig SLUB_DEBUG || checks="$checks slub_debug=FZPU$slabs"
+	! kconfig PAGE_POISONING || checks="$checks page_poison=1"
+	! kconfig KFENCE || checks="$checks kfence.sample_interval=10"
+	cmdline="${checks# }${cmdline:+ $cmdline}"
+fi
 
 # Rebuild what is out of date, on the host: the guest sees it read-only.
 if [ -n "$build" ]; then
@@ -203,14 +244,6 @@ if [ -z "$accel" ]; then
 fi
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/brkwatch-vm.XXXXXX")
-qpid=
-# shellcheck disable=SC2317 # run by the trap
-cleanup() {
-	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
-	rm -rf "$run"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 {
 	printf 'REPO_DIR=%q\n' "$REPO"
@@ -258,25 +291,29 @@ wait $qpid || qrc=$?
 qpid=
 wait $tail1 $tail2 || true
 
-# Keep the logs of the last run of this kernel.
-logs=$CACHE/logs/$kernel
-mkdir -p "$logs"
-rm -f "$logs"/*
-for f in console.log dmesg qemu.log insmod.log rmmod.log; do
-	[ ! -f "$run/$f" ] || cp "$run/$f" "$logs/$f"
-done
-
-klog=$run/console.log
-[ -s "$run/dmesg" ] && klog=$run/dmesg
-
 problems=
 problem() {
 	echo "vm.sh: $kernel: $*" >&2
 	problems=1
 }
 
+# Keep the logs of the last run of this kernel; failing to is a problem,
+# never a reason to skip the checks below.
+logs=$CACHE/logs/$kernel
+keep_logs() {
+	local f
+	mkdir -p "$logs" && rm -f "$logs"/* || return 1
+	for f in console.log dmesg qemu.log insmod.log rmmod.log; do
+		[ ! -f "$run/$f" ] || cp "$run/$f" "$logs/$f" || return 1
+	done
+}
+keep_logs || problem "could not keep the logs in $logs"
+
+klog=$run/console.log
+[ ! -s "$run/dmesg" ] || klog=$run/dmesg
+
 # Lines of the kernel log that make a run fail.
-FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:'
+FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:|^(\[[ 0-9.]*\] )?BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten|pagealloc: .*corruption|memory corruption'
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	problem "the VM did not finish within $timeout_s s (hung?): killed"
@@ -327,6 +364,9 @@ if [ -n "$problems" ]; then
 	rc=none
 	[ ! -f "$run/rc" ] || rc=$(cat "$run/rc")
 	echo "vm.sh: $kernel: run failed (COMMAND's status: $rc; logs in $logs)" >&2
+	finished=1
 	exit 125
 fi
-exit "$(cat "$run/rc")"
+rc=$(cat "$run/rc")
+finished=1
+exit "$rc"

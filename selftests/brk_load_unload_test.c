@@ -4,8 +4,9 @@
  * 4 processes call brk() in loops and 2 readers read every file of
  * /proc/brkwatch in loops.
  *
- * Every unload and load must succeed; the readers may find the files gone
- * (ENOENT) or cut off (EIO) while the module is away, and nothing else;
+ * Every unload and load must succeed; the loopers and readers work during
+ * the cycles (counted), the readers meet the module's absence (ENOENT or
+ * EIO) and may find nothing else;
  * the kernel must not get tainted by a warning, oops or lockup (and
  * scripts/vm.sh checks the whole kernel log after the run). At the end the
  * module is loaded with its default parameters and records calls again.
@@ -160,6 +161,51 @@ static void kmsg_cycle(int n)
 	close(fd);
 }
 
+/* What the children did so far: looper rounds, files read, absences met. */
+static unsigned long done_loops(const struct shared *sh)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < LOOPERS; i++)
+		n += sh->loops[i];
+	return n;
+}
+
+static unsigned long done_files(const struct shared *sh)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < READERS; i++)
+		n += sh->r[i].files;
+	return n;
+}
+
+static unsigned long done_gone(const struct shared *sh)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < READERS; i++)
+		n += sh->r[i].enoent + sh->r[i].eio;
+	return n;
+}
+
+/* Waits up to ms for count(sh) to pass old; true if it did. */
+static bool wait_more(unsigned long (*count)(const struct shared *),
+		      const struct shared *sh, unsigned long old, unsigned int ms)
+{
+	unsigned long end = bw_now_ns() + ms * 1000000UL;
+
+	while (count(sh) <= old) {
+		if (bw_now_ns() >= end)
+			return false;
+		bw_sleep_ms(1);
+	}
+	return true;
+}
+
 static int one_call(void *arg)
 {
 	(void)arg;
@@ -197,11 +243,16 @@ FIXTURE_TEARDOWN(stress)
 	}
 }
 
-TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 300)
+/*
+ * 50 cycles took 125 s on 6.1 and 150 to 200 s on 6.12-rt alone on the
+ * host, over 300 s there with other VMs beside it: the bound is 600 s,
+ * inside selftests/settings' 660 s for the program.
+ */
+TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 {
 	struct bw_history *h = bw_zalloc(sizeof(*h));
-	unsigned long taint0, taint1, per, cap, t0, ms, files = 0, loops = 0;
-	int i, err, pid, status = -1;
+	unsigned long taint0, taint1, per, cap, t0, ms, files0, loops0, gone0;
+	int i, j, err, pid, status = -1;
 
 	if (geteuid() != 0)
 		SKIP(return, "loading and unloading the module needs root");
@@ -220,7 +271,21 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 300)
 		}
 		self->kids[self->nkids++] = pid;
 	}
-	bw_sleep_ms(200);
+	/* every child at work before the first cycle */
+	t0 = bw_now_ns();
+	for (j = 0; j < LOOPERS + READERS; j++) {
+		const unsigned long *n = j < LOOPERS ? &self->sh->loops[j] :
+					 &self->sh->r[j - LOOPERS].files;
+
+		while (!*n && bw_now_ns() - t0 < 10000 * 1000000UL)
+			bw_sleep_ms(1);
+		ASSERT_LT(0UL, *n)
+			TH_LOG("%s %d did nothing in 10 s", j < LOOPERS ? "looper" : "reader",
+			       j < LOOPERS ? j + 1 : j - LOOPERS + 1);
+	}
+	loops0 = done_loops(self->sh);
+	files0 = done_files(self->sh);
+	gone0 = done_gone(self->sh);
 
 	t0 = bw_now_ns();
 	for (i = 0; i < CYCLES; i++) {
@@ -228,31 +293,36 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 300)
 		err = bw_module_unload(10000);
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: unloading: %s", i + 1, strerror(-err));
 		ASSERT_FALSE(bw_module_loaded()) TH_LOG("cycle %d: still loaded", i + 1);
-		if (i % 2)
-			bw_sleep_ms(20);	/* the loopers run without it too */
+		/* the loopers run without it too, the readers find it gone */
+		if (i % 2) {
+			wait_more(done_gone, self->sh, done_gone(self->sh), 1000);
+			wait_more(done_loops, self->sh, done_loops(self->sh), 1000);
+		}
 		err = bw_module_load("");
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: loading: %s", i + 1, strerror(-err));
+		/* histories and files get made, and read */
 		if (i % 3 == 0)
-			bw_sleep_ms(50);	/* histories and files get made */
+			wait_more(done_files, self->sh, done_files(self->sh), 1000);
 	}
 	ms = (bw_now_ns() - t0) / 1000000;
 
-	bw_sleep_ms(200);
-	for (i = 0; i < LOOPERS; i++)
-		loops += self->sh->loops[i];
 	for (i = 0; i < READERS; i++) {
 		const struct reader_stats *s = &self->sh->r[i];
 
-		files += s->files;
 		TH_LOG("reader %d: %lu files read, %lu ENOENT, %lu EIO, %lu other",
 		       i + 1, s->files, s->enoent, s->eio, s->other);
 		EXPECT_EQ(0UL, s->other)
 			TH_LOG("reader %d: %s while reading %s, expected only ENOENT or EIO",
 			       i + 1, strerror(s->other_errno), s->other_path);
 	}
-	TH_LOG("%d cycles in %lu ms; %lu looper rounds of 3 calls", CYCLES, ms, loops);
-	EXPECT_LT(0UL, files);
-	EXPECT_LT(0UL, loops);
+	TH_LOG("%d cycles in %lu ms; during them %lu looper rounds of 3 calls, %lu files read, %lu absences met",
+	       CYCLES, ms, done_loops(self->sh) - loops0, done_files(self->sh) - files0,
+	       done_gone(self->sh) - gone0);
+	/* the children worked during the cycles, and met the module's absence */
+	EXPECT_LT(loops0, done_loops(self->sh));
+	EXPECT_LT(files0, done_files(self->sh));
+	EXPECT_LT(gone0, done_gone(self->sh))
+		TH_LOG("no reader met the module's absence (ENOENT or EIO) in %d cycles", CYCLES);
 
 	/* the kernel is fine, the module works with its defaults */
 	taint1 = tainted();

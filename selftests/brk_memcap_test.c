@@ -109,8 +109,20 @@ TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
 	EXPECT_TRUE(bw_history_wait_gone(first, 2000))
 		TH_LOG("the first process's history (%d) is still there", first);
 
-	/* and a new process still gets a history */
-	bw_sleep_ms(1500);	/* the worker's tick evicts and refills */
+	/*
+	 * and a new process still gets a history, once the worker has evicted
+	 * below the eviction level (7/8 of the cap) and refilled its pools in
+	 * the same pass; it runs at least once a second
+	 */
+	t0 = bw_now_ns();
+	do {
+		ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+		if (mem <= cap / 8 * 7)
+			break;
+		bw_sleep_ms(10);
+	} while (bw_now_ns() - t0 < 10000 * 1000000UL);
+	ASSERT_GE(cap / 8 * 7, mem)
+		TH_LOG("memory_bytes %lu still above 7/8 of the cap 10 s after the storm", mem);
 	last = bw_run_child(one_call, NULL, &status);
 	ASSERT_LT(0, last);
 	err = bw_history_wait(last, h, 3000);

@@ -16,18 +16,32 @@
  *   4 permission denied (the reader as nobody on a root process's history),
  *   5 malformed proc data (BRKWATCH_PROC pointing at a copy with a broken line).
  *
+ * - `brkwatch run --json` of a program whose calls are refused with every
+ *   kind of details (overlap with gap_only 0 and 1, limits with err,
+ *   rlimit-data with limit and size) has each detail key of the proc file,
+ *   with its value and type, and no other.
+ *
+ * - `brkwatch run -F --json` of a program that forks two children that call
+ *   brk() holds the program and both children, each against its proc file.
+ *
  * PROG is this program run again with MALLOC_CHILD as argv[1]: it mallocs,
- * frees, reports its pid on stderr and exits with CHILD_EXIT.
+ * frees, reports its pid on stderr and exits with CHILD_EXIT; with
+ * DETAILS_CHILD it makes those refused calls instead; with FORKS_CHILD it
+ * forks the two children and reports their pids after its own.
  */
 #define _GNU_SOURCE
 #include <grp.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
 
 #define MALLOC_CHILD	"--malloc-child"
+#define DETAILS_CHILD	"--details-child"
+#define FORKS_CHILD	"--forks-child"
 #define CHILD_EXIT	7
 #define CHILD_TAG	"brk_reader_test malloc child pid "
 #define NOBODY		65534
@@ -55,6 +69,88 @@ static void __attribute__((constructor)) malloc_child(int argc, char **argv)
 	free(big[0]);
 	free(small);
 	len += bw_utoa(line + len, (unsigned long)getpid());
+	line[len++] = '\n';
+	if (write(2, line, len) != (ssize_t)len)
+		_exit(101);
+	_exit(CHILD_EXIT);
+}
+
+/* A fixed anonymous mapping at addr, or _exit(status). */
+static void details_map(unsigned long addr, size_t len, int prot, int flags, int status)
+{
+	void *p = mmap((void *)addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_FIXED_NOREPLACE | flags, -1, 0);
+
+	if (p != (void *)addr)
+		_exit(status);
+}
+
+static void __attribute__((constructor)) details_child(int argc, char **argv)
+{
+	char line[64] = CHILD_TAG;
+	size_t len = strlen(line);
+	unsigned long top;
+	struct rlimit rl;
+
+	if (argc < 2 || strcmp(argv[1], DETAILS_CHILD))
+		return;
+	top = BW_PAGE_ALIGN((unsigned long)bw_brk(0));
+	/* overlap, gap_only=0: a read-only page just above the break */
+	details_map(top, BW_PAGE, PROT_READ, 0, 102);
+	bw_brk(top + BW_PAGE + 10);
+	munmap((void *)top, BW_PAGE);
+	/* overlap, gap_only=1: a one-page grow into a growsdown mapping's gap */
+	details_map(top + 16 * BW_PAGE, 4 * BW_PAGE, PROT_READ | PROT_WRITE,
+		    MAP_GROWSDOWN, 103);
+	bw_brk(top + 100);
+	munmap((void *)(top + 16 * BW_PAGE), 4 * BW_PAGE);
+	/* limits, err=-ENOMEM: past TASK_SIZE, RLIMIT_DATA out of the way */
+	if (getrlimit(RLIMIT_DATA, &rl))
+		_exit(104);
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_DATA, &rl))
+		_exit(105);
+	bw_brk(1UL << 63);
+	/* rlimit-data, limit and size: a limit of one page */
+	rl.rlim_cur = BW_PAGE;
+	if (setrlimit(RLIMIT_DATA, &rl))
+		_exit(106);
+	bw_brk(top + 64 * BW_PAGE);
+	len += bw_utoa(line + len, (unsigned long)getpid());
+	line[len++] = '\n';
+	if (write(2, line, len) != (ssize_t)len)
+		_exit(101);
+	_exit(CHILD_EXIT);
+}
+
+static void __attribute__((constructor)) forks_child(int argc, char **argv)
+{
+	char line[128] = CHILD_TAG;
+	size_t len = strlen(line);
+	pid_t kids[2];
+	int i, st;
+
+	if (argc < 2 || strcmp(argv[1], FORKS_CHILD))
+		return;
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			_exit(110);
+		if (!kids[i]) {
+			unsigned long b = (unsigned long)bw_brk(0);
+
+			bw_brk(BW_PAGE_ALIGN(b) + (i + 1) * BW_PAGE);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (waitpid(kids[i], &st, 0) != kids[i] || st)
+			_exit(111);
+	len += bw_utoa(line + len, (unsigned long)getpid());
+	for (i = 0; i < 2; i++) {
+		line[len++] = ' ';
+		len += bw_utoa(line + len, (unsigned long)kids[i]);
+	}
 	line[len++] = '\n';
 	if (write(2, line, len) != (ssize_t)len)
 		_exit(101);
@@ -457,6 +553,67 @@ static bool refusal(const char *verdict)
 	return false;
 }
 
+/*
+ * The details object against the proc file's details (text), key by key:
+ * every key of the text with its value and JSON type, and no other key.
+ */
+static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
+			  unsigned long base, const char *where, struct why *w)
+{
+	char buf[256], *item, *save = NULL, *val;
+	unsigned long u;
+	long l;
+	int n = 0, v;
+
+	if (det < 0 || d->n[det].type != J_OBJ)
+		return MISMATCH(w, "%s: 'details' is not an object", where);
+	if (!strcmp(text, "-")) {
+		if (d->n[det].count)
+			return MISMATCH(w, "%s: 'details' is not {} for '-'", where);
+		return true;
+	}
+	if (bw_copy(buf, sizeof(buf), text))
+		return MISMATCH(w, "%s: details '%s' too long for this test", where, text);
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		val = strchr(item, '=');
+		if (!val)
+			return MISMATCH(w, "%s: details item '%s' has no '='", where, item);
+		*val++ = '\0';
+		n++;
+		if (!strcmp(item, "limit") || !strcmp(item, "size")) {
+			if (bw_parse_ulong(val, &u))
+				return MISMATCH(w, "%s: %s=%s is not a number", where, item, val);
+			if (!key_int(d, det, item, (long long)u, where, w))
+				return false;
+		} else if (!strcmp(item, "next_start") || !strcmp(item, "next_end")) {
+			if (bw_parse_ulong(val, &u))
+				return MISMATCH(w, "%s: %s=%s is not an address", where, item, val);
+			if (!key_addr(d, det, item, u, ra, base, where, w))
+				return false;
+		} else if (!strcmp(item, "next_kind")) {
+			if (!key_str(d, det, item, val, where, w))
+				return false;
+		} else if (!strcmp(item, "gap_only")) {
+			v = j_get(d, det, item);
+			if ((strcmp(val, "0") && strcmp(val, "1")) || v < 0 ||
+			    d->n[v].type != (!strcmp(val, "1") ? J_TRUE : J_FALSE))
+				return MISMATCH(w, "%s: 'gap_only' is not %s for gap_only=%s",
+						where, !strcmp(val, "1") ? "true" : "false", val);
+		} else if (!strcmp(item, "err")) {
+			if (bw_parse_long(val, &l))
+				return MISMATCH(w, "%s: err=%s is not a number", where, val);
+			if (!key_int(d, det, item, l, where, w))
+				return false;
+		} else {
+			return MISMATCH(w, "%s: details key '%s' unknown to this test", where, item);
+		}
+	}
+	if (d->n[det].count != n)
+		return MISMATCH(w, "%s: 'details' has %d keys, the proc file's '%s' %d",
+				where, d->n[det].count, text, n);
+	return true;
+}
+
 /* rel: --relative's fields; ra: its addresses (calls before an exec have none) */
 static bool check_call(struct jdoc *d, int ev, const struct bw_event *e,
 		       bool rel, bool ra, unsigned long base, const char *where,
@@ -503,13 +660,7 @@ static bool check_call(struct jdoc *d, int ev, const struct bw_event *e,
 		return MISMATCH(w, "%s: 'refused' is not %s for verdict %s", where,
 				refusal(e->verdict) ? "true" : "false", e->verdict);
 	det = j_get(d, ev, "details");
-	if (det < 0 || d->n[det].type != J_OBJ)
-		return MISMATCH(w, "%s: 'details' is not an object", where);
-	if (!strcmp(e->details, "-") && d->n[det].count)
-		return MISMATCH(w, "%s: 'details' is not {} for '-'", where);
-	if (strcmp(e->details, "-") && !d->n[det].count)
-		return MISMATCH(w, "%s: 'details' is {} for '%s'", where, e->details);
-	return true;
+	return check_details(d, det, e->details, ra, base, where, w);
 }
 
 static bool check_exec(struct jdoc *d, int ev, const struct bw_event *e,
@@ -803,7 +954,8 @@ TEST(run_json_holds_every_call_of_the_proc_file)
 
 	switch (python_json(o.out, o.out_len, pyerr, sizeof(pyerr))) {
 	case -1:
-		TH_LOG("no %s with its json module: checked by the C parser only", PYTHON);
+		EXPECT_TRUE(false)
+			TH_LOG("no %s with its json module: run scripts/setup.sh", PYTHON);
 		break;
 	case 1:
 		EXPECT_TRUE(false) TH_LOG("python3's json.load refuses it: %s", pyerr);
@@ -878,6 +1030,102 @@ TEST(run_table_shows_the_proc_file_addresses)
 	if (_metadata->passed != 1)
 		TH_LOG("the report:\n%s", o.out);
 	bw_output_free(&o);
+}
+
+/*
+ * The details of refused calls, key by key, as they are and with
+ * --relative: overlap (next_start, next_end, next_kind, gap_only 0 and 1),
+ * limits (err), rlimit-data (limit, size).
+ */
+TEST(run_json_details_are_the_proc_file_details)
+{
+	static const char *const want[][2] = {
+		{ "overlap", "gap_only=0" }, { "overlap", "gap_only=1" },
+		{ "limits", "err=-12" }, { "rlimit-data", "limit=4096,size=" },
+	};
+	struct bw_output o;
+	struct jdoc d;
+	struct why w;
+	int rel, pid, err, i, k, found;
+
+	SETUP();
+	for (rel = 0; rel < 2; rel++) {
+		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--json",
+				    rel ? "--relative" : "--json", "--", self_path,
+				    DETAILS_CHILD, NULL));
+		ASSERT_EQ(CHILD_EXIT, o.status)
+			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
+		pid = child_pid(&o);
+		ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
+		err = bw_history_read(pid, hist);
+		ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
+					 err == -EBADMSG ? hist->error : "");
+		for (k = 0; k < (int)(sizeof(want) / sizeof(want[0])); k++) {
+			for (i = 0, found = 0; i < hist->nevents; i++)
+				found += !hist->ev[i].exec &&
+					 !strcmp(hist->ev[i].verdict, want[k][0]) &&
+					 strstr(hist->ev[i].details, want[k][1]);
+			ASSERT_EQ(1, found)
+				TH_LOG("no %s call with %s in /proc/brkwatch/%d",
+				       want[k][0], want[k][1], pid);
+		}
+		ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
+			TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
+		EXPECT_TRUE(check_process(&d, j_at(&d, j_get(&d, 0, "processes"), 0),
+					  hist, rel, &w))
+			TH_LOG("run --json%s vs /proc/brkwatch/%d: %s",
+			       rel ? " --relative" : "", pid, w.s);
+		j_free(&d);
+		bw_output_free(&o);
+	}
+}
+
+/*
+ * run -F: the command first, then its descendants by pid, each the same as
+ * its proc file; without -F, the command alone.
+ */
+TEST(run_follow_forks_holds_the_command_and_its_children)
+{
+	struct bw_output o;
+	struct jdoc d;
+	struct why w;
+	const char *tag;
+	int forks, pids[3], procs, i, err;
+	long long n;
+
+	SETUP();
+	for (forks = 1; forks >= 0; forks--) {
+		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", forks ? "-F" : "--json", "--json",
+				    "--", self_path, FORKS_CHILD, NULL));
+		ASSERT_EQ(CHILD_EXIT, o.status)
+			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
+		tag = strstr(o.err, CHILD_TAG);
+		ASSERT_NE(NULL, tag) TH_LOG("no pids from the child; stderr: %s", o.err);
+		ASSERT_EQ(3, sscanf(tag + strlen(CHILD_TAG), "%d %d %d", &pids[0], &pids[1],
+				    &pids[2]));
+		if (pids[1] > pids[2]) {	/* descendants come by pid */
+			i = pids[1];
+			pids[1] = pids[2];
+			pids[2] = i;
+		}
+		ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
+			TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
+		procs = j_get(&d, 0, "processes");
+		ASSERT_TRUE(procs >= 0 && d.n[procs].type == J_ARR &&
+			    d.n[procs].count == (forks ? 3 : 1))
+			TH_LOG("'processes' is not an array of %d", forks ? 3 : 1);
+		for (i = 0; i < d.n[procs].count; i++) {
+			ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, i), "pid"), &n));
+			EXPECT_EQ(pids[i], n) TH_LOG("process %d of the document", i + 1);
+			err = bw_history_read(pids[i], hist);
+			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pids[i], strerror(-err));
+			EXPECT_TRUE(check_process(&d, j_at(&d, procs, i), hist, false, &w))
+				TH_LOG("run%s --json vs /proc/brkwatch/%d: %s",
+				       forks ? " -F" : "", pids[i], w.s);
+		}
+		j_free(&d);
+		bw_output_free(&o);
+	}
 }
 
 TEST(run_relative_is_the_same_twice)

@@ -4,8 +4,12 @@
  * machine. Each program runs under `strace -f -qq -e trace=brk`; for every
  * process strace shows, the calls of its history after its last exec
  * marker are exactly the brk() calls strace saw: same request, same
- * return, same order, nothing more. (What a process did before its exec,
- * strace's own child before it became the program, strace does not show.)
+ * return, same order, nothing more. The break before and after each call,
+ * their page-aligned values and the delta follow from strace's own chain:
+ * a call's break after is what it returned, its break before is what the
+ * call before returned (the exec's start_brk for the first after an exec).
+ * (What a process did before its exec, strace's own child before it became
+ * the program, strace does not show.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -275,6 +279,26 @@ TEST_F_TIMEOUT(strace, every_brk_strace_shows_is_in_the_history, 240)
 		       t->pid, h->comm, t->n, ncalls);
 		for (k = 0; k < t->n && k < ncalls; k++) {
 			struct bw_event *e = &h->ev[first + k];
+			unsigned long before, after = t->call[k].ret;
+
+			/* without an exec marker, the first call's break before is unknown to strace */
+			if (k)
+				before = t->call[k - 1].ret;
+			else if (first)
+				before = h->ev[first - 1].start_brk;
+			else
+				before = e->brk_before;
+			EXPECT_TRUE(e->brk_before == before && e->brk_after == after &&
+				    e->aligned_before == BW_PAGE_ALIGN(before) &&
+				    e->aligned_after == BW_PAGE_ALIGN(after) &&
+				    e->delta == (long)(BW_PAGE_ALIGN(after) - BW_PAGE_ALIGN(before))) {
+				TH_LOG("pid %d call %d: strace's chain gives brk %#lx -> %#lx, aligned %#lx -> %#lx, delta %ld; brkwatch seq %lu: %#lx -> %#lx, %#lx -> %#lx, %ld",
+				       t->pid, k + 1, before, after, BW_PAGE_ALIGN(before),
+				       BW_PAGE_ALIGN(after),
+				       (long)(BW_PAGE_ALIGN(after) - BW_PAGE_ALIGN(before)),
+				       e->seq, e->brk_before, e->brk_after,
+				       e->aligned_before, e->aligned_after, e->delta);
+			}
 
 			EXPECT_TRUE(e->request == t->call[k].request &&
 				    (unsigned long)e->ret == t->call[k].ret) {
