@@ -178,7 +178,7 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 		/* nothing moved: the range is the request's, rounded up, not the after's */
 		add(&t, "The program moved the break down from %s to %s; the kernel tried to "
 		    "unmap [%s, %s) and that failed", b0, rq,
-		    A(v, (c->request + BW_PAGE_SIZE - 1) & ~(BW_PAGE_SIZE - 1), x), a0);
+		    A(v, (c->request + BWR_PAGE_SIZE - 1) & ~(BWR_PAGE_SIZE - 1), x), a0);
 		err_suffix(&t, c);
 		add(&t, ". It returned %s, the old break.", ret);
 		break;
