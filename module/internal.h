@@ -251,6 +251,8 @@ extern bool bw_paused;
 #define BW_PROBE_BRK_FLAGS	BIT(2)	/* do_brk_flags() */
 extern unsigned int bw_probes_present;
 unsigned long bw_probes_inner_missed(void);
+int bw_probes_reserve(void);
+void bw_probes_unreserve(void);
 int bw_probes_init(void);
 void bw_probes_exit(void);
 void bw_probes_describe(struct seq_file *m);

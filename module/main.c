@@ -83,9 +83,12 @@ static int __init brkwatch_init(void)
 	err = bw_check_params();
 	if (err)
 		return err;
-	err = bw_history_init();
+	err = bw_probes_reserve();
 	if (err)
 		return err;
+	err = bw_history_init();
+	if (err)
+		goto fail_history;
 	err = bw_procfs_init();
 	if (err)
 		goto fail_procfs;
@@ -98,10 +101,12 @@ fail_probes:
 	bw_history_stop();
 	bw_procfs_exit();
 	bw_history_exit();
-	return err;
+	goto fail_history;
 fail_procfs:
 	bw_history_stop();
 	bw_history_exit();
+fail_history:
+	bw_probes_unreserve();
 	return err;
 }
 
@@ -111,6 +116,7 @@ static void __exit brkwatch_exit(void)
 	bw_history_stop();
 	bw_procfs_exit();
 	bw_history_exit();
+	bw_probes_unreserve();
 }
 
 module_init(brkwatch_init);

@@ -464,33 +464,50 @@ static void bw_kretprobes_exit(void)
 	while (i--) {
 		struct bw_probe *p = &bw_probes[i];
 
-		if (p->registered) {
+		if (p->registered)
 			unregister_kretprobe(&p->rp);
-			bw_memory_sub(bw_kretprobe_bytes(p->rp.maxactive,
-							 p->rp.data_size));
-		}
 		p->registered = false;
 	}
 	bw_probes_present = 0;
 }
 
-/*
- * Register one probe, its instances counted under the memory cap: -ENOSPC
- * when they do not fit.
- */
-static int bw_kretprobe_register(struct bw_probe *p)
-{
-	size_t bytes;
-	int err;
+/* What the probes' instances take, counted under the memory cap. */
+static size_t bw_probes_reserved;
 
-	p->rp.maxactive = bw_maxactive;
-	bytes = bw_kretprobe_bytes(p->rp.maxactive, p->rp.data_size);
-	if (!bw_memory_add(bytes))
+/**
+ * bw_probes_reserve - count the probes' kretprobe instances under the cap
+ *
+ * Before anything else takes memory: they are a fixed cost, the pools of
+ * ready objects only a cache that fills what is left.
+ *
+ * Return: 0, or -ENOSPC (one kernel-log line says why) when they do not
+ * fit in memory_cap_kib.
+ */
+int bw_probes_reserve(void)
+{
+	size_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
+		if (bw_probes[i].wanted)
+			bytes += bw_kretprobe_bytes(bw_maxactive,
+						    bw_probes[i].rp.data_size);
+	if (!bw_memory_add(bytes)) {
+		pr_err("memory_cap_kib too small: %u instances of each probe need %zu bytes on %u CPUs, over the cap; not loading\n",
+		       bw_maxactive, bytes, num_possible_cpus());
 		return -ENOSPC;
-	err = register_kretprobe(&p->rp);
-	if (err)
-		bw_memory_sub(bytes);
-	return err;
+	}
+	bw_probes_reserved = bytes;
+	return 0;
+}
+
+/**
+ * bw_probes_unreserve - give back what bw_probes_reserve() counted
+ */
+void bw_probes_unreserve(void)
+{
+	bw_memory_sub(bw_probes_reserved);
+	bw_probes_reserved = 0;
 }
 
 /*
@@ -501,6 +518,7 @@ static int bw_kretprobe_register(struct bw_probe *p)
 static int bw_kretprobes_init(void)
 {
 	unsigned int i;
+	size_t bytes;
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
@@ -508,19 +526,12 @@ static int bw_kretprobes_init(void)
 
 		if (!p->wanted)
 			continue;
-		err = bw_kretprobe_register(p);
+		p->rp.maxactive = bw_maxactive;
+		err = register_kretprobe(&p->rp);
 		if (!err) {
 			p->registered = true;
 			bw_probes_present |= p->bit;
 			continue;
-		}
-		if (err == -ENOSPC) {
-			pr_err("memory_cap_kib too small: %s's %u instances need %zu bytes on %u CPUs, over the cap; not loading\n",
-			       p->rp.kp.symbol_name, bw_maxactive,
-			       bw_kretprobe_bytes(bw_maxactive, p->rp.data_size),
-			       num_possible_cpus());
-			bw_kretprobes_exit();
-			return err;
 		}
 		if (p->required) {
 			pr_err("cannot probe %s (%d): needed, not loading\n",
@@ -530,6 +541,10 @@ static int bw_kretprobes_init(void)
 		}
 		pr_notice("%s cannot be probed (%d): verdicts that need it will be \"unknown\"\n",
 			  p->rp.kp.symbol_name, err);
+		/* its instances were never made */
+		bytes = bw_kretprobe_bytes(bw_maxactive, p->rp.data_size);
+		bw_memory_sub(bytes);
+		bw_probes_reserved -= bytes;
 	}
 	return 0;
 }

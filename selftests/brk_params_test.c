@@ -43,7 +43,8 @@ static void expect_refused(struct __test_metadata *_metadata,
 		TH_LOG("%s left /proc/brkwatch behind", params);
 }
 
-TEST_F(params, out_of_range_values_are_refused)
+/* Loading a module under an emulator on a busy host may take long. */
+TEST_F_TIMEOUT(params, out_of_range_values_are_refused, 120)
 {
 	expect_refused(_metadata, "records_per_process=17", EINVAL);
 	expect_refused(_metadata, "records_per_process=1048577", EINVAL);
@@ -52,8 +53,12 @@ TEST_F(params, out_of_range_values_are_refused)
 	expect_refused(_metadata, "memory_cap_kib=63", EINVAL);
 }
 
-/* 64 KiB cannot hold 256 instances of each of the five kretprobes. */
-TEST_F(params, a_cap_the_probes_do_not_fit_in_is_refused)
+/*
+ * 64 KiB cannot hold 256 instances of each of the five kretprobes. They are
+ * counted first: with fewer, the module loads whatever its pools of ready
+ * objects would have taken (more on PREEMPT_RT).
+ */
+TEST_F_TIMEOUT(params, a_cap_the_probes_do_not_fit_in_is_refused, 120)
 {
 	expect_refused(_metadata, "memory_cap_kib=64", ENOSPC);
 	/* with fewer instances they fit */
@@ -61,7 +66,7 @@ TEST_F(params, a_cap_the_probes_do_not_fit_in_is_refused)
 }
 
 /* The instances are in memory_bytes from the start, and leave with the module. */
-TEST_F(params, the_probes_instances_are_counted)
+TEST_F_TIMEOUT(params, the_probes_instances_are_counted, 120)
 {
 	unsigned long small = 0, big = 0, cap = 0;
 
