@@ -200,7 +200,7 @@ vm_tests() {
 
 # The tests that unload and load the module boot on their own with
 # single-threaded TCG: see scripts/vm.sh --help.
-reloading=" brk_load_unload_test brk_lifecycle_test brk_memcap_test brk_reader_test "
+reloading=" brk_load_unload_test brk_lifecycle_test brk_memcap_test brk_reader_test brk_torture_reload_test "
 reload=()
 others=()
 for t in "${progs[@]}"; do
