@@ -8,7 +8,7 @@
  *   and munmap() between, and a mapping put just above the heap now and
  *   then so that grows are refused (overlap). Each thread logs its calls
  *   (the last LOG of them) in shared memory.
- * - Stormers: STORMERS processes fork children one after the other, each
+ * - Stormers: STORMERS processes fork children BURST at a time, each
  *   making a few logged calls, then one of: exit; exec of this program as
  *   a helper that makes more logged calls; setuid to nobody and exec of a
  *   setuid program (passwd -S); wait to be forgotten ("forget PID"), then
@@ -45,6 +45,7 @@
 #define LOG		2048	/* per thread: more than a ring of 1024 */
 #define STORMERS	2
 #define READERS		2
+#define BURST		4	/* children of a stormer at once */
 #define KCALLS		8	/* logged calls of a child, per part */
 #define LOADER_MAX	8	/* calls of an exec'd program before its own */
 #define STACK		(64UL << 10)
@@ -77,7 +78,7 @@ struct stormer {
 	unsigned long reuses;
 	unsigned long failures;
 	char msg[MSG];		/* the first failure */
-	struct klog k;
+	struct klog k[BURST];
 };
 
 struct reader {
@@ -279,13 +280,13 @@ static void kid_calls(struct klog *k, int part, unsigned long salt)
 }
 
 /*
- * This program exec'd by a stormer's child: HELPER_ENV=<stormer>,<fd of
- * the shared memory>. Its calls, then exit, before the harness starts.
+ * This program exec'd by a stormer's child: HELPER_ENV=<stormer>,<slot>,
+ * <fd of the shared memory>. Its calls, then exit, before the harness starts.
  */
 static void __attribute__((constructor)) exec_helper(void)
 {
 	const char *env = getenv(HELPER_ENV);
-	unsigned long idx, fd;
+	unsigned long idx, slot, fd;
 	struct shared *s;
 	char *end;
 
@@ -294,17 +295,20 @@ static void __attribute__((constructor)) exec_helper(void)
 	idx = strtoul(env, &end, 10);
 	if (*end != ',' || idx >= STORMERS)
 		_exit(126);
+	slot = strtoul(end + 1, &end, 10);
+	if (*end != ',' || slot >= BURST)
+		_exit(126);
 	fd = strtoul(end + 1, &end, 10);
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 	if (*end || s == MAP_FAILED)
 		_exit(126);
-	kid_calls(&s->s[idx].k, 1, (unsigned long)getpid());
+	kid_calls(&s->s[idx].k[slot], 1, (unsigned long)getpid());
 	_exit(0);
 }
 
-static void kid_main(int idx, enum kind kind, unsigned long salt)
+static void kid_main(int idx, int slot, enum kind kind, unsigned long salt)
 {
-	struct klog *k = &sh->s[idx].k;
+	struct klog *k = &sh->s[idx].k[slot];
 	static char env[64] = HELPER_ENV "=";
 	char *argv[] = { self_exe, NULL, NULL };
 	char *envp[] = { env, NULL };
@@ -318,6 +322,8 @@ static void kid_main(int idx, enum kind kind, unsigned long salt)
 		_exit(0);
 	case KIND_EXEC:
 		len += bw_utoa(env + len, (unsigned long)idx);
+		env[len++] = ',';
+		len += bw_utoa(env + len, (unsigned long)slot);
 		env[len++] = ',';
 		bw_utoa(env + len, (unsigned long)memfd);
 		execve(self_exe, argv, envp);
@@ -418,75 +424,87 @@ static void stormer_fail(struct stormer *st, const char *msg)
 		bw_copy(st->msg, sizeof(st->msg), msg);
 }
 
+/*
+ * Starts BURST children at once, then checks each one's history against
+ * its log once it has exited, before reaping it.
+ */
 static void stormer(int idx)
 {
 	struct stormer *st = &sh->s[idx];
 	struct bw_history *h = bw_zalloc(sizeof(*h));
 	char msg[MSG];
 	unsigned long serial = 0, salt;
-	int last = 0, pid, status = 0, tries, i, err;
-	enum kind kind;
+	int last = 0, pid[BURST], status = 0, tries, i, b, err;
+	enum kind kind[BURST];
 	bool ok;
 
 	die_with_parent();
 	if (!h)
 		_exit(1);
 	while (!stopping()) {
-		serial++;
-		kind = (enum kind)(serial % NR_KINDS);
-		if (kind == KIND_SETUID && !can_setuid)
-			kind = KIND_PLAIN;
-		salt = serial * 7919 + idx * 104729;
-		memset(&st->k, 0, sizeof(st->k));
+		memset(st->k, 0, sizeof(st->k));
 		/* the last child's pid, just reaped, for the next one */
-		if (last && geteuid() == 0 && serial % 3 == 0)
+		if (last && geteuid() == 0 && serial % 2 == 0)
 			set_last_pid(last - 1);
-		pid = fork();
-		if (pid < 0) {
-			stormer_fail(st, "fork failed");
-			break;
+		for (b = 0; b < BURST; b++) {
+			serial++;
+			kind[b] = (enum kind)(serial % NR_KINDS);
+			if (kind[b] == KIND_SETUID && !can_setuid)
+				kind[b] = KIND_PLAIN;
+			salt = serial * 7919 + idx * 104729;
+			pid[b] = fork();
+			if (pid[b] < 0) {
+				stormer_fail(st, "fork failed");
+				_exit(1);
+			}
+			if (!pid[b])
+				kid_main(idx, b, kind[b], salt);
+			if (pid[b] == last)
+				st->reuses++;
+			st->kids[kind[b]]++;
 		}
-		if (!pid)
-			kid_main(idx, kind, salt);
-		if (pid == last)
-			st->reuses++;
-		st->kids[kind]++;
-		if (kind == KIND_VICTIM) {
+		for (b = 0; b < BURST; b++) {
+			if (kind[b] != KIND_VICTIM)
+				continue;
 			for (i = 0; i < 10000; i++) {
-				if (__atomic_load_n(&st->k.state, __ATOMIC_SEQ_CST) == 1)
+				if (__atomic_load_n(&st->k[b].state, __ATOMIC_SEQ_CST) == 1)
 					break;
 				bw_sleep_ms(1);
 			}
-			err = bw_forget(pid);
+			err = bw_forget(pid[b]);
 			if (err) {
-				snprintf(msg, MSG, "forget %d: %s", pid, strerror(-err));
+				snprintf(msg, MSG, "forget %d: %s", pid[b], strerror(-err));
 				stormer_fail(st, msg);
 			}
-			__atomic_store_n(&st->k.state, 2, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&st->k[b].state, 2, __ATOMIC_SEQ_CST);
 		}
-		if (bw_wait_noreap(pid, &status)) {
-			stormer_fail(st, "waitid failed");
-			break;
+		for (b = 0; b < BURST; b++) {
+			if (bw_wait_noreap(pid[b], &status)) {
+				stormer_fail(st, "waitid failed");
+				_exit(1);
+			}
+			if (status && kind[b] != KIND_SETUID) {
+				say(msg, "a child failed", kind[b], status);
+				stormer_fail(st, msg);
+			}
+			/*
+			 * Until the worker has caught up, the file can be
+			 * missing, or be that of a history just replaced (a
+			 * reused pid) or forgotten: the check is retried for a
+			 * while.
+			 */
+			for (tries = 0; tries < 250; tries++) {
+				ok = check_kid(h, pid[b], kind[b], &st->k[b], msg);
+				if (ok)
+					break;
+				bw_sleep_ms(20);
+			}
+			if (!ok)
+				stormer_fail(st, msg);
 		}
-		if (status && kind != KIND_SETUID) {
-			say(msg, "a child failed", kind, status);
-			stormer_fail(st, msg);
-		}
-		/*
-		 * Until the worker has caught up, the file can be missing, or
-		 * be that of a history just replaced (a reused pid) or
-		 * forgotten: the check is retried for a while.
-		 */
-		for (tries = 0; tries < 250; tries++) {
-			ok = check_kid(h, pid, kind, &st->k, msg);
-			if (ok)
-				break;
-			bw_sleep_ms(20);
-		}
-		if (!ok)
-			stormer_fail(st, msg);
-		bw_reap(pid);
-		last = pid;
+		for (b = 0; b < BURST; b++)
+			bw_reap(pid[b]);
+		last = pid[BURST - 1];
 	}
 	_exit(0);
 }
