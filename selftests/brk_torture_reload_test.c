@@ -65,6 +65,8 @@ static void hammer(int fd)
 			sh->eio++;
 		else if (!sh->other++)
 			sh->other_errno = n < 0 ? errno : 0;
+		if (n < 0)
+			bw_sleep_ms(1);	/* the module is away: leave it the CPU */
 	}
 	_exit(0);
 }
