@@ -641,6 +641,23 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/*
+ * A live history is read as long as records come: faster than the reader,
+ * they can outnumber what the parser holds. Only the first lines count.
+ */
+static void cut_lines(char *buf, int lines)
+{
+	char *nl = buf;
+
+	while (lines-- && nl && *nl) {
+		nl = strchr(nl, '\n');
+		if (nl)
+			nl++;
+	}
+	if (nl)
+		*nl = '\0';
+}
+
 static void reader(int idx)
 {
 	struct reader *rd = &sh->r[idx];
@@ -676,6 +693,8 @@ static void reader(int idx)
 					rd->gone++;
 					continue;
 				}
+				if (len >= 0)
+					cut_lines(buf, 13 + BW_MAX_EVENTS);
 				if (len < 0) {
 					snprintf(msg, MSG, "%s: %s", path, strerror((int)-len));
 				} else if (bw_parse_history(buf, h)) {
