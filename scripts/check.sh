@@ -16,7 +16,8 @@ Usage: scripts/check.sh [--kernel NAME]... [--fuzz-seconds N]
 Runs scripts/setup.sh (quietly, when needed), checkpatch.pl --strict over
 module/, the userspace fuzz target for N seconds (default: \$FUZZ_SECONDS or
 30), the compile lane (scripts/compile-lane.sh: every flavour of the series
-of the kernels), then for each kernel ($KERNELS, or those
+of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
+modprobe in a guest, purge), then for each kernel ($KERNELS, or those
 given) boots it with scripts/vm.sh and runs the selftests and
 userspace/test_brkwatch in it, printing their TAP as it comes. After each
 stage a line "# time: STAGE: N s". The last line is "N passed, M failed";
@@ -121,6 +122,20 @@ while IFS= read -r line; do
 	esac
 done < <("$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours) 2>&1)
 stage_time "compile lane"
+
+echo "# packages: make deb, DKMS for each kernel, modprobe in a guest, purge"
+# shellcheck disable=SC2046,SC2086
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) result ok "${line#ok - }" ;;
+	"not ok - "*)
+		line=${line#not ok - }
+		result not-ok "${line%%: *}" "${line#*: }"
+		;;
+	*) echo "$line" ;;
+	esac
+done < <("$REPO/scripts/check-deb.sh" $(printf -- '--kernel %s ' $kernels) 2>&1)
+stage_time packages
 
 # shellcheck disable=SC2207
 progs=($(make -s -C selftests list_tests | sed 's|^|selftests/|; s| | selftests/|g'))
