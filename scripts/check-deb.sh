@@ -72,7 +72,14 @@ fi
 apt() {
 	DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1
 }
+# The releases whose /lib/modules/RELEASE had no depmod data before (headers
+# only): DKMS's depmod leaves an empty set there, removed again at the end.
+no_depmod=
+for d in /lib/modules/*; do
+	[ -e "$d/modules.dep" ] || no_depmod="$no_depmod ${d##*/}"
+done
 cleanup() {
+	local rel
 	if installed brkwatch-dkms || installed brkwatch; then
 		apt purge brkwatch-dkms brkwatch || echo "# deb: purge failed (log: $log)"
 	fi
@@ -80,6 +87,10 @@ cleanup() {
 		dkms remove "brkwatch/$version" --all >>"$log" 2>&1 ||
 			echo "# deb: dkms remove brkwatch/$version --all failed (log: $log)"
 	fi
+	for rel in $no_depmod; do
+		[ -d "/lib/modules/$rel/kernel" ] || [ -d "/lib/modules/$rel/updates" ] ||
+			rm -f "/lib/modules/$rel"/modules.*
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
