@@ -145,6 +145,47 @@ for k in $kernels; do
 	esac
 done
 
+# What brkwatch export wrote in the guest ($2, between "### export" and
+# "### end"), scraped from node_exporter's textfile collector on 127.0.0.1:
+# Debian's prometheus-node-exporter, downloaded and extracted into .cache
+# (not installed: no service starts). $3: the malloc's pid.
+export_check() {
+	local k=$1 dir=$CACHE/node-exporter port nepid scraped=""
+	local bin=$dir/root/usr/bin/prometheus-node-exporter
+	if [ ! -x "$bin" ]; then
+		mkdir -p "$dir"
+		(cd "$dir" && apt-get download -q prometheus-node-exporter >>"$log" 2>&1 &&
+			dpkg-deb -x prometheus-node-exporter_*.deb root) || {
+			notok "kernel $k, brkwatch export scraped by node_exporter" "cannot download prometheus-node-exporter (log: $log)"
+			return
+		}
+	fi
+	rm -rf "$dir/textfile"
+	mkdir -p "$dir/textfile"
+	echo "$2" | sed -n '/^### export$/,/^### end$/p' | sed '1d;$d' >"$dir/textfile/brkwatch.prom"
+	port=$((39100 + $$ % 800))
+	"$bin" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+		--collector.textfile --collector.textfile.directory="$dir/textfile" >>"$log" 2>&1 &
+	nepid=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		scraped=$(curl -sf --max-time 5 "http://127.0.0.1:$port/metrics") && break
+		sleep 1
+	done
+	kill "$nepid" 2>/dev/null
+	wait "$nepid" 2>/dev/null
+	echo "$scraped" | grep '^brkwatch_\|^node_textfile' >>"$log"
+	# node_exporter orders labels by name; the malloc made 3 calls.
+	if echo "$scraped" | grep -q '^node_textfile_scrape_error 0$' &&
+		echo "$scraped" | grep -q "^brkwatch_process_calls_total{comm=\"demo-malloc\",pid=\"$3\"} 3$" &&
+		echo "$scraped" | grep -q "^brkwatch_process_heap_bytes{comm=\"demo-malloc\",pid=\"$3\"} [1-9]" &&
+		echo "$scraped" | grep -q '^brkwatch_calls_seen_total [1-9]' &&
+		echo "$scraped" | grep -q '^brkwatch_export_processes{state="exported"} [1-3]$'; then
+		ok "kernel $k, brkwatch export scraped by node_exporter's textfile collector"
+	else
+		notok "kernel $k, brkwatch export scraped by node_exporter" "series missing or a textfile error (log: $log)"
+	fi
+}
+
 # The guest sees the host's / (read-only 9p): its /lib/modules/RELEASE is the
 # host's, where DKMS put the module and ran depmod.
 if [ -n "$boot" ]; then
@@ -161,6 +202,9 @@ if [ -n "$boot" ]; then
 			echo "pid: $pid"
 			cat "/proc/brkwatch/$pid"
 			/usr/bin/brkwatch "$pid" >/dev/null && echo "reader: ok"
+			echo "### export"
+			/usr/bin/brkwatch export --top 3
+			echo "### end"
 			modprobe -r brkwatch && echo "unloaded: ok"' 2>&1)
 	echo "$out" >>"$log"
 	rel=$(kernel_headers "$boot" | cut -d' ' -f1)
@@ -181,6 +225,7 @@ if [ -n "$boot" ]; then
 	else
 		notok "kernel $boot, the packaged reader, modprobe -r" "see the log: $log"
 	fi
+	export_check "$boot" "$out" "$(echo "$out" | sed -n 's/^pid: //p')"
 else
 	notok "no kernel of$kernels to boot with DKMS's module" "scripts/setup.sh --kernel 6.1"
 fi
