@@ -131,8 +131,10 @@ for rel in $built; do
 	fi
 done
 boot=
+on_host=
 for k in $kernels; do
 	[ -z "$(kernel_root "$k")" ] || continue # a chroot's kernel: not this host's DKMS
+	on_host="$on_host $k"
 	rel=$(kernel_headers "$k" | cut -d' ' -f1)
 	[ -n "$rel" ] || continue
 	case " $built " in
@@ -226,8 +228,10 @@ if [ -n "$boot" ]; then
 		notok "kernel $boot, the packaged reader, modprobe -r" "see the log: $log"
 	fi
 	export_check "$boot" "$out" "$(echo "$out" | sed -n 's/^pid: //p')"
+elif [ -n "$on_host" ]; then
+	notok "no kernel of$on_host set up to boot with DKMS's module" "scripts/setup.sh --kernel 6.1"
 else
-	notok "no kernel of$kernels to boot with DKMS's module" "scripts/setup.sh --kernel 6.1"
+	echo "# deb: none of$kernels has its headers on this host: no guest loads DKMS's module (DKMS in chroots is not tested)"
 fi
 
 if apt purge brkwatch-dkms brkwatch; then
