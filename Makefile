@@ -11,6 +11,7 @@
 ##   make compile-lane        the module, W=1, for every flavour of every series
 ##   make demo                boot 6.1 and show a malloc(100) three ways
 ##   make bench               brkwatch against strace, perf, bpftrace, ftrace
+##   make deb                 Debian packages brkwatch-dkms and brkwatch, lintian
 ##   make checkpatch          checkpatch.pl --strict on the module's sources
 ##   make fuzz                the reader's parser under libFuzzer (FUZZ_SECONDS)
 ##   make setup               install and prepare everything (root, apt-get)
@@ -49,7 +50,7 @@ CHECKPATCH := $(CURDIR)/.cache/linux-src/scripts/checkpatch.pl
 FUZZ_SECONDS ?= 30
 
 .PHONY: all module module-kernel userspace selftests linux-src checkpatch fuzz \
-	check compile-lane demo bench setup clean distclean help
+	check compile-lane demo bench setup deb clean distclean help
 
 all: module userspace selftests
 
@@ -117,6 +118,10 @@ fuzz:
 
 setup:
 	@scripts/setup.sh
+
+# .cache/deb/: brkwatch-dkms (module/ and dkms.conf) and brkwatch (the reader).
+deb:
+	@scripts/deb.sh
 
 check:
 	@scripts/check.sh $(foreach k,$(KERNEL),--kernel $(k))

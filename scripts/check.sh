@@ -16,10 +16,11 @@ Usage: scripts/check.sh [--kernel NAME]... [--fuzz-seconds N]
 Runs scripts/setup.sh (quietly, when needed), checkpatch.pl --strict over
 module/, the userspace fuzz target for N seconds (default: \$FUZZ_SECONDS or
 30), the compile lane (scripts/compile-lane.sh: every flavour of the series
-of the kernels), the reader's unit tests (userspace/test_brkwatch: canned
-data, no kernel) and scripts/tap-count-test.sh on the host, then for each
-kernel ($KERNELS, or those given) boots it with scripts/vm.sh and runs the
-selftests in it, printing their TAP as it comes. After each stage a line
+of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
+modprobe in a guest, purge), the reader's unit tests (userspace/test_brkwatch:
+canned data, no kernel) and scripts/tap-count-test.sh on the host, then for
+each kernel ($KERNELS, or those given) boots it with scripts/vm.sh and runs
+the selftests in it, printing their TAP as it comes. After each stage a line
 "# time: STAGE: N s". The last line is "N passed, N failed, N skipped";
 the exit status is non-zero when any failed. A VM that fails, hangs or logs
 kernel trouble, a test program that crashes, ends mid-line, reports no plan
@@ -86,6 +87,34 @@ result() { # ok|not-ok NAME [DETAIL]
 	fi
 }
 
+# Counts the "ok - NAME" and "not ok - NAME: DETAIL" lines of a stage's
+# script on standard input, and passes the rest through.
+relay_results() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) result ok "${line#ok - }" ;;
+		"not ok - "*)
+			line=${line#not ok - }
+			result not-ok "${line%%: *}" "${line#*: }"
+			;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# Runs a stage's script (NAME COMMAND...) and counts its results; a script
+# that fails without saying which check failed counts as a failure itself.
+stage_script() {
+	local name=$1 before=$failed rc=0
+	shift
+	relay_results < <("$@" 2>&1)
+	wait $! || rc=$?
+	if [ "$rc" != 0 ] && [ "$failed" = "$before" ]; then
+		result not-ok "$name" "exited with status $rc, no failure reported"
+	fi
+}
+
 # The kernels and every flavour of their series (the compile lane's).
 # shellcheck disable=SC2086
 flavours=$(kernel_flavours $kernels)
@@ -122,17 +151,13 @@ fi
 
 echo "# compile lane: W=1, every flavour of the series"
 # shellcheck disable=SC2046,SC2086
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) result ok "${line#ok - }" ;;
-	"not ok - "*)
-		line=${line#not ok - }
-		result not-ok "${line%%: *}" "${line#*: }"
-		;;
-	*) echo "$line" ;;
-	esac
-done < <("$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours) 2>&1)
+stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
 stage_time "compile lane"
+
+echo "# packages: make deb, DKMS for each kernel, modprobe in a guest, purge"
+# shellcheck disable=SC2046,SC2086
+stage_script packages "$REPO/scripts/check-deb.sh" $(printf -- '--kernel %s ' $kernels)
+stage_time packages
 
 # The programs of selftests/Makefile's list target $1, as paths from $REPO.
 test_list() {

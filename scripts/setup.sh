@@ -11,7 +11,8 @@ usage() {
 Usage: scripts/setup.sh [--kernel NAME]... [--headers] [--source] [--quiet]
 
 Installs (as root, with apt-get) QEMU, busybox-static, kmod, debootstrap,
-the compilers, linux-source-6.1 and the kernel headers of every kernel of
+the compilers, what make deb needs (debhelper, dh-dkms, dkms, lintian),
+linux-source-6.1 and the kernel headers of every kernel of
 the compile lane ($COMPILE_KERNELS).
 Headers of Debian 12's kernels go on the host; those of Debian 11 (5.10)
 and of Debian 13's backports (newest) into minimal chroots of bullseye and
@@ -67,7 +68,8 @@ say_ready() {
 # Tools the project uses, on the host and (through the 9p share) in the guest.
 BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 	gcc make libc6-dev gcc-multilib sparse clang libclang-rt-14-dev
-	perl strace python3 util-linux coreutils linux-source-6.1 debootstrap"
+	perl strace python3 util-linux coreutils linux-source-6.1 debootstrap
+	dpkg-dev debhelper dh-dkms dkms lintian"
 
 # What a chroot gets besides the kernel headers (which pull in the compiler
 # their kernel was built with).

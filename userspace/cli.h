@@ -12,6 +12,7 @@ struct bwr_cli {
 	int json;
 	int follow;
 	int follow_forks;
+	long top;		/* export: processes with series; -1: not given */
 	FILE *out;
 };
 

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "prom.h"
 #include "source.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static const char usage_text[] =
 "                                        run COMMAND, then show its calls\n"
 "       brkwatch [OPTIONS] list          every process the module tracks\n"
 "       brkwatch [OPTIONS] status        the module's counters, and what was lost\n"
+"       brkwatch [--top N] export        the counters for Prometheus (textfile)\n"
 "       brkwatch -f PID                  print new calls until the process exits\n"
 "\n"
 "Options:\n"
@@ -32,6 +34,7 @@ static const char usage_text[] =
 "  -f, --follow        keep printing new calls until the process exits\n"
 "  -F, --follow-forks  run: also show the processes COMMAND started\n"
 "  -o, --output FILE   write the report to FILE (run: apart from COMMAND's)\n"
+"      --top N         export: the N processes with the most calls (10)\n"
 "  -h, --help          this help      -V, --version   the version\n"
 "\n"
 "Exit status: 0 ok, 1 usage error, 2 module not loaded, 3 no history for that\n"
@@ -49,6 +52,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "top", required_argument, NULL, 'T' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -114,6 +118,16 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 				return BWR_EXIT_ERROR;
 			}
 			break;
+		case 'T': {
+			char *end;
+
+			errno = 0;
+			c->top = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || c->top < 0 || c->top > BWR_PROM_TOP_MAX)
+				return usage_error("--top needs a number from 0 to %d, not '%s'",
+						   BWR_PROM_TOP_MAX, optarg);
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return BWR_EXIT_OK;
@@ -332,6 +346,56 @@ static int cmd_status(const struct bwr_cli *c)
 	return BWR_EXIT_OK;
 }
 
+static int cmd_export(const struct bwr_cli *c)
+{
+	size_t top = c->top < 0 ? BWR_PROM_TOP_DEFAULT : (size_t)c->top;
+	size_t n, kept = 0, total = 0, unreadable = 0, bad = 0;
+	struct bwr_status *st = malloc(sizeof(*st));
+	struct bwr_history *hs = calloc(top ? top : 1, sizeof(*hs));
+	uint32_t *pids = NULL;
+	char msg[1024];
+	int r;
+
+	if (!st || !hs) {
+		free(st);
+		free(hs);
+		return fail(BWR_EXIT_ERROR, "out of memory");
+	}
+	r = bwr_load_status(st, msg, sizeof(msg));
+	if (!r)
+		r = bwr_list_pids(&pids, &n, msg, sizeof(msg));
+	if (r) {
+		free(st);
+		free(hs);
+		return fail(r, msg);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bwr_history h;
+
+		r = bwr_load_history(pids[i], &h, msg, sizeof(msg));
+		if (r == BWR_EXIT_PERM) {
+			unreadable++;
+			continue;
+		}
+		if (r == BWR_EXIT_NOHISTORY)	/* forgotten meanwhile */
+			continue;
+		if (r) {
+			bad++;
+			bwr_warn("%s", msg);
+			continue;
+		}
+		total++;
+		bwr_prom_keep(hs, &kept, top, &h);
+	}
+	bwr_prom_write(c->out, st, hs, kept, total, unreadable);
+	for (size_t i = 0; i < kept; i++)
+		bwr_history_free(&hs[i]);
+	free(hs);
+	free(pids);
+	free(st);
+	return bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
+}
+
 static int dispatch(int argc, char **argv, struct bwr_cli *c)
 {
 	const char *cmd;
@@ -354,6 +418,15 @@ static int dispatch(int argc, char **argv, struct bwr_cli *c)
 		return usage_error("--explain, --chart and --follow print text; they do not go with --json");
 	if (c->follow_forks && strcmp(cmd, "run"))
 		return usage_error("--follow-forks goes with run");
+	if (c->top >= 0 && strcmp(cmd, "export"))
+		return usage_error("--top goes with export");
+	if (!strcmp(cmd, "export")) {
+		if (optind < argc)
+			return usage_error("export takes no arguments");
+		if (c->json || c->follow || c->o.relative || c->o.explain || c->o.chart)
+			return usage_error("export takes only --top and --output");
+		return cmd_export(c);
+	}
 
 	if (!strcmp(cmd, "run")) {
 		if (c->follow)
@@ -385,7 +458,7 @@ static int dispatch(int argc, char **argv, struct bwr_cli *c)
 
 int main(int argc, char **argv)
 {
-	struct bwr_cli c = { .out = stdout };
+	struct bwr_cli c = { .out = stdout, .top = -1 };
 	int r = dispatch(argc, argv, &c);
 
 	if (fflush(c.out) || ferror(c.out)) {

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "maps.h"
 #include "procfile.h"
+#include "prom.h"
 #include "source.h"
 #include "util.h"
 
@@ -1140,6 +1141,90 @@ static void test_cli(void)
 	done(&r);
 }
 
+static struct bwr_history fake_history(uint32_t pid, uint64_t calls, const char *comm)
+{
+	struct bwr_history h = { .pid = pid, .calls = calls, .start_brk = 0x1000,
+				 .brk = 0x1000 + calls * 4096 };
+
+	h.comm.len = strlen(comm);
+	memcpy(h.comm.s, comm, h.comm.len);
+	h.ev = malloc(1);	/* freed by whoever owns the history */
+	return h;
+}
+
+static void test_prom(void)
+{
+	struct bwr_history kept[2], h;
+	struct bwr_status *st = malloc(sizeof(*st));
+	struct bwr_error e;
+	size_t n = 0, len, out_len;
+	char *text = canned("proc/status", &len), *out = NULL;
+	FILE *f = open_memstream(&out, &out_len);
+	const char weird[] = "a\"b\\c\nd\001\303\251";
+
+	bwr_prom_label(f, weird, sizeof(weird) - 1);
+	fflush(f);
+	ok(!strcmp(out, "a\\\"b\\\\c\\nd\\\\001\\\\303\\\\251"),
+	   "a label value escapes quote, backslash, newline, and bytes outside ASCII as \\ooo (%s)",
+	   out);
+	fclose(f);
+	free(out);
+
+	h = fake_history(10, 5, "five");
+	bwr_prom_keep(kept, &n, 2, &h);
+	h = fake_history(11, 9, "nine");
+	bwr_prom_keep(kept, &n, 2, &h);
+	h = fake_history(9, 5, "x\"y");
+	bwr_prom_keep(kept, &n, 2, &h);
+	h = fake_history(12, 1, "one");
+	bwr_prom_keep(kept, &n, 2, &h);
+	ok(n == 2 && ((kept[0].pid == 11 && kept[1].pid == 9) || (kept[0].pid == 9 && kept[1].pid == 11)),
+	   "keeps the 2 processes with the most calls, the lower pid on a tie (%zu kept)", n);
+
+	ok(bwr_parse_status(text, len, st, &e) == BWR_OK, "export: the canned status parses");
+	f = open_memstream(&out, &out_len);
+	bwr_prom_write(f, st, kept, n, 4, 1);
+	fclose(f);
+	ok(strstr(out, "# TYPE brkwatch_calls_seen_total counter\nbrkwatch_calls_seen_total 12\n") &&
+	   strstr(out, "brkwatch_info{version=\"0.1.0\",kernel=\"6.1.0-56-amd64\"} 1\n") &&
+	   strstr(out, "brkwatch_memory_cap_bytes 67108864\n"),
+	   "export: the module's counters, typed, and its version and kernel");
+	{
+		const char *a = strstr(out, "brkwatch_process_calls_total{pid=\"11\",comm=\"nine\"} 9\n");
+		const char *b = strstr(out, "brkwatch_process_calls_total{pid=\"9\",comm=\"x\\\"y\"} 5\n");
+
+		ok(a && b && a < b && strstr(out, "state=\"exported\"} 2\n") &&
+		   strstr(out, "state=\"not_exported\"} 2\n") && strstr(out, "state=\"unreadable\"} 1\n") &&
+		   strstr(out, "brkwatch_process_heap_bytes{pid=\"9\",comm=\"x\\\"y\"} 20480\n") &&
+		   strstr(out, "brkwatch_process_refused_total{pid=\"11\",comm=\"nine\",verdict=\"overlap\"} 0\n") &&
+		   !strstr(out, "pid=\"10\""),
+		   "export: per-process series for the kept ones only, most calls first, escaped");
+	}
+	{
+		/* Every sample line: a name, optional labels, a space, a number. */
+		bool good = true;
+		char *save, *line;
+
+		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			size_t nl = strspn(line, "abcdefghijklmnopqrstuvwxyz_");
+			const char *v;
+
+			if (line[0] == '#')
+				continue;
+			v = strrchr(line, ' ');
+			if (!nl || (line[nl] != '{' && line[nl] != ' ') || !v ||
+			    strspn(v + 1, "0123456789") != strlen(v + 1) || !v[1])
+				good = false;
+		}
+		ok(good, "export: every sample line is NAME[{LABELS}] VALUE");
+	}
+	free(out);
+	for (size_t i = 0; i < n; i++)
+		bwr_history_free(&kept[i]);
+	free(text);
+	free(st);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -1158,6 +1243,7 @@ int main(int argc, char **argv)
 	test_abi();
 	test_parser();
 	test_status();
+	test_prom();
 	test_units();
 	test_maps();
 	test_format();
