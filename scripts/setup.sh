@@ -95,10 +95,11 @@ apt_cmd() {
 	fi
 }
 
+# (Another apt-get at work, e.g. a timer's, holds dpkg's lock: wait for it.)
 apt_in() {
 	local root=$1
 	shift
-	apt_cmd "$root" apt-get "$@"
+	apt_cmd "$root" apt-get -o DPkg::Lock::Timeout=300 "$@"
 }
 
 apt_updated=' '
