@@ -993,6 +993,14 @@ TEST_F_TIMEOUT(verdict, interrupted_by_sigkill_while_waiting_for_the_lock, 200)
 	}
 	if (!_metadata->passed)
 		return;
+	/*
+	 * On 5.10 the brk() thread was never caught asleep on the lock in
+	 * make check's runs (seen running, outside the syscall): nothing can
+	 * be asserted of a kill there (scripts/skips-allowed).
+	 */
+	if (!interrupted && !seen && bw_kernel_before_6_1())
+		SKIP(return, "brk() never seen asleep on the mmap lock in %d tries on this kernel",
+		     try - 1);
 	ASSERT_TRUE(interrupted) {
 		TH_LOG("in %d tries, brk() was seen waiting for the mmap lock %d times, and never killed there",
 		       try - 1, seen);
