@@ -45,7 +45,7 @@ raw() {
 	printf '%s\n' "$@"
 }
 
-printf '# kernel\tprogram\ttest\treason\n*\tskipper\tallowed one\tcannot be helped\n' >"$work/allow"
+printf '# kernel\tprogram\ttest\treason\n*\tskipper\tallowed one\tcannot be helped\n*\tharness\tf.allowed\tcannot be helped\n' >"$work/allow"
 
 prog good 'echo "TAP version 13"; echo "1..2"; echo "ok 1 - a"; echo "ok 2 - b"'
 prog plan_last 'echo "ok 1 - a"; echo "ok 2 - b"; echo "1..2"'
@@ -57,6 +57,11 @@ prog lying 'echo "1..1"; echo "ok 1 - a"; exit 1'
 prog exit_0_plan_0 'echo "1..0 # SKIP nothing to do"'
 prog skipper 'echo "1..3"; echo "ok 1 - allowed one # SKIP why"
 	echo "ok 2 - other # SKIP why"; echo "ok 3 - c"'
+# kselftest_harness names a skipped test only in its "#  RUN" line
+prog harness 'echo "1..3"; echo "#  RUN           f.allowed ..."
+	echo "#      SKIP      why"; echo "ok 1 # SKIP why"
+	echo "#  RUN           f.other ..."; echo "ok 2 # SKIP why"
+	echo "#  RUN           f.c ..."; echo "ok 3 f.c"'
 prog hang 'echo "1..1"; sleep 60; echo "ok 1 - a"'
 
 check "two results, status 0" "2 0 0" run good
@@ -68,6 +73,7 @@ check "a failure and status 1" "1 1 0" run failing
 check "status 1 without a failure" "1 1 0" run lying
 check "a plan of none" "0 1 0" run exit_0_plan_0
 check "an allowed skip and one that is not" "1 1 1" run skipper
+check "the harness's skips, named by their RUN lines" "1 1 1" run harness
 check "a missing program" "0 2 0" run no_such_program
 check "a program that outlives its timeout" "0 2 0" \
 	env BRKWATCH_TEST_TIMEOUT=1 bash -c "cd '$work' && '$here/run-tests.sh' hang"

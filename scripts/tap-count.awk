@@ -67,7 +67,11 @@ function test_name(line,    s) {
 	s = line
 	sub(/^(not )?ok [0-9]+ */, "", s)
 	sub(/^- */, "", s)
-	sub(/ +#.*$/, "", s)
+	sub(/ *#.*$/, "", s)
+	# kselftest_harness writes a skip as "ok N # SKIP reason", without the
+	# name: that of the test it last said it ran.
+	if (s == "")
+		s = running
 	return s
 }
 
@@ -85,7 +89,7 @@ BEGIN {
 /^### test / {
 	if (prog != "")
 		bad("no exit status: the run stopped inside it")
-	prog = $3; plan = 0; plans = 0; n = 0; nfail = 0; last = ""
+	prog = $3; plan = 0; plans = 0; n = 0; nfail = 0; last = ""; running = ""
 	print "# " prog
 	fflush()
 	next
@@ -115,6 +119,12 @@ BEGIN {
 { print; fflush(); last = "" }
 
 prog == "" { next }
+
+# kselftest_harness: "#  RUN           fixture.test ..."
+/^# +RUN +[^ ]+ \.\.\.$/ {
+	running = $3
+	next
+}
 
 /^1\.\.[0-9]+/ {
 	plans++
