@@ -21,11 +21,11 @@
 
 /*
  * What one brk() call saw, filled in by the probes, all running in the
- * calling task, in this order: the syscall entry, the return of
- * down_write_killable() on the mmap lock, the return of check_brk_limits()
- * and the entry of do_brk_flags() when brk() reaches them, and the
- * syscall return. The entry sets the first four fields and clears the
- * flags; every other field is valid only once its flag is set.
+ * calling task, in this order: the syscall entry, the moment brk() holds
+ * the mmap lock, the return of check_brk_limits() and the entry of
+ * do_brk_flags() when brk() reaches them, and the syscall return. The
+ * entry sets the first four fields and clears the flags; every other
+ * field is valid only once its flag is set.
  */
 struct bw_call {
 	u64 time_ns;		/* CLOCK_MONOTONIC at entry */
@@ -241,18 +241,21 @@ int bw_procfs_init(void);
 void bw_procfs_exit(void);
 struct proc_dir_entry *bw_procfs_add(struct bw_history *proc);
 
+/* lockpoint.c */
+int bw_lock_point_find(unsigned long *addr, char *where, size_t len);
+
 /* probe.c */
 struct seq_file;
 extern bool bw_paused;
 
 /* The probes inside brk() that are registered, for the verdict. */
-#define BW_PROBE_LOCK		BIT(0)	/* down_write_killable() */
+#define BW_PROBE_LOCK		BIT(0)	/* brk() took the mmap lock */
 #define BW_PROBE_LIMITS		BIT(1)	/* check_brk_limits(), 6.1 on */
 #define BW_PROBE_BRK_FLAGS	BIT(2)	/* do_brk_flags() */
 extern unsigned int bw_probes_present;
 unsigned long bw_probes_inner_missed(void);
-int bw_probes_reserve(void);
-void bw_probes_unreserve(void);
+int bw_probes_prepare(void);
+void bw_probes_release(void);
 int bw_probes_init(void);
 void bw_probes_exit(void);
 void bw_probes_describe(struct seq_file *m);

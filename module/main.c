@@ -83,7 +83,7 @@ static int __init brkwatch_init(void)
 	err = bw_check_params();
 	if (err)
 		return err;
-	err = bw_probes_reserve();
+	err = bw_probes_prepare();
 	if (err)
 		return err;
 	err = bw_history_init();
@@ -106,7 +106,7 @@ fail_procfs:
 	bw_history_stop();
 	bw_history_exit();
 fail_history:
-	bw_probes_unreserve();
+	bw_probes_release();
 	return err;
 }
 
@@ -116,7 +116,7 @@ static void __exit brkwatch_exit(void)
 	bw_history_stop();
 	bw_procfs_exit();
 	bw_history_exit();
-	bw_probes_unreserve();
+	bw_probes_release();
 }
 
 module_init(brkwatch_init);

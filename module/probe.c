@@ -4,12 +4,13 @@
  *
  * A kretprobe on the brk syscall entry starts a snapshot of the call in
  * its instance data and the return handler hands it to the history. In
- * between, kretprobes inside brk() fill the snapshot in: the return of
- * down_write_killable() on the caller's mmap lock (the state brk() starts
- * from, read while the call holds the lock, so no other thread can change
- * it; a process alone on its mm has it read at entry instead), the return
- * of check_brk_limits() and the entry of do_brk_flags() (which of the late
- * steps refused). Exit and exec are followed by their tracepoints.
+ * between, probes inside brk() fill the snapshot in: the instruction
+ * after brk()'s call to down_write_killable() (lockpoint.c), where the
+ * state brk() starts from is read while the call holds the mmap lock, so
+ * that no other thread can change it (a process alone on its mm has it
+ * read at entry instead); the return of check_brk_limits() and the entry
+ * of do_brk_flags() (which of the late steps refused). Exit and exec are
+ * followed by their tracepoints.
  *
  * The handlers run in the calling task with preemption disabled: they
  * never sleep, never allocate and take no global lock.
@@ -152,7 +153,7 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/*
 	 * Before 6.1 no probe runs between the overlap check and the end of
 	 * a grow that it refused: the mapping it saw is read now. Alone on
-	 * its mm (else bw_lock_return() read it under the lock), the caller
+	 * its mm (else the lock's probe read it under the lock), the caller
 	 * is the only task that could have changed it. The lock is only
 	 * tried: a probe cannot sleep.
 	 */
@@ -180,7 +181,35 @@ static struct bw_call *bw_step_call(struct kretprobe_instance *ri)
 	return *(struct bw_call **)ri->data;
 }
 
-/* Every mmap() and munmap() passes here: leave fast unless in brk(). */
+/*
+ * brk() holds the lock unless @err says it was killed while waiting: the
+ * base it starts from can be read.
+ */
+static void bw_lock_taken(struct bw_call *call, int err)
+{
+	if (err)
+		return;
+	bw_read_base(call, current->mm);
+	/* Before 6.1 the overlap check has no probe of its own: see it now. */
+	if (BW_BRK_FLAGS_CHECKS_LIMITS &&
+	    PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk))
+		bw_note_next(call, current->mm);
+}
+
+/* Inside brk(), down_write_killable() has just returned its int in ax. */
+static int bw_lock_point_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct bw_call *call = bw_inflight_find();
+
+	if (call && !call->based)
+		bw_lock_taken(call, (int)regs->ax);
+	return 0;
+}
+
+/*
+ * The fallback, where brk()'s own call cannot be found: every mmap() and
+ * munmap() passes here, leave fast unless in brk().
+ */
 static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
@@ -193,16 +222,8 @@ static int bw_lock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int bw_lock_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct bw_call *call = bw_step_call(ri);
-
 	/* an int: the upper half of the register is not part of it */
-	if ((int)regs_return_value(regs))	/* killed while waiting */
-		return 0;
-	bw_read_base(call, current->mm);
-	/* Before 6.1 the overlap check has no probe of its own: see it now. */
-	if (BW_BRK_FLAGS_CHECKS_LIMITS &&
-	    PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk))
-		bw_note_next(call, current->mm);
+	bw_lock_taken(bw_step_call(ri), (int)regs_return_value(regs));
 	return 0;
 }
 
@@ -270,6 +291,8 @@ static int bw_exit_mm_entry(struct kprobe *kp, struct pt_regs *regs)
 NOKPROBE_SYMBOL(bw_brk64_entry);
 NOKPROBE_SYMBOL(bw_brk32_entry);
 NOKPROBE_SYMBOL(bw_brk_return);
+NOKPROBE_SYMBOL(bw_lock_taken);
+NOKPROBE_SYMBOL(bw_lock_point_hit);
 NOKPROBE_SYMBOL(bw_lock_entry);
 NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
@@ -296,8 +319,10 @@ struct bw_probe {
 	bool registered;
 };
 
+enum { BW_P_X64, BW_P_IA32, BW_P_LOCK, BW_P_LIMITS, BW_P_BRK_FLAGS };
+
 static struct bw_probe bw_probes[] = {
-	{
+	[BW_P_X64] = {
 		.rp = {
 			.kp.symbol_name = "__x64_sys_brk",
 			.entry_handler = bw_brk64_entry,
@@ -307,7 +332,7 @@ static struct bw_probe bw_probes[] = {
 		.required = true,
 		.wanted = true,
 	},
-	{
+	[BW_P_IA32] = {
 		/* absent without CONFIG_IA32_EMULATION */
 		.rp = {
 			.kp.symbol_name = "__ia32_sys_brk",
@@ -317,7 +342,8 @@ static struct bw_probe bw_probes[] = {
 		},
 		.wanted = true,
 	},
-	{
+	[BW_P_LOCK] = {
+		/* wanted only where bw_lock_kprobe cannot be placed */
 		.rp = {
 			.kp.symbol_name = "down_write_killable",
 			.entry_handler = bw_lock_entry,
@@ -326,9 +352,8 @@ static struct bw_probe bw_probes[] = {
 		},
 		.bit = BW_PROBE_LOCK,
 		.required = true,
-		.wanted = true,
 	},
-	{
+	[BW_P_LIMITS] = {
 		/* static (6.1 on): the compiler may inline it into brk() */
 		.rp = {
 			.kp.symbol_name = "check_brk_limits",
@@ -339,7 +364,7 @@ static struct bw_probe bw_probes[] = {
 		.bit = BW_PROBE_LIMITS,
 		.wanted = !BW_BRK_FLAGS_CHECKS_LIMITS,
 	},
-	{
+	[BW_P_BRK_FLAGS] = {
 		.rp = {
 			.kp.symbol_name = "do_brk_flags",
 			.entry_handler = bw_brk_flags_entry,
@@ -350,6 +375,19 @@ static struct bw_probe bw_probes[] = {
 		.wanted = true,
 	},
 };
+
+/*
+ * The lock's probe, inside brk() where lockpoint.c finds the spot:
+ * registered disabled by bw_probes_prepare() (where the kprobe core
+ * checks the address), armed by bw_probes_init().
+ */
+static struct kprobe bw_lock_kprobe = {
+	.pre_handler = bw_lock_point_hit,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static bool bw_lock_kprobe_registered;
+static char bw_lock_where[KSYM_NAME_LEN + 24];	/* "function+0x..." */
 
 /**
  * bw_probes_inner_missed - misses of the probes inside brk(), so far
@@ -366,7 +404,7 @@ unsigned long bw_probes_inner_missed(void)
 		if (bw_probes[i].bit)
 			missed += READ_ONCE(bw_probes[i].rp.nmissed) +
 				  READ_ONCE(bw_probes[i].rp.kp.nmissed);
-	return missed;
+	return missed + READ_ONCE(bw_lock_kprobe.nmissed);
 }
 
 struct bw_tracepoint {
@@ -454,6 +492,38 @@ fail:
 }
 
 /*
+ * Where brk() has just taken its lock, if lockpoint.c finds it and the
+ * kprobe core accepts it there; else every caller of down_write_killable()
+ * is probed, brk() among them.
+ */
+static void bw_lock_choose(void)
+{
+	unsigned long addr;
+	int err;
+
+	err = bw_lock_point_find(&addr, bw_lock_where, sizeof(bw_lock_where));
+	if (!err) {
+		bw_lock_kprobe.addr = (kprobe_opcode_t *)addr;
+		err = register_kprobe(&bw_lock_kprobe);
+	}
+	if (err) {
+		pr_notice("brk()'s call to down_write_killable() not found (%d): probing every caller of it, which slows mmap(), munmap() and mprotect()\n",
+			  err);
+		bw_probes[BW_P_LOCK].wanted = true;
+		return;
+	}
+	bw_lock_kprobe_registered = true;
+	bw_probes[BW_P_LOCK].wanted = false;
+}
+
+static void bw_lock_kprobe_exit(void)
+{
+	if (bw_lock_kprobe_registered)
+		unregister_kprobe(&bw_lock_kprobe);
+	bw_lock_kprobe_registered = false;
+}
+
+/*
  * In reverse: the probes inside brk() go before the syscall's, whose
  * snapshots they write into.
  */
@@ -461,6 +531,7 @@ static void bw_kretprobes_exit(void)
 {
 	unsigned int i = ARRAY_SIZE(bw_probes);
 
+	bw_lock_kprobe_exit();
 	while (i--) {
 		struct bw_probe *p = &bw_probes[i];
 
@@ -475,19 +546,22 @@ static void bw_kretprobes_exit(void)
 static size_t bw_probes_reserved;
 
 /**
- * bw_probes_reserve - count the probes' kretprobe instances under the cap
+ * bw_probes_prepare - choose the lock's probe, count instances under the cap
  *
- * Before anything else takes memory: they are a fixed cost, the pools of
- * ready objects only a cache that fills what is left.
+ * Before anything else takes memory: the kretprobes' instances are a
+ * fixed cost, the pools of ready objects only a cache that fills what is
+ * left. Which probe follows the lock decides whether down_write_killable()
+ * needs instances, so that is chosen first; nothing is armed yet.
  *
- * Return: 0, or -ENOSPC (one kernel-log line says why) when they do not
- * fit in memory_cap_kib.
+ * Return: 0, or -ENOSPC (one kernel-log line says why) when the instances
+ * do not fit in memory_cap_kib.
  */
-int bw_probes_reserve(void)
+int bw_probes_prepare(void)
 {
 	size_t bytes = 0;
 	unsigned int i;
 
+	bw_lock_choose();
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
 		if (bw_probes[i].wanted)
 			bytes += bw_kretprobe_bytes(bw_maxactive,
@@ -495,6 +569,7 @@ int bw_probes_reserve(void)
 	if (!bw_memory_add(bytes)) {
 		pr_err("memory_cap_kib too small: %u instances of each probe need %zu bytes on %u CPUs, over the cap; not loading\n",
 		       bw_maxactive, bytes, num_possible_cpus());
+		bw_lock_kprobe_exit();
 		return -ENOSPC;
 	}
 	bw_probes_reserved = bytes;
@@ -502,10 +577,11 @@ int bw_probes_reserve(void)
 }
 
 /**
- * bw_probes_unreserve - give back what bw_probes_reserve() counted
+ * bw_probes_release - undo bw_probes_prepare()
  */
-void bw_probes_unreserve(void)
+void bw_probes_release(void)
 {
+	bw_lock_kprobe_exit();
 	bw_memory_sub(bw_probes_reserved);
 	bw_probes_reserved = 0;
 }
@@ -545,6 +621,16 @@ static int bw_kretprobes_init(void)
 		bytes = bw_kretprobe_bytes(bw_maxactive, p->rp.data_size);
 		bw_memory_sub(bytes);
 		bw_probes_reserved -= bytes;
+	}
+	if (bw_lock_kprobe_registered) {
+		err = enable_kprobe(&bw_lock_kprobe);
+		if (err) {
+			pr_err("cannot arm the probe at %s (%d): needed, not loading\n",
+			       bw_lock_where, err);
+			bw_kretprobes_exit();
+			return err;
+		}
+		bw_probes_present |= BW_PROBE_LOCK;
 	}
 	return 0;
 }
@@ -619,9 +705,13 @@ void bw_probes_describe(struct seq_file *m)
 	bool any = false;
 
 	seq_puts(m, "probes:");
-	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
+	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
+		if (i == BW_P_LOCK && bw_probes_present & BW_PROBE_LOCK &&
+		    !bw_probes[i].registered)
+			seq_printf(m, " %s", bw_lock_where);
 		if (bw_probes[i].registered)
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
+	}
 	if (bw_exit_kprobe_registered)
 		seq_printf(m, " %s", bw_exit_kprobe.symbol_name);
 	seq_puts(m, "\nprobes_missing:");
@@ -649,5 +739,5 @@ unsigned long bw_probes_missed(void)
 		if (bw_probes[i].registered)
 			missed += bw_probes[i].rp.nmissed +
 				  bw_probes[i].rp.kp.nmissed;
-	return missed;
+	return missed + bw_lock_kprobe.nmissed;
 }
