@@ -25,7 +25,7 @@ TMP=/tmp/bench
 rounds=5
 scale_rounds=3
 tracers=bare,brkwatch,floor,strace,perf,bpftrace,ftrace
-workloads=growshrink,brkquery,getppid,mallocheavy
+workloads=growshrink,brkquery,mallocheavy,getppid,mprotect,mmapmunmap,pagefault
 quick=
 profile=
 while [ $# -gt 0 ]; do
@@ -50,7 +50,8 @@ out() { echo "BENCH $*"; }
 # Iterations per workload (bare ~0.1-0.3 s each under TCG), divided for the
 # tracers that make each call much slower, so that one round stays short.
 declare -A ITERS=([growshrink]=10000 [brkquery]=100000 [getppid]=200000
-	[mallocheavy]=100 [clock]=100000)
+	[mallocheavy]=100 [clock]=100000 [mprotect]=50000 [mmapmunmap]=20000
+	[pagefault]=25600)
 declare -A DIV=([strace]=100 [perf]=5 [bpftrace]=10)
 MIN_ITERS=4
 SCALE_ITERS=5000
@@ -98,6 +99,14 @@ load() {
 status_get() {	# KEY
 	sed -n "s/^$1: //p" "$STATUS" 2>/dev/null
 }
+# Where brkwatch follows brk()'s lock ("function+0xOFFSET" on its status's
+# probes line; down_write_killable where it found no such place), for the
+# floor to probe the same place.
+lock_point=
+if [ -f "$KO" ] && load; then
+	lock_point=$(status_get probes | tr ' ' '\n' | grep -m 1 '+0x')
+fi
+out info lock_point "${lock_point:-down_write_killable}"
 unload || exit 1
 [ -f "$KO" ] || { out na brkwatch "$KO missing"; }
 
@@ -134,7 +143,8 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 		;;
 	floor)
 		[ -f "$FLOOR_KO" ] || { reason="$FLOOR_KO missing"; return 1; }
-		insmod "$FLOOR_KO" || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
+		insmod "$FLOOR_KO" ${lock_point:+lock_point=$lock_point} ||
+			{ reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		;;
 	strace)
 		command -v strace >/dev/null || { reason="strace not installed"; return 1; }
@@ -233,6 +243,12 @@ run_one() {	# ROUND TRACER WORKLOAD
 	fi
 }
 
+# Another process calls brk() throughout, under every tracer: the workloads
+# that never do are measured while brkwatch records someone else.
+"$BIN/brkticker" &
+ticker=$!
+trap 'kill "$ticker" 2>/dev/null' EXIT
+
 declare -A NA=()
 t_start=$(date +%s)
 for r in $(seq 1 "$rounds"); do
@@ -265,6 +281,9 @@ for r in $(seq 1 "$rounds"); do
 	say "round $r of $rounds done ($(($(date +%s) - t_start)) s)"
 done
 out info matrix_seconds $(($(date +%s) - t_start))
+kill "$ticker" 2>/dev/null
+wait "$ticker" 2>/dev/null
+trap - EXIT
 
 # ---- memory per record: a few processes, ~1000 records each ----
 t_start=$(date +%s)

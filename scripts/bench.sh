@@ -29,7 +29,10 @@ Options:
                     bpftrace,ftrace (the default: all of them). floor is
                     brkwatch's probes with empty handlers (scripts/bench/
                     floor/): what the kprobe mechanism costs by itself
-  --workloads LIST  from growshrink,brkquery,getppid,mallocheavy (default all)
+  --workloads LIST  from growshrink,brkquery,mallocheavy (brk() callers) and
+                    getppid,mprotect,mmapmunmap,pagefault (processes that
+                    never call brk() in their loop, measured while another
+                    process calls it every millisecond); default all
   --quick           a tenth of the iterations, 1,000 processes at most: a
                     smoke test of the script, not a measurement
   --profile         also: the clocksource's cost and perf's sampling of the
@@ -145,7 +148,8 @@ for k in $kernels; do
 	note "kernel $k: booting (TCG: allow ~10 minutes)"
 	start=$(date +%s)
 	rc=0
-	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 1800 --cmdline "$cmdline" -- \
+	# One host thread for every vCPU: probes come and go in each round.
+	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 2400 --tcg-single-thread --cmdline "$cmdline" -- \
 		scripts/bench-guest.sh "${guest_args[@]}" >"$out" || rc=$?
 	echo "BENCH info wall_seconds $(($(date +%s) - start))" >>"$out"
 	echo "BENCH info vm_status $rc" >>"$out"

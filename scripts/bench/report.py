@@ -5,8 +5,11 @@ benchmark's table, or with --json into one JSON document with every number.
 
 Per-call time: the median over the rounds of ns per iteration divided by
 the system calls per iteration (growshrink: 2 brk calls, brkquery: 1,
-getppid: 1); mallocheavy is per iteration (about N brk calls, counted by
-brkwatch, plus 64 malloc/free pairs and the page faults).
+getppid: 1, mprotect: 1, mmapmunmap: 2); mallocheavy is per iteration
+(about N brk calls, counted by brkwatch, plus 64 malloc/free pairs and the
+page faults), pagefault per page touched. getppid, mprotect, mmapmunmap and
+pagefault never call brk() in their loop: they show what brkwatch costs
+everyone else (another process calls brk() meanwhile).
 Ratio: the median over the rounds of (tracer / bare of the same round), so
 that a slow patch of the machine, which both see, cancels out.
 Spread: (max - min) / median of the per-call times over the rounds.
@@ -16,12 +19,15 @@ import statistics
 import sys
 
 TRACERS = ["bare", "brkwatch", "floor", "strace", "perf", "bpftrace", "ftrace"]
-WORKLOADS = ["growshrink", "brkquery", "getppid", "mallocheavy"]
+BRK_WORKLOADS = ["growshrink", "brkquery", "mallocheavy"]
+OTHER_WORKLOADS = ["getppid", "mprotect", "mmapmunmap", "pagefault"]
+WORKLOADS = BRK_WORKLOADS + OTHER_WORKLOADS
 GOALS = {
     "growshrink_ratio": 1.10,
-    "getppid_ratio": 1.02,
+    "other_ratio": 1.02,
     "scale_ratio": 1.05,
     "bytes_per_record": 64,
+    "bytes_one_call_process": 256,
 }
 
 
@@ -196,20 +202,28 @@ def analyse(d):
             g["growshrink_cheapest"] = {"goal": "cheaper than every other tracer",
                                         "value": {t: v / gs["brkwatch"]["median"] for t, v in others.items()},
                                         "met": cheapest}
-    gp = tab.get("getppid", {}).get("brkwatch", {})
-    if "ratio" in gp:
-        g["getppid_ratio"] = {"goal": "<= %.2fx" % GOALS["getppid_ratio"], "value": gp["ratio"],
-                              "met": gp["ratio"] <= GOALS["getppid_ratio"]}
+    bq = tab.get("brkquery", {})
+    if "median" in bq.get("brkwatch", {}) and "median" in bq.get("ftrace", {}):
+        v = bq["brkwatch"]["median"] / bq["ftrace"]["median"]
+        g["brkquery_below_ftrace"] = {"goal": "< 1 (brkwatch / ftrace)", "value": v, "met": v < 1}
+    for w in OTHER_WORKLOADS:
+        c = tab.get(w, {}).get("brkwatch", {})
+        if "ratio" in c:
+            g[w + "_ratio"] = {"goal": "<= %.2fx" % GOALS["other_ratio"], "value": c["ratio"],
+                               "met": c["ratio"] <= GOALS["other_ratio"]}
     sc = res["scale"].get("brkwatch", {})
     key = next((k for k in sc if k.startswith("ratio_") and not k.endswith(("_min", "_max"))), None)
     if key:
         g["scale_ratio"] = {"goal": "<= %.2fx (%s)" % (GOALS["scale_ratio"], key), "value": sc[key],
                             "met": sc[key] <= GOALS["scale_ratio"]}
-    for name in ("ring", "scale"):
-        if name in m:
-            v = m[name]["bytes_per_record"]
-            g["bytes_per_record_" + name] = {"goal": "<= %d" % GOALS["bytes_per_record"],
-                                             "value": v, "met": v <= GOALS["bytes_per_record"]}
+    if "ring" in m:
+        v = m["ring"]["bytes_per_record"]
+        g["bytes_per_record_ring"] = {"goal": "<= %d" % GOALS["bytes_per_record"],
+                                      "value": v, "met": v <= GOALS["bytes_per_record"]}
+    if "scale" in m:
+        v = m["scale"]["bytes_per_process"]
+        g["bytes_one_call_process"] = {"goal": "<= %d" % GOALS["bytes_one_call_process"],
+                                       "value": v, "met": v <= GOALS["bytes_one_call_process"]}
     res["profile"] = d["profile"]
     return res
 
@@ -241,17 +255,19 @@ def table(res):
         info.get("kernel", "?"), info.get("cpu", "?"), info.get("accel", "?"),
         info.get("cpus", "?"), info.get("clocksource", "?")))
     lines.append("%s rounds, tracers alternating; median per call (x median ratio to bare); "
-                 "mallocheavy per iteration" % info.get("rounds", "?"))
+                 "mallocheavy per iteration, pagefault per page" % info.get("rounds", "?"))
+    if info.get("lock_point"):
+        lines.append("brkwatch and floor follow brk()'s mmap lock at %s" % info["lock_point"])
     tracers = [t for t in TRACERS if any(t in res["table"].get(w, {}) for w in WORKLOADS)]
     head = "%-12s" % "workload" + "".join("%14s" % t for t in tracers)
 
-    def grid(title, text):
+    def grid(title, text, workloads=BRK_WORKLOADS):
         """A workload x tracer grid; text(tracer, cell) formats a cell that exists."""
         lines.append("")
         if title:
             lines.append(title)
         lines.append(head)
-        for w in WORKLOADS:
+        for w in workloads:
             if w not in res["table"]:
                 continue
             row = "%-12s" % w
@@ -269,8 +285,18 @@ def table(res):
 
     grid(None, timed("median", "ratio"))
     grid("fastest round (x ratio to bare's fastest):", timed("min", "ratio_best"))
-    grid("spread (max-min)/median over the rounds:",
-         lambda t, c: "-" if c.get("spread") is None else "%.0f%%" % (100 * c["spread"]))
+    spread = lambda t, c: "-" if c.get("spread") is None else "%.0f%%" % (100 * c["spread"])
+    grid("spread (max-min)/median over the rounds:", spread)
+    if any(w in res["table"] for w in OTHER_WORKLOADS):
+        lines.append("")
+        lines.append("cost on processes that do not call brk() (another process calls brk() every ms):")
+        grid(None, timed("median", "ratio"), OTHER_WORKLOADS)
+        grid("fastest round (x ratio to bare's fastest):", timed("min", "ratio_best"), OTHER_WORKLOADS)
+        grid("spread (max-min)/median over the rounds:", spread, OTHER_WORKLOADS)
+        lines.append("ratio's range over the rounds, brkwatch: " + ", ".join(
+            "%s %.2fx-%.2fx" % (w, c["ratio_min"], c["ratio_max"])
+            for w in OTHER_WORKLOADS
+            for c in [res["table"].get(w, {}).get("brkwatch", {})] if "ratio_min" in c))
     for t, why in res["na"].items():
         lines.append("n/a %s: %s" % (t, why))
     if info.get("perf_note"):
