@@ -88,8 +88,8 @@ static int target_start(struct target *t, int how)
 	if (how == AS_NOBODY || how == AS_NOBODY_UNDUMPABLE)
 		if (become(NOBODY, true))
 			_exit(10);
-	bw_brk(0);
-	bw_brk(bw_brk(0) + 4096);
+	bwt_brk(0);
+	bwt_brk(bwt_brk(0) + 4096);
 	if (how == AS_NOBODY_UNDUMPABLE && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		_exit(11);
 	if (how == AS_ROOT_THEN_NOBODY && become(NOBODY, true))
@@ -105,14 +105,14 @@ static int target_exit(struct target *t)
 	int status = -1;
 
 	step_signal(t->go[1]);
-	if (bw_wait_noreap(t->pid, &status))
+	if (bwt_wait_noreap(t->pid, &status))
 		return -1;
 	return status;
 }
 
 static void target_reap(struct target *t)
 {
-	bw_reap(t->pid);
+	bwt_reap(t->pid);
 	close(t->go[0]);
 	close(t->go[1]);
 	close(t->ready[0]);
@@ -143,7 +143,7 @@ static int ask(int pid, int who, struct answers *out)
 	int status = -1, child;
 
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	bw_history_path(history, sizeof(history), pid);
+	bwt_history_path(history, sizeof(history), pid);
 	child = fork();
 	if (child < 0)
 		return -1;
@@ -170,7 +170,7 @@ static int ask(int pid, int who, struct answers *out)
 FIXTURE(access) {
 	struct target t;
 	struct answers *a;
-	struct bw_history *h;
+	struct bwt_history *h;
 };
 
 /*
@@ -238,11 +238,11 @@ FIXTURE_VARIANT_ADD(access, exited_stays_refused_to_another_user) {
 
 FIXTURE_SETUP(access)
 {
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to play other users");
-	self->a = bw_shared_alloc(sizeof(*self->a));
-	self->h = bw_zalloc(sizeof(*self->h));
+	self->a = bwt_shared_alloc(sizeof(*self->a));
+	self->h = bwt_zalloc(sizeof(*self->h));
 	ASSERT_NE(NULL, self->a);
 	ASSERT_NE(NULL, self->h);
 	self->t.pid = 0;
@@ -255,18 +255,18 @@ FIXTURE_TEARDOWN(access)
 		target_reap(&self->t);
 	}
 	if (self->h)
-		bw_free(self->h, sizeof(*self->h));
+		bwt_free(self->h, sizeof(*self->h));
 	if (self->a)
-		bw_free(self->a, sizeof(*self->a));
+		bwt_free(self->a, sizeof(*self->a));
 }
 
 /* Starts a target as @how and waits until its history has a file. */
-static int start_and_wait(struct target *t, struct bw_history *h, int how)
+static int start_and_wait(struct target *t, struct bwt_history *h, int how)
 {
 	if (target_start(t, how))
 		return -1;
 	step_wait(t->ready[0]);
-	return bw_history_wait(t->pid, h, 3000);
+	return bwt_history_wait(t->pid, h, 3000);
 }
 
 /*
@@ -318,19 +318,19 @@ static int exec_with_fd_open(struct exec_run *run, const char *program,
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		struct bw_history *h = bw_zalloc(sizeof(*h));
+		struct bwt_history *h = bwt_zalloc(sizeof(*h));
 		char path[64];
 		int fd, i;
 
 		if (!h || become(NOBODY, true))
 			_exit(30);
-		bw_brk(0);
-		bw_brk(bw_brk(0) + 4096);
+		bwt_brk(0);
+		bwt_brk(bwt_brk(0) + 4096);
 		/* its file appears once the module's worker made it */
-		for (i = 0; i < 300 && bw_history_read(getpid(), h); i++)
-			bw_sleep_ms(10);
+		for (i = 0; i < 300 && bwt_history_read(getpid(), h); i++)
+			bwt_sleep_ms(10);
 		run->calls_before = h->ncalls;
-		bw_history_path(path, sizeof(path), getpid());
+		bwt_history_path(path, sizeof(path), getpid());
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
 			_exit(31);
@@ -357,7 +357,7 @@ static int exec_with_fd_open(struct exec_run *run, const char *program,
 	close(done[1]);
 	*pid_out = pid;
 	/* The program ran and exited (not reaped); now the reader reads. */
-	if (bw_wait_noreap(pid, &status) || write(go[1], "x", 1) != 1)
+	if (bwt_wait_noreap(pid, &status) || write(go[1], "x", 1) != 1)
 		return -1;
 	close(go[1]);
 	pfd.fd = done[0];
@@ -387,10 +387,10 @@ static int count_lines(const char *text, const char *prefix)
 TEST(setuid_exec_is_hidden_from_an_fd_opened_before)
 {
 	char *const argv[] = { "passwd", "-S", NULL };
-	struct exec_run *run = bw_shared_alloc(sizeof(*run));
+	struct exec_run *run = bwt_shared_alloc(sizeof(*run));
 	int pid = -1;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to become nobody");
 	ASSERT_NE(NULL, run);
@@ -404,18 +404,18 @@ TEST(setuid_exec_is_hidden_from_an_fd_opened_before)
 		TH_LOG("calls after the setuid exec were shown:\n%s", run->text);
 	EXPECT_EQ(NULL, strstr(run->text, "# comm passwd"))
 		TH_LOG("the header showed the setuid program:\n%s", run->text);
-	bw_reap(pid);
-	bw_free(run, sizeof(*run));
+	bwt_reap(pid);
+	bwt_free(run, sizeof(*run));
 }
 
 /* The control: an exec of a program its owner may read is shown. */
 TEST(ordinary_exec_is_shown_to_an_fd_opened_before)
 {
 	char *const argv[] = { "true", NULL };
-	struct exec_run *run = bw_shared_alloc(sizeof(*run));
+	struct exec_run *run = bwt_shared_alloc(sizeof(*run));
 	int pid = -1;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to become nobody");
 	ASSERT_NE(NULL, run);
@@ -426,8 +426,8 @@ TEST(ordinary_exec_is_shown_to_an_fd_opened_before)
 	EXPECT_LT(run->calls_before, count_lines(run->text, "") -
 		  count_lines(run->text, "#"))
 		TH_LOG("no call of /bin/true was shown:\n%s", run->text);
-	bw_reap(pid);
-	bw_free(run, sizeof(*run));
+	bwt_reap(pid);
+	bwt_free(run, sizeof(*run));
 }
 
 /*
@@ -436,18 +436,18 @@ TEST(ordinary_exec_is_shown_to_an_fd_opened_before)
  */
 TEST(pid_namespace_sees_nothing_outside)
 {
-	struct answers *a = bw_shared_alloc(sizeof(*a));
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct answers *a = bwt_shared_alloc(sizeof(*a));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	int status = -1, outside, child;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to make a PID namespace");
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, h);
 	outside = getpid();
-	bw_brk(0);
-	ASSERT_EQ(0, bw_history_wait(outside, h, 3000));
+	bwt_brk(0);
+	ASSERT_EQ(0, bwt_history_wait(outside, h, 3000));
 
 	ASSERT_EQ(0, unshare(CLONE_NEWPID | CLONE_NEWNS));
 	child = fork();
@@ -460,7 +460,7 @@ TEST(pid_namespace_sees_nothing_outside)
 			_exit(40);
 		snprintf(path, sizeof(path), "/proc/%d/maps", outside);
 		a->maps = open_errno(path);
-		bw_history_path(path, sizeof(path), outside);
+		bwt_history_path(path, sizeof(path), outside);
 		a->history = open_errno(path);
 		_exit(0);
 	}
@@ -469,8 +469,8 @@ TEST(pid_namespace_sees_nothing_outside)
 	EXPECT_EQ(ENOENT, a->maps);
 	EXPECT_EQ(ENOENT, a->history)
 		TH_LOG("a history outside the namespace: %s", strerror(a->history));
-	bw_free(h, sizeof(*h));
-	bw_free(a, sizeof(*a));
+	bwt_free(h, sizeof(*h));
+	bwt_free(a, sizeof(*a));
 }
 
 TEST_HARNESS_MAIN

@@ -18,7 +18,7 @@
 #include <sys/utsname.h>
 #include "brkwatch_test.h"
 
-struct bw_want {
+struct bwt_want {
 	int tid;
 	const char *entry;		/* "x64" or "ia32" */
 	unsigned long request;
@@ -33,7 +33,7 @@ struct bw_want {
  * checked the range (get_unmapped_area()) and the mlock limit, and a
  * shrink unmapped whatever lay there, nothing included, and succeeded.
  */
-static inline bool bw_kernel_before_6_1(void)
+static inline bool bwt_kernel_before_6_1(void)
 {
 	struct utsname u;
 	unsigned int major = 0, minor = 0;
@@ -44,12 +44,12 @@ static inline bool bw_kernel_before_6_1(void)
 }
 
 /* A mapping, as an overlap's details name it. */
-struct bw_mapping {
+struct bwt_mapping {
 	unsigned long start, end;
 	const char *kind;		/* next_kind: file, stack or anon */
 };
 
-static inline unsigned long bw_hex(const char **p)
+static inline unsigned long bwt_hex(const char **p)
 {
 	unsigned long v = 0;
 
@@ -70,11 +70,11 @@ static inline unsigned long bw_hex(const char **p)
  * @addr. Raw reads, no allocation: a child that counts its brk() calls may
  * call it on itself. 0, or -1 if there is none.
  */
-static inline int bw_mapping_above(const char *maps, unsigned long addr,
-				   struct bw_mapping *m)
+static inline int bwt_mapping_above(const char *maps, unsigned long addr,
+				    struct bwt_mapping *m)
 {
 	static char buf[1 << 16];
-	ssize_t len = bw_read_file(maps, buf, sizeof(buf));
+	ssize_t len = bwt_read_file(maps, buf, sizeof(buf));
 	const char *p = buf, *end;
 	int field;
 
@@ -86,9 +86,9 @@ static inline int bw_mapping_above(const char *maps, unsigned long addr,
 
 		if (!eol)
 			eol = end;
-		m->start = bw_hex(&p);
+		m->start = bwt_hex(&p);
 		p++;
-		m->end = bw_hex(&p);
+		m->end = bwt_hex(&p);
 		/* perms offset dev inode, then the name if any */
 		for (field = 0; field < 4 && p < eol; field++) {
 			while (p < eol && *p == ' ')
@@ -113,12 +113,12 @@ static inline int bw_mapping_above(const char *maps, unsigned long addr,
  * grows-down mapping (the stack, of those maps can name) has a gap that
  * alone may be hit.
  */
-static inline void bw_overlap_details(char *buf, size_t size,
-				      const struct bw_mapping *m,
+static inline void bwt_overlap_details(char *buf, size_t size,
+				       const struct bwt_mapping *m,
 				      unsigned long request)
 {
 	bool gap_only = !strcmp(m->kind, "stack") &&
-			BW_PAGE_ALIGN(request) + BW_PAGE <= m->start;
+			BWT_PAGE_ALIGN(request) + BWT_PAGE <= m->start;
 
 	snprintf(buf, size,
 		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=%s,gap_only=%d",
@@ -126,19 +126,19 @@ static inline void bw_overlap_details(char *buf, size_t size,
 }
 
 /* The break a call leaves: what it returned, but for an error. */
-static inline unsigned long bw_want_after(const struct bw_want *w)
+static inline unsigned long bwt_want_after(const struct bwt_want *w)
 {
 	return w->ret < 0 ? w->brk_before : (unsigned long)w->ret;
 }
 
 /* Call number i (from 0) of a history against what it should be. */
-static inline void bw_check_call(struct __test_metadata *_metadata,
-				 const struct bw_event *e,
-				 const struct bw_want *w, int i)
+static inline void bwt_check_call(struct __test_metadata *_metadata,
+				  const struct bwt_event *e,
+				 const struct bwt_want *w, int i)
 {
-	unsigned long after = bw_want_after(w);
-	unsigned long abefore = BW_PAGE_ALIGN(w->brk_before);
-	unsigned long aafter = BW_PAGE_ALIGN(after);
+	unsigned long after = bwt_want_after(w);
+	unsigned long abefore = BWT_PAGE_ALIGN(w->brk_before);
+	unsigned long aafter = BWT_PAGE_ALIGN(after);
 	const char *details = w->details[0] ? w->details : "-";
 
 	EXPECT_EQ(w->tid, e->tid) {
@@ -191,9 +191,9 @@ static inline void bw_check_call(struct __test_metadata *_metadata,
  * with no exec marker and nothing dropped; the header's counters and
  * break follow them.
  */
-static inline void bw_check_calls(struct __test_metadata *_metadata,
-				  const struct bw_history *h,
-				  const struct bw_want *want, int n)
+static inline void bwt_check_calls(struct __test_metadata *_metadata,
+				   const struct bwt_history *h,
+				  const struct bwt_want *want, int n)
 {
 	int i;
 
@@ -221,12 +221,12 @@ static inline void bw_check_calls(struct __test_metadata *_metadata,
 				TH_LOG("call %d entered before call %d, made after it",
 				       i + 1, i);
 			}
-		bw_check_call(_metadata, &h->ev[i], &want[i], i);
+		bwt_check_call(_metadata, &h->ev[i], &want[i], i);
 	}
 	if (n)
-		EXPECT_EQ(bw_want_after(&want[n - 1]), h->brk) {
+		EXPECT_EQ(bwt_want_after(&want[n - 1]), h->brk) {
 			TH_LOG("'# brk' is %#lx, expected the break after the last call, %#lx",
-			       h->brk, bw_want_after(&want[n - 1]));
+			       h->brk, bwt_want_after(&want[n - 1]));
 		}
 }
 
@@ -235,8 +235,8 @@ static inline void bw_check_calls(struct __test_metadata *_metadata,
  * caller), its owner, and its heap as the child read it from
  * /proc/self/stat.
  */
-static inline void bw_check_head(struct __test_metadata *_metadata,
-				 const struct bw_history *h, int pid,
+static inline void bwt_check_head(struct __test_metadata *_metadata,
+				  const struct bwt_history *h, int pid,
 				 unsigned int uid, unsigned long start_data,
 				 unsigned long end_data, unsigned long start_brk)
 {

@@ -27,11 +27,11 @@
 
 static int three_calls(void *arg)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 
 	(void)arg;
-	bw_brk(cur + 2 * BW_PAGE);
-	bw_brk(cur);
+	bwt_brk(cur + 2 * BWT_PAGE);
+	bwt_brk(cur);
 	return 0;
 }
 
@@ -41,7 +41,7 @@ static int five_calls(void *arg)
 
 	(void)arg;
 	for (i = 0; i < 5; i++)
-		bw_brk(0);
+		bwt_brk(0);
 	return 0;
 }
 
@@ -53,13 +53,13 @@ static int no_calls(void *arg)
 
 /* A zombie child with a history of three calls; its pid. */
 static int zombie_with_history(struct __test_metadata *_metadata,
-			       struct bw_history *h)
+			       struct bwt_history *h)
 {
 	int status = -1, pid, err;
 
-	pid = bw_run_child(three_calls, NULL, &status);
+	pid = bwt_run_child(three_calls, NULL, &status);
 	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
-	err = bw_history_wait(pid, h, 3000);
+	err = bwt_history_wait(pid, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("child %d: no history: %s %s", pid,
 				 strerror(-err), h->error);
 	ASSERT_EQ(3, h->ncalls);
@@ -70,22 +70,22 @@ static bool exists(int pid)
 {
 	char path[64];
 
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 	return access(path, F_OK) == 0;
 }
 
 FIXTURE(control) {
-	struct bw_history *h;
+	struct bwt_history *h;
 };
 
 FIXTURE_SETUP(control)
 {
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		return;		/* each test skips */
-	self->h = bw_zalloc(sizeof(*self->h));
+	self->h = bwt_zalloc(sizeof(*self->h));
 	ASSERT_NE(NULL, self->h);
-	ASSERT_EQ(0, bw_control("resume"));
+	ASSERT_EQ(0, bwt_control("resume"));
 }
 
 /* Setup leaves self->h NULL when not root. */
@@ -96,9 +96,9 @@ FIXTURE_SETUP(control)
 
 FIXTURE_TEARDOWN(control)
 {
-	if (geteuid() == 0 && bw_module_loaded())
-		bw_control("resume");
-	bw_free(self->h, sizeof(*self->h));
+	if (geteuid() == 0 && bwt_module_loaded())
+		bwt_control("resume");
+	bwt_free(self->h, sizeof(*self->h));
 }
 
 TEST_F(control, pause_stops_recording_and_resume_restarts_it)
@@ -108,23 +108,23 @@ TEST_F(control, pause_stops_recording_and_resume_restarts_it)
 	int status = -1, pid, paused_pid, err;
 
 	NEED_ROOT();
-	ASSERT_EQ(0, bw_control("pause\n")) TH_LOG("writing 'pause'");
-	ASSERT_EQ(0, bw_status_text("paused", paused, sizeof(paused)));
+	ASSERT_EQ(0, bwt_control("pause\n")) TH_LOG("writing 'pause'");
+	ASSERT_EQ(0, bwt_status_text("paused", paused, sizeof(paused)));
 	EXPECT_STREQ("yes", paused);
-	ASSERT_EQ(0, bw_status_get("calls_seen", &seen0));
+	ASSERT_EQ(0, bwt_status_get("calls_seen", &seen0));
 
-	pid = bw_run_child(five_calls, NULL, &status);
+	pid = bwt_run_child(five_calls, NULL, &status);
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, bw_status_get("calls_seen", &seen1));
+	ASSERT_EQ(0, bwt_status_get("calls_seen", &seen1));
 	EXPECT_EQ(seen0, seen1) TH_LOG("calls were seen while paused");
 	paused_pid = pid;
 
-	ASSERT_EQ(0, bw_control("resume")) TH_LOG("writing 'resume'");
-	ASSERT_EQ(0, bw_status_text("paused", paused, sizeof(paused)));
+	ASSERT_EQ(0, bwt_control("resume")) TH_LOG("writing 'resume'");
+	ASSERT_EQ(0, bwt_status_text("paused", paused, sizeof(paused)));
 	EXPECT_STREQ("no", paused);
-	pid = bw_run_child(five_calls, NULL, &status);
+	pid = bwt_run_child(five_calls, NULL, &status);
 	ASSERT_LT(0, pid);
-	err = bw_history_wait(pid, self->h, 3000);
+	err = bwt_history_wait(pid, self->h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("after resume: %s %s", strerror(-err), self->h->error);
 	/*
 	 * The worker makes the files of all new histories in one pass, in the
@@ -133,12 +133,12 @@ TEST_F(control, pause_stops_recording_and_resume_restarts_it)
 	 */
 	EXPECT_FALSE(exists(paused_pid))
 		TH_LOG("a child that called brk only while paused has a history");
-	bw_reap(paused_pid);
+	bwt_reap(paused_pid);
 	EXPECT_EQ(5, self->h->ncalls);
 	EXPECT_EQ(5UL, self->h->calls);
-	ASSERT_EQ(0, bw_status_get("calls_seen", &seen2));
+	ASSERT_EQ(0, bwt_status_get("calls_seen", &seen2));
 	EXPECT_LE(seen1 + 5, seen2);
-	bw_reap(pid);
+	bwt_reap(pid);
 }
 
 TEST_F(control, forget_removes_that_history_only)
@@ -149,24 +149,24 @@ TEST_F(control, forget_removes_that_history_only)
 	NEED_ROOT();
 	a = zombie_with_history(_metadata, self->h);
 	b = zombie_with_history(_metadata, self->h);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited0));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited0));
 
-	ASSERT_EQ(0, bw_forget(a)) TH_LOG("forget %d", a);
+	ASSERT_EQ(0, bwt_forget(a)) TH_LOG("forget %d", a);
 	EXPECT_FALSE(exists(a)) TH_LOG("forgotten history %d still has a file", a);
-	EXPECT_EQ(0, bw_history_read(b, self->h))
+	EXPECT_EQ(0, bwt_history_read(b, self->h))
 		TH_LOG("forgetting %d took %d's history too", a, b);
 	EXPECT_EQ(3, self->h->ncalls);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited1));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited1));
 	EXPECT_EQ(exited0 - 1, exited1);
 
-	EXPECT_EQ(-ESRCH, bw_forget(a)) TH_LOG("forgetting %d twice", a);
-	c = bw_run_child(no_calls, NULL, &status);
+	EXPECT_EQ(-ESRCH, bwt_forget(a)) TH_LOG("forgetting %d twice", a);
+	c = bwt_run_child(no_calls, NULL, &status);
 	ASSERT_LT(0, c);
-	EXPECT_EQ(-ESRCH, bw_forget(c))
+	EXPECT_EQ(-ESRCH, bwt_forget(c))
 		TH_LOG("forgetting %d, which never called brk", c);
-	bw_reap(c);
-	bw_reap(b);
-	bw_reap(a);
+	bwt_reap(c);
+	bwt_reap(b);
+	bwt_reap(a);
 }
 
 TEST_F(control, clear_removes_every_history)
@@ -178,24 +178,24 @@ TEST_F(control, clear_removes_every_history)
 	a = zombie_with_history(_metadata, self->h);
 	b = zombie_with_history(_metadata, self->h);
 
-	ASSERT_EQ(0, bw_control("clear")) TH_LOG("writing 'clear'");
+	ASSERT_EQ(0, bwt_control("clear")) TH_LOG("writing 'clear'");
 	EXPECT_FALSE(exists(a));
 	EXPECT_FALSE(exists(b));
-	ASSERT_EQ(0, bw_status_get("processes_running", &running));
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited));
+	ASSERT_EQ(0, bwt_status_get("processes_running", &running));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited));
 	EXPECT_EQ(0UL, exited) TH_LOG("exited histories left after clear");
 	EXPECT_EQ(0UL, running) TH_LOG("running histories left after clear");
 
 	/* recording goes on: a new history from seq 1 */
-	c = bw_run_child(five_calls, NULL, &status);
+	c = bwt_run_child(five_calls, NULL, &status);
 	ASSERT_LT(0, c);
-	err = bw_history_wait(c, self->h, 3000);
+	err = bwt_history_wait(c, self->h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("after clear: %s %s", strerror(-err), self->h->error);
 	ASSERT_EQ(5, self->h->ncalls);
 	EXPECT_EQ(1UL, self->h->ev[0].seq);
-	bw_reap(c);
-	bw_reap(b);
-	bw_reap(a);
+	bwt_reap(c);
+	bwt_reap(b);
+	bwt_reap(a);
 }
 
 /* What an invalid command must leave as it was. */
@@ -211,13 +211,13 @@ static int take_snapshot(struct snapshot *s, int pid)
 	char path[64];
 	int err;
 
-	bw_history_path(path, sizeof(path), pid);
-	err = bw_status_text("paused", s->paused, sizeof(s->paused));
+	bwt_history_path(path, sizeof(path), pid);
+	err = bwt_status_text("paused", s->paused, sizeof(s->paused));
 	if (!err)
-		err = bw_status_get("processes_running", &s->running);
+		err = bwt_status_get("processes_running", &s->running);
 	if (!err)
-		err = bw_status_get("processes_exited", &s->exited);
-	s->len = bw_read_file(path, s->file, sizeof(s->file));
+		err = bwt_status_get("processes_exited", &s->exited);
+	s->len = bwt_read_file(path, s->file, sizeof(s->file));
 	return err;
 }
 
@@ -259,8 +259,8 @@ TEST_F(control, invalid_commands_get_einval_and_change_nothing)
 		CMD("resume with more", "resume now"),
 		CMD("prefix of a command", "paus"),
 	};
-	struct snapshot *before = bw_zalloc(sizeof(*before));
-	struct snapshot *after = bw_zalloc(sizeof(*after));
+	struct snapshot *before = bwt_zalloc(sizeof(*before));
+	struct snapshot *after = bwt_zalloc(sizeof(*after));
 	int i, n = sizeof(cmds) / sizeof(cmds[0]), pid, err;
 
 	NEED_ROOT();
@@ -279,7 +279,7 @@ TEST_F(control, invalid_commands_get_einval_and_change_nothing)
 	for (i = 0; i < n; i++) {
 		size_t len = cmds[i].len ? cmds[i].len : strlen(cmds[i].buf);
 
-		err = bw_control_write(cmds[i].buf, len);
+		err = bwt_control_write(cmds[i].buf, len);
 		EXPECT_EQ(-EINVAL, err)
 			TH_LOG("%s (%zu bytes): %s, expected EINVAL",
 			       cmds[i].what, len, err ? strerror(-err) : "accepted");
@@ -295,9 +295,9 @@ TEST_F(control, invalid_commands_get_einval_and_change_nothing)
 			TH_LOG("%s changed history %d (%zd bytes, was %zd)",
 			       cmds[i].what, pid, after->len, before->len);
 	}
-	bw_reap(pid);
-	bw_free(before, sizeof(*before));
-	bw_free(after, sizeof(*after));
+	bwt_reap(pid);
+	bwt_free(before, sizeof(*before));
+	bwt_free(after, sizeof(*after));
 }
 
 struct nobody_run {
@@ -317,30 +317,30 @@ static int nobody_writer(void *arg)
 	if (setgroups(0, NULL) || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) ||
 	    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID))
 		return 10;
-	fd = open(BW_PROC_DIR "/control", O_WRONLY | O_CLOEXEC);
+	fd = open(BWT_PROC_DIR "/control", O_WRONLY | O_CLOEXEC);
 	r->open_err = fd < 0 ? errno : 0;
 	if (fd >= 0)
 		close(fd);
 	r->write_err = write(r->fd, "clear", 5) < 0 ? errno : 0;
-	len = bw_read_file(BW_PROC_DIR "/control", r->text, sizeof(r->text));
+	len = bwt_read_file(BWT_PROC_DIR "/control", r->text, sizeof(r->text));
 	r->read_err = len < 0 ? (int)-len : 0;
 	return 0;
 }
 
 TEST_F(control, non_root_gets_eperm)
 {
-	struct nobody_run *r = bw_shared_alloc(sizeof(*r));
+	struct nobody_run *r = bwt_shared_alloc(sizeof(*r));
 	unsigned long exited0, exited1;
 	int pid, writer, status = -1;
 
 	NEED_ROOT();
 	ASSERT_NE(NULL, r);
 	pid = zombie_with_history(_metadata, self->h);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited0));
-	r->fd = open(BW_PROC_DIR "/control", O_WRONLY);
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited0));
+	r->fd = open(BWT_PROC_DIR "/control", O_WRONLY);
 	ASSERT_LE(0, r->fd);
 
-	writer = bw_run_child(nobody_writer, r, &status);
+	writer = bwt_run_child(nobody_writer, r, &status);
 	ASSERT_LT(0, writer);
 	ASSERT_EQ(0, status) TH_LOG("the child could not become nobody");
 	EXPECT_EQ(EPERM, r->open_err)
@@ -354,11 +354,11 @@ TEST_F(control, non_root_gets_eperm)
 	EXPECT_EQ(0, strncmp(r->text, "commands: ", 10)) TH_LOG("control reads '%s'", r->text);
 
 	EXPECT_TRUE(exists(pid)) TH_LOG("nobody's 'clear' removed history %d", pid);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited1));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited1));
 	EXPECT_LE(exited0, exited1);
 	close(r->fd);
-	bw_reap(writer);
-	bw_reap(pid);
+	bwt_reap(writer);
+	bwt_reap(pid);
 }
 
 TEST_HARNESS_MAIN

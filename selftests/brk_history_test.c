@@ -13,27 +13,27 @@
 
 TEST(query_and_grow_are_the_last_two_calls)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
-	struct bw_event *query, *grow;
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	struct bwt_event *query, *grow;
 	unsigned long cur, want;
 	long got_query, got_grow;
 	int err;
 
 	ASSERT_NE(NULL, h);
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
 
-	got_query = bw_brk(0);
+	got_query = bwt_brk(0);
 	cur = (unsigned long)got_query;
-	want = cur + 3 * BW_PAGE + 100;
-	got_grow = bw_brk(want);
+	want = cur + 3 * BWT_PAGE + 100;
+	got_grow = bwt_brk(want);
 	/* the file appears when the module's worker has run */
-	err = bw_history_wait(getpid(), h, 5000);
+	err = bwt_history_wait(getpid(), h, 5000);
 
 	ASSERT_EQ(0, err) {
-		TH_LOG("reading %s/%d: %s %s", BW_PROC_DIR, getpid(),
+		TH_LOG("reading %s/%d: %s %s", BWT_PROC_DIR, getpid(),
 		       strerror(-err), err == -EBADMSG ? h->error : "");
 	}
 	ASSERT_EQ((unsigned long)want, (unsigned long)got_grow) {
@@ -44,7 +44,7 @@ TEST(query_and_grow_are_the_last_two_calls)
 	ASSERT_GE(h->ncalls, 2);
 	ASSERT_EQ(h->calls, (unsigned long)h->ncalls + h->dropped);
 
-	grow = bw_last_call(h);
+	grow = bwt_last_call(h);
 	query = grow - 1;
 	while (query > h->ev && query->exec)
 		query--;
@@ -64,16 +64,16 @@ TEST(query_and_grow_are_the_last_two_calls)
 	EXPECT_EQ(got_grow, grow->ret);
 	EXPECT_EQ(cur, grow->brk_before);
 	EXPECT_EQ(want, grow->brk_after);
-	EXPECT_EQ(BW_PAGE_ALIGN(cur), grow->aligned_before);
-	EXPECT_EQ(BW_PAGE_ALIGN(want), grow->aligned_after);
-	EXPECT_EQ((long)(BW_PAGE_ALIGN(want) - BW_PAGE_ALIGN(cur)), grow->delta);
+	EXPECT_EQ(BWT_PAGE_ALIGN(cur), grow->aligned_before);
+	EXPECT_EQ(BWT_PAGE_ALIGN(want), grow->aligned_after);
+	EXPECT_EQ((long)(BWT_PAGE_ALIGN(want) - BWT_PAGE_ALIGN(cur)), grow->delta);
 	EXPECT_EQ(query->seq + 1, grow->seq);
 	EXPECT_EQ(h->calls, grow->seq);
 
 	EXPECT_LE(h->start_brk, cur);
 	EXPECT_EQ(want, h->brk);
 	EXPECT_STREQ("running", h->state);
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -50,27 +50,27 @@ TEST(ia32_static_program_is_recorded_through_the_32bit_entry)
 		"query",
 	};
 	const int nverdicts = sizeof(verdicts) / sizeof(verdicts[0]);
-	struct bw_want want[IA32_MAX];
+	struct bwt_want want[IA32_MAX];
 	unsigned long start_data = 0, end_data = 0, start_brk = 0;
 	char path[PATH_MAX], statpath[64];
 	struct ia32_report rep;
-	struct bw_history *h;
+	struct bwt_history *h;
 	int res[2], go[2], pid, status = 0, err, i;
 	char mapspath[64];
-	struct bw_mapping next = { 0, 0, "anon" };
+	struct bwt_mapping next = { 0, 0, "anon" };
 	bool early_overlap;
 	ssize_t got;
 
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
 	ASSERT_EQ(0, prog_path(path, sizeof(path)));
 	ASSERT_EQ(0, access(path, X_OK)) {
 		TH_LOG("%s: %s (build it: see selftests/Makefile)", path,
 		       strerror(errno));
 	}
-	h = bw_zalloc(sizeof(*h));
+	h = bwt_zalloc(sizeof(*h));
 	ASSERT_NE(NULL, h);
 	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
@@ -95,8 +95,8 @@ TEST(ia32_static_program_is_recorded_through_the_32bit_entry)
 	if (got == 0) {
 		/* no report: execve() failed */
 		close(go[1]);
-		ASSERT_EQ(0, bw_wait_noreap(pid, &status));
-		bw_reap(pid);
+		ASSERT_EQ(0, bwt_wait_noreap(pid, &status));
+		bwt_reap(pid);
 		if (status == EXIT_EXEC + ENOEXEC)
 			SKIP(return, "this kernel refuses 32-bit programs (ENOEXEC: no IA32 emulation, or ia32_emulation=0)");
 		ASSERT_EQ(0, status) {
@@ -110,19 +110,19 @@ TEST(ia32_static_program_is_recorded_through_the_32bit_entry)
 	/* the program waits on fd 4: its heap, while it still has one */
 	snprintf(statpath, sizeof(statpath), "/proc/%d/stat", pid);
 	snprintf(mapspath, sizeof(mapspath), "/proc/%d/maps", pid);
-	err = bw_stat_heap(statpath, &start_data, &end_data, &start_brk);
-	early_overlap = bw_kernel_before_6_1();
+	err = bwt_stat_heap(statpath, &start_data, &end_data, &start_brk);
+	early_overlap = bwt_kernel_before_6_1();
 	if (early_overlap)
-		ASSERT_EQ(0, bw_mapping_above(mapspath, BW_PAGE_ALIGN(rep.ret[4]),
-					      &next));
+		ASSERT_EQ(0, bwt_mapping_above(mapspath, BWT_PAGE_ALIGN(rep.ret[4]),
+					       &next));
 	close(go[1]);
 	ASSERT_EQ(0, err);
-	ASSERT_EQ(0, bw_wait_noreap(pid, &status));
+	ASSERT_EQ(0, bwt_wait_noreap(pid, &status));
 	EXPECT_EQ(0, status);
 
-	err = bw_history_wait(pid, h, 5000);
+	err = bwt_history_wait(pid, h, 5000);
 	ASSERT_EQ(0, err) {
-		TH_LOG("reading %s/%d: %s %s", BW_PROC_DIR, pid, strerror(-err),
+		TH_LOG("reading %s/%d: %s %s", BWT_PROC_DIR, pid, strerror(-err),
 		       h->error);
 	}
 	ASSERT_EQ((unsigned int)nverdicts, rep.n);
@@ -147,18 +147,18 @@ TEST(ia32_static_program_is_recorded_through_the_32bit_entry)
 	}
 	if (early_overlap) {
 		want[5].verdict = "overlap";
-		bw_overlap_details(want[5].details, sizeof(want[5].details),
-				   &next, rep.req[5]);
+		bwt_overlap_details(want[5].details, sizeof(want[5].details),
+				    &next, rep.req[5]);
 	} else {
 		snprintf(want[5].details, sizeof(want[5].details), "err=%d", -ENOMEM);
 	}
 	EXPECT_EQ(pid, (int)rep.tid);
 	EXPECT_STREQ(PROG, h->comm);
-	bw_check_head(_metadata, h, pid, getuid(), start_data, end_data,
-		      start_brk);
-	bw_check_calls(_metadata, h, want, nverdicts);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
+	bwt_check_head(_metadata, h, pid, getuid(), start_data, end_data,
+		       start_brk);
+	bwt_check_calls(_metadata, h, want, nverdicts);
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -21,7 +21,7 @@
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
 
-#define P		BW_PAGE
+#define P		BWT_PAGE
 #define EXEC_ENV	"BRKWATCH_LIFECYCLE_EXEC_HELPER"
 #define RING		32
 #define RING_CALLS	100
@@ -36,8 +36,8 @@ static void __attribute__((constructor)) exec_helper(void)
 
 	if (!getenv(EXEC_ENV))
 		return;
-	cur = bw_brk(0);
-	bw_brk(BW_PAGE_ALIGN(cur) + 5 * P + 7);
+	cur = bwt_brk(0);
+	bwt_brk(BWT_PAGE_ALIGN(cur) + 5 * P + 7);
 	_exit(0);
 }
 
@@ -46,12 +46,12 @@ static int pipe_fd[2];
 /* Three calls, then waits for the parent to close its end of the pipe. */
 static int calls_then_wait(void *arg)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 	char c;
 
 	(void)arg;
-	bw_brk(cur + 3 * P);
-	bw_brk(cur + P);
+	bwt_brk(cur + 3 * P);
+	bwt_brk(cur + P);
 	close(pipe_fd[1]);
 	while (read(pipe_fd[0], &c, 1) < 0 && errno == EINTR)
 		;
@@ -60,12 +60,12 @@ static int calls_then_wait(void *arg)
 
 TEST(history_outlives_its_process)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long exited0, exited1;
 	int pid, err, i;
 	pid_t got;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	ASSERT_NE(NULL, h);
 	ASSERT_EQ(0, pipe(pipe_fd));
 	pid = fork();
@@ -76,21 +76,21 @@ TEST(history_outlives_its_process)
 
 	/* the calls are made: wait for them to show */
 	for (i = 0; i < 300; i++) {
-		err = bw_history_read(pid, h);
+		err = bwt_history_read(pid, h);
 		if (!err && h->ncalls == 3)
 			break;
-		bw_sleep_ms(10);
+		bwt_sleep_ms(10);
 	}
 	ASSERT_EQ(0, err) TH_LOG("while running: %s %s", strerror(-err), h->error);
 	ASSERT_EQ(3, h->ncalls);
 	EXPECT_STREQ("running", h->state);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited0));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited0));
 
 	close(pipe_fd[1]);	/* the child reads EOF and exits */
 	got = waitpid(pid, NULL, 0);
 	ASSERT_EQ(pid, got);
 
-	err = bw_history_read(pid, h);
+	err = bwt_history_read(pid, h);
 	ASSERT_EQ(0, err) TH_LOG("after exit and reaping: %s %s",
 				 strerror(-err), h->error);
 	EXPECT_STREQ("exited", h->state);
@@ -99,9 +99,9 @@ TEST(history_outlives_its_process)
 	ASSERT_EQ(3, h->ncalls);
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ((unsigned long)i + 1, h->ev[i].seq);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited1));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited1));
 	EXPECT_EQ(exited0 + 1, exited1) TH_LOG("processes_exited after the exit");
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 /* ---- PID reuse ---- */
@@ -112,17 +112,17 @@ static unsigned long old_requests[3];
 static int old_process(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
-	bw_brk(old_requests[0]);
-	bw_brk(old_requests[1]);
-	bw_brk(old_requests[2]);
+	bwt_brk(0);
+	bwt_brk(old_requests[0]);
+	bwt_brk(old_requests[1]);
+	bwt_brk(old_requests[2]);
 	return 0;
 }
 
 static int new_process(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
+	bwt_brk(0);
 	return 0;
 }
 
@@ -130,7 +130,7 @@ static int set_last_pid(int pid)
 {
 	char num[24];
 	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-	size_t len = bw_utoa(num, (unsigned long)pid);
+	size_t len = bwt_utoa(num, (unsigned long)pid);
 	int err = 0;
 
 	if (fd < 0)
@@ -143,45 +143,45 @@ static int set_last_pid(int pid)
 
 TEST(reused_pid_gets_a_new_history)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long exited0, exited1;
 	int old, young = -1, status = -1, err, i, tries;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "writing ns_last_pid needs root");
 	ASSERT_NE(NULL, h);
 
 	/* the old process: four calls, exits, is reaped */
-	old_requests[2] = bw_brk(0);	/* the break the child inherits */
-	old_requests[0] = BW_PAGE_ALIGN(old_requests[2]) + 7 * P + 11;
-	old_requests[1] = BW_PAGE_ALIGN(old_requests[2]) + 9 * P + 13;
-	old = bw_run_child(old_process, NULL, &status);
+	old_requests[2] = bwt_brk(0);	/* the break the child inherits */
+	old_requests[0] = BWT_PAGE_ALIGN(old_requests[2]) + 7 * P + 11;
+	old_requests[1] = BWT_PAGE_ALIGN(old_requests[2]) + 9 * P + 13;
+	old = bwt_run_child(old_process, NULL, &status);
 	ASSERT_LT(0, old);
-	err = bw_history_wait(old, h, 3000);
+	err = bwt_history_wait(old, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("old process %d: %s %s", old, strerror(-err), h->error);
 	ASSERT_EQ(4, h->ncalls);
-	bw_reap(old);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited0));
+	bwt_reap(old);
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited0));
 
 	/* the new process gets the same pid */
 	for (tries = 0; tries < 20; tries++) {
 		ASSERT_EQ(0, set_last_pid(old - 1)) TH_LOG("writing ns_last_pid");
-		young = bw_run_child(new_process, NULL, &status);
+		young = bwt_run_child(new_process, NULL, &status);
 		ASSERT_LT(0, young);
 		if (young == old)
 			break;
-		bw_reap(young);
+		bwt_reap(young);
 	}
 	ASSERT_EQ(old, young) TH_LOG("pid %d could not be had again in %d tries",
 				     old, tries);
 
 	/* its history replaces the old one, once the worker swapped files */
 	for (i = 0; i < 300; i++) {
-		err = bw_history_read(young, h);
+		err = bwt_history_read(young, h);
 		if (!err && h->calls == 1)
 			break;
-		bw_sleep_ms(10);
+		bwt_sleep_ms(10);
 	}
 	ASSERT_EQ(0, err) TH_LOG("new process %d: %s %s", young, strerror(-err), h->error);
 	EXPECT_EQ(1UL, h->calls)
@@ -199,12 +199,12 @@ TEST(reused_pid_gets_a_new_history)
 		EXPECT_NE(old_requests[1], h->ev[i].request);
 	}
 	/* the old history is gone, not kept somewhere as exited */
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited1));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited1));
 	EXPECT_EQ(exited0, exited1)
 		TH_LOG("processes_exited %lu, was %lu with the old one: the new one (exited) replaced it",
 		       exited1, exited0);
-	bw_reap(young);
-	bw_free(h, sizeof(*h));
+	bwt_reap(young);
+	bwt_free(h, sizeof(*h));
 }
 
 /* ---- execve ---- */
@@ -219,22 +219,22 @@ static int calls_then_exec(void *arg)
 	char *envp[] = { env, NULL };
 
 	(void)arg;
-	bw_brk(0);
-	bw_brk(pre_exec[1]);
+	bwt_brk(0);
+	bwt_brk(pre_exec[1]);
 	execve(self_path, argv, envp);
 	return 127;
 }
 
 TEST(execve_appends_an_exec_marker)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
-	const struct bw_event *m = NULL, *e, *last;
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	const struct bwt_event *m = NULL, *e, *last;
 	char comm[16];
 	const char *base;
 	ssize_t len;
 	int pid, status = -1, err, i, mark = -1;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	ASSERT_NE(NULL, h);
 	len = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 	ASSERT_LT(0, len);
@@ -243,12 +243,12 @@ TEST(execve_appends_an_exec_marker)
 	memset(comm, 0, sizeof(comm));
 	strncpy(comm, base, 15);	/* TASK_COMM_LEN - 1 */
 
-	pre_exec[0] = bw_brk(0);	/* the break the child inherits */
-	pre_exec[1] = BW_PAGE_ALIGN(pre_exec[0]) + 2 * P;
-	pid = bw_run_child(calls_then_exec, NULL, &status);
+	pre_exec[0] = bwt_brk(0);	/* the break the child inherits */
+	pre_exec[1] = BWT_PAGE_ALIGN(pre_exec[0]) + 2 * P;
+	pid = bwt_run_child(calls_then_exec, NULL, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status) TH_LOG("the exec'd helper exited with %d", status);
-	err = bw_history_wait(pid, h, 3000);
+	err = bwt_history_wait(pid, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("%s %s", strerror(-err), h->error);
 
 	for (i = 0; i < h->nevents; i++) {
@@ -286,19 +286,19 @@ TEST(execve_appends_an_exec_marker)
 		EXPECT_EQ((unsigned long)i, h->ev[i].seq);
 	}
 	last = &h->ev[h->nevents - 1];
-	EXPECT_EQ(BW_PAGE_ALIGN(h->ev[h->nevents - 2].ret) + 5 * P + 7, last->request)
+	EXPECT_EQ(BWT_PAGE_ALIGN(h->ev[h->nevents - 2].ret) + 5 * P + 7, last->request)
 		TH_LOG("the last call is not the helper's grow");
 	EXPECT_STREQ("query", h->ev[h->nevents - 2].verdict);
 	EXPECT_STREQ("grow", last->verdict);
 	EXPECT_EQ((unsigned long)h->nevents - 1, h->calls);
 	EXPECT_STREQ("exited", h->state);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
 }
 
 /* ---- Ring overflow, with the module reloaded ---- */
 
-BW_RELOAD_FIXTURE(small_ring, "records_per_process=32")
+BWT_RELOAD_FIXTURE(small_ring, "records_per_process=32")
 
 static unsigned long ring_base;
 
@@ -308,29 +308,29 @@ static int many_calls(void *arg)
 	int i;
 
 	(void)arg;
-	bw_brk(0);	/* call 1 */
+	bwt_brk(0);	/* call 1 */
 	for (i = 2; i <= RING_CALLS; i++)	/* request of call i */
-		bw_brk(ring_base + 8 * i);
+		bwt_brk(ring_base + 8 * i);
 	return 0;
 }
 
 TEST_F(small_ring, oldest_calls_are_overwritten_and_counted)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long per, dropped0, dropped1;
 	int pid, status = -1, err, i;
 
 	if (!self->reloaded)
 		SKIP(return, "reloading the module needs root");
 	ASSERT_NE(NULL, h);
-	ASSERT_EQ(0, bw_status_get("records_per_process", &per));
+	ASSERT_EQ(0, bwt_status_get("records_per_process", &per));
 	ASSERT_EQ((unsigned long)RING, per);
-	ASSERT_EQ(0, bw_status_get("records_dropped_ring", &dropped0));
+	ASSERT_EQ(0, bwt_status_get("records_dropped_ring", &dropped0));
 
-	ring_base = BW_PAGE_ALIGN(bw_brk(0)) + P;
-	pid = bw_run_child(many_calls, NULL, &status);
+	ring_base = BWT_PAGE_ALIGN(bwt_brk(0)) + P;
+	pid = bwt_run_child(many_calls, NULL, &status);
 	ASSERT_LT(0, pid);
-	err = bw_history_wait(pid, h, 3000);
+	err = bwt_history_wait(pid, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("%s %s", strerror(-err), h->error);
 
 	EXPECT_EQ((unsigned long)RING_CALLS, h->calls);
@@ -345,12 +345,12 @@ TEST_F(small_ring, oldest_calls_are_overwritten_and_counted)
 		EXPECT_EQ(ring_base + 8 * seq, h->ev[i].request)
 			TH_LOG("line %d is not call %lu", i + 1, seq);
 	}
-	ASSERT_EQ(0, bw_status_get("records_dropped_ring", &dropped1));
+	ASSERT_EQ(0, bwt_status_get("records_dropped_ring", &dropped1));
 	EXPECT_EQ((unsigned long)(RING_CALLS - RING), dropped1 - dropped0)
 		TH_LOG("status records_dropped_ring went from %lu to %lu",
 		       dropped0, dropped1);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

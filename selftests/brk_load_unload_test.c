@@ -47,13 +47,13 @@ static void die_with_parent(void)
 
 static void looper(unsigned long *count)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 
 	die_with_parent();
 	for (;;) {
-		bw_brk(cur + 3 * BW_PAGE);
-		bw_brk(cur);
-		bw_brk(0);
+		bwt_brk(cur + 3 * BWT_PAGE);
+		bwt_brk(cur);
+		bwt_brk(0);
 		(*count)++;
 	}
 }
@@ -67,7 +67,7 @@ static void note_error(struct reader_stats *s, const char *path, int err)
 	} else {
 		s->other++;
 		s->other_errno = err;
-		bw_copy(s->other_path, sizeof(s->other_path), path);
+		bwt_copy(s->other_path, sizeof(s->other_path), path);
 	}
 }
 
@@ -108,10 +108,10 @@ static void reader(struct reader_stats *s)
 
 	die_with_parent();
 	for (;;) {
-		read_one(s, BW_PROC_DIR "/status");
-		dfd = open(BW_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		read_one(s, BWT_PROC_DIR "/status");
+		dfd = open(BWT_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) {
-			note_error(s, BW_PROC_DIR, errno);
+			note_error(s, BWT_PROC_DIR, errno);
 			continue;
 		}
 		while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
@@ -121,14 +121,14 @@ static void reader(struct reader_stats *s)
 				off += d->d_reclen;
 				if (d->d_name[0] == '.')
 					continue;
-				memcpy(path, BW_PROC_DIR "/", sizeof(BW_PROC_DIR));
-				bw_copy(path + sizeof(BW_PROC_DIR), sizeof(path) - sizeof(BW_PROC_DIR),
-					d->d_name);
+				memcpy(path, BWT_PROC_DIR "/", sizeof(BWT_PROC_DIR));
+				bwt_copy(path + sizeof(BWT_PROC_DIR), sizeof(path) - sizeof(BWT_PROC_DIR),
+					 d->d_name);
 				read_one(s, path);
 			}
 		}
 		if (n < 0)
-			note_error(s, BW_PROC_DIR, errno);
+			note_error(s, BWT_PROC_DIR, errno);
 		close(dfd);
 	}
 }
@@ -138,9 +138,9 @@ static unsigned long tainted(void)
 	char buf[32];
 	unsigned long v = 0;
 
-	if (bw_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
+	if (bwt_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
-		bw_parse_ulong(buf, &v);
+		bwt_parse_ulong(buf, &v);
 	}
 	return v;
 }
@@ -154,7 +154,7 @@ static void kmsg_cycle(int n)
 
 	if (fd < 0)
 		return;
-	len += bw_utoa(msg + len, (unsigned long)n);
+	len += bwt_utoa(msg + len, (unsigned long)n);
 	msg[len++] = '\n';
 	if (write(fd, msg, len) != (ssize_t)len)
 		len = 0;	/* only a hint: nothing to do */
@@ -196,12 +196,12 @@ static unsigned long done_gone(const struct shared *sh)
 static bool wait_more(unsigned long (*count)(const struct shared *),
 		      const struct shared *sh, unsigned long old, unsigned int ms)
 {
-	unsigned long end = bw_now_ns() + ms * 1000000UL;
+	unsigned long end = bwt_now_ns() + ms * 1000000UL;
 
 	while (count(sh) <= old) {
-		if (bw_now_ns() >= end)
+		if (bwt_now_ns() >= end)
 			return false;
-		bw_sleep_ms(1);
+		bwt_sleep_ms(1);
 	}
 	return true;
 }
@@ -209,7 +209,7 @@ static bool wait_more(unsigned long (*count)(const struct shared *),
 static int one_call(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
+	bwt_brk(0);
 	return 0;
 }
 
@@ -221,8 +221,8 @@ FIXTURE(stress) {
 
 FIXTURE_SETUP(stress)
 {
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
-	self->sh = bw_shared_alloc(sizeof(*self->sh));
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
+	self->sh = bwt_shared_alloc(sizeof(*self->sh));
 	ASSERT_NE(NULL, self->sh);
 }
 
@@ -235,8 +235,8 @@ FIXTURE_TEARDOWN(stress)
 		kill(self->kids[i], SIGKILL);
 	for (i = 0; i < self->nkids; i++)
 		waitpid(self->kids[i], NULL, 0);
-	if (geteuid() == 0 && !bw_module_loaded()) {
-		err = bw_module_load("");
+	if (geteuid() == 0 && !bwt_module_loaded()) {
+		err = bwt_module_load("");
 		if (err)
 			TH_LOG("could not load brkwatch again: %s", strerror(-err));
 		EXPECT_EQ(0, err);
@@ -250,7 +250,7 @@ FIXTURE_TEARDOWN(stress)
  */
 TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long taint0, taint1, per, cap, t0, ms, files0, loops0, gone0;
 	int i, j, err, pid, status = -1;
 
@@ -272,13 +272,13 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 		self->kids[self->nkids++] = pid;
 	}
 	/* every child at work before the first cycle */
-	t0 = bw_now_ns();
+	t0 = bwt_now_ns();
 	for (j = 0; j < LOOPERS + READERS; j++) {
 		const unsigned long *n = j < LOOPERS ? &self->sh->loops[j] :
 					 &self->sh->r[j - LOOPERS].files;
 
-		while (!*n && bw_now_ns() - t0 < 10000 * 1000000UL)
-			bw_sleep_ms(1);
+		while (!*n && bwt_now_ns() - t0 < 10000 * 1000000UL)
+			bwt_sleep_ms(1);
 		ASSERT_LT(0UL, *n)
 			TH_LOG("%s %d did nothing in 10 s", j < LOOPERS ? "looper" : "reader",
 			       j < LOOPERS ? j + 1 : j - LOOPERS + 1);
@@ -287,24 +287,24 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 	files0 = done_files(self->sh);
 	gone0 = done_gone(self->sh);
 
-	t0 = bw_now_ns();
+	t0 = bwt_now_ns();
 	for (i = 0; i < CYCLES; i++) {
 		kmsg_cycle(i + 1);
-		err = bw_module_unload(10000);
+		err = bwt_module_unload(10000);
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: unloading: %s", i + 1, strerror(-err));
-		ASSERT_FALSE(bw_module_loaded()) TH_LOG("cycle %d: still loaded", i + 1);
+		ASSERT_FALSE(bwt_module_loaded()) TH_LOG("cycle %d: still loaded", i + 1);
 		/* the loopers run without it too, the readers find it gone */
 		if (i % 2) {
 			wait_more(done_gone, self->sh, done_gone(self->sh), 1000);
 			wait_more(done_loops, self->sh, done_loops(self->sh), 1000);
 		}
-		err = bw_module_load("");
+		err = bwt_module_load("");
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: loading: %s", i + 1, strerror(-err));
 		/* histories and files get made, and read */
 		if (i % 3 == 0)
 			wait_more(done_files, self->sh, done_files(self->sh), 1000);
 	}
-	ms = (bw_now_ns() - t0) / 1000000;
+	ms = (bwt_now_ns() - t0) / 1000000;
 
 	for (i = 0; i < READERS; i++) {
 		const struct reader_stats *s = &self->sh->r[i];
@@ -328,18 +328,18 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 	taint1 = tainted();
 	EXPECT_EQ(taint0 & BAD_TAINT, taint1 & BAD_TAINT)
 		TH_LOG("the kernel got tainted: %#lx -> %#lx", taint0, taint1);
-	ASSERT_EQ(0, bw_status_get("records_per_process", &per));
+	ASSERT_EQ(0, bwt_status_get("records_per_process", &per));
 	EXPECT_EQ(1024UL, per);
-	ASSERT_EQ(0, bw_status_get("memory_cap_bytes", &cap));
+	ASSERT_EQ(0, bwt_status_get("memory_cap_bytes", &cap));
 	EXPECT_EQ(65536UL * 1024, cap);
-	pid = bw_run_child(one_call, NULL, &status);
+	pid = bwt_run_child(one_call, NULL, &status);
 	ASSERT_LT(0, pid);
-	err = bw_history_wait(pid, h, 3000);
+	err = bwt_history_wait(pid, h, 3000);
 	EXPECT_EQ(0, err) TH_LOG("no history after the cycles: %s %s",
 				 strerror(-err), h->error);
 	EXPECT_EQ(1, h->ncalls);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -16,10 +16,10 @@
 static void expect_zero(struct __test_metadata *_metadata, const char *key)
 {
 	unsigned long v = 1;
-	int err = bw_status_get(key, &v);
+	int err = bwt_status_get(key, &v);
 
 	ASSERT_EQ(0, err) {
-		TH_LOG("%s/status: %s: %s", BW_PROC_DIR, key, strerror(-err));
+		TH_LOG("%s/status: %s: %s", BWT_PROC_DIR, key, strerror(-err));
 	}
 	EXPECT_EQ(0UL, v) {
 		TH_LOG("%s: %lu after the tests of this boot", key, v);
@@ -34,11 +34,11 @@ FIXTURE_SETUP(losses)
 {
 	int err;
 
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
-	err = bw_status_get("calls_seen", &self->seen);
+	err = bwt_status_get("calls_seen", &self->seen);
 	ASSERT_EQ(0, err);
 }
 
@@ -55,14 +55,14 @@ TEST_F(losses, the_tests_before_made_calls)
 		TH_LOG("only %lu calls seen: did the other tests run in this boot?",
 		       self->seen);
 	}
-	ASSERT_EQ(0, bw_status_get("records_stored", &stored));
+	ASSERT_EQ(0, bwt_status_get("records_stored", &stored));
 	EXPECT_LT(1000UL, stored);
 }
 
 TEST_F(losses, every_probe_attached)
 {
 	char missing[256];
-	int err = bw_status_text("probes_missing", missing, sizeof(missing));
+	int err = bwt_status_text("probes_missing", missing, sizeof(missing));
 
 	ASSERT_EQ(0, err);
 	EXPECT_STREQ("-", missing);

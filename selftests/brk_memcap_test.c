@@ -23,19 +23,19 @@
 #define STORM		10000
 #define SAMPLE_EVERY	50
 
-BW_RELOAD_FIXTURE(memcap, "memory_cap_kib=1024")
+BWT_RELOAD_FIXTURE(memcap, "memory_cap_kib=1024")
 
 static int one_call(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
+	bwt_brk(0);
 	return 0;
 }
 
 static int storm_child(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
+	bwt_brk(0);
 	return 0;	/* clone() makes this the exit status */
 }
 
@@ -62,7 +62,7 @@ static int short_lived(void)
 
 TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long cap, before, mem, peak = 0, exited, peak_exited = 0;
 	unsigned long running, dropped, t0, ms;
 	int i, first = -1, pid, last, status = -1, err;
@@ -70,32 +70,32 @@ TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
 	if (!self->reloaded)
 		SKIP(return, "reloading the module needs root");
 	ASSERT_NE(NULL, h);
-	ASSERT_EQ(0, bw_status_get("memory_cap_bytes", &cap));
+	ASSERT_EQ(0, bwt_status_get("memory_cap_bytes", &cap));
 	ASSERT_EQ(CAP_KIB * 1024UL, cap);
 
-	ASSERT_EQ(0, bw_control("clear"));
-	ASSERT_EQ(0, bw_status_get("memory_bytes", &before));
+	ASSERT_EQ(0, bwt_control("clear"));
+	ASSERT_EQ(0, bwt_status_get("memory_bytes", &before));
 	ASSERT_GE(cap, before);
 
-	t0 = bw_now_ns();
+	t0 = bwt_now_ns();
 	for (i = 0; i < STORM; i++) {
 		pid = short_lived();
 		ASSERT_LT(0, pid) TH_LOG("process %d of the storm: %s", i, strerror(-pid));
 		if (first < 0)
 			first = pid;
 		if (i % SAMPLE_EVERY == 0 || i == STORM - 1) {
-			ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+			ASSERT_EQ(0, bwt_status_get("memory_bytes", &mem));
 			ASSERT_GE(cap, mem)
 				TH_LOG("after %d processes memory_bytes %lu is over the cap %lu",
 				       i + 1, mem, cap);
 			if (mem > peak)
 				peak = mem;
-			ASSERT_EQ(0, bw_status_get("processes_exited", &exited));
+			ASSERT_EQ(0, bwt_status_get("processes_exited", &exited));
 			if (exited > peak_exited)
 				peak_exited = exited;
 		}
 	}
-	ms = (bw_now_ns() - t0) / 1000000;
+	ms = (bwt_now_ns() - t0) / 1000000;
 	TH_LOG("%d processes in %lu ms; memory_bytes peaked at %lu of %lu, before %lu",
 	       STORM, ms, peak, cap, before);
 
@@ -106,7 +106,7 @@ TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
 		TH_LOG("up to %lu exited histories kept: not evicted", peak_exited);
 
 	/* evicted oldest first: the first process's history is gone */
-	EXPECT_TRUE(bw_history_wait_gone(first, 2000))
+	EXPECT_TRUE(bwt_history_wait_gone(first, 2000))
 		TH_LOG("the first process's history (%d) is still there", first);
 
 	/*
@@ -114,35 +114,35 @@ TEST_F_TIMEOUT(memcap, storm_stays_under_the_cap_and_clear_restores_memory, 300)
 	 * below the eviction level (7/8 of the cap) and refilled its pools in
 	 * the same pass; it runs at least once a second
 	 */
-	t0 = bw_now_ns();
+	t0 = bwt_now_ns();
 	do {
-		ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+		ASSERT_EQ(0, bwt_status_get("memory_bytes", &mem));
 		if (mem <= cap / 8 * 7)
 			break;
-		bw_sleep_ms(10);
-	} while (bw_now_ns() - t0 < 10000 * 1000000UL);
+		bwt_sleep_ms(10);
+	} while (bwt_now_ns() - t0 < 10000 * 1000000UL);
 	ASSERT_GE(cap / 8 * 7, mem)
 		TH_LOG("memory_bytes %lu still above 7/8 of the cap 10 s after the storm", mem);
-	last = bw_run_child(one_call, NULL, &status);
+	last = bwt_run_child(one_call, NULL, &status);
 	ASSERT_LT(0, last);
-	err = bw_history_wait(last, h, 3000);
+	err = bwt_history_wait(last, h, 3000);
 	EXPECT_EQ(0, err) TH_LOG("a process after the storm has no history: %s",
 				 strerror(-err));
-	bw_reap(last);
-	ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+	bwt_reap(last);
+	ASSERT_EQ(0, bwt_status_get("memory_bytes", &mem));
 	EXPECT_GE(cap, mem);
-	ASSERT_EQ(0, bw_status_get("processes_exited", &exited));
-	ASSERT_EQ(0, bw_status_get("processes_running", &running));
-	ASSERT_EQ(0, bw_status_get("records_dropped_memcap", &dropped));
+	ASSERT_EQ(0, bwt_status_get("processes_exited", &exited));
+	ASSERT_EQ(0, bwt_status_get("processes_running", &running));
+	ASSERT_EQ(0, bwt_status_get("records_dropped_memcap", &dropped));
 	TH_LOG("after the storm: %lu exited and %lu running histories, memory_bytes %lu, records_dropped_memcap %lu",
 	       exited, running, mem, dropped);
 
-	ASSERT_EQ(0, bw_control("clear"));
-	ASSERT_EQ(0, bw_status_get("memory_bytes", &mem));
+	ASSERT_EQ(0, bwt_control("clear"));
+	ASSERT_EQ(0, bwt_status_get("memory_bytes", &mem));
 	EXPECT_EQ(before, mem)
 		TH_LOG("after clear memory_bytes is %lu, it was %lu before the storm",
 		       mem, before);
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -17,11 +17,11 @@ FIXTURE(params) {
 
 FIXTURE_SETUP(params)
 {
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	self->root = geteuid() == 0;
 	if (!self->root)
 		SKIP(return, "loading the module needs root");
-	ASSERT_EQ(0, bw_module_unload(5000));
+	ASSERT_EQ(0, bwt_module_unload(5000));
 }
 
 /* Whatever a test did, the module is loaded again with its defaults. */
@@ -29,17 +29,17 @@ FIXTURE_TEARDOWN(params)
 {
 	if (!self->root)
 		return;
-	if (bw_module_loaded())
-		ASSERT_EQ(0, bw_module_unload(5000));
-	ASSERT_EQ(0, bw_module_load(""));
+	if (bwt_module_loaded())
+		ASSERT_EQ(0, bwt_module_unload(5000));
+	ASSERT_EQ(0, bwt_module_load(""));
 }
 
 static void expect_refused(struct __test_metadata *_metadata,
 			   const char *params, int err)
 {
-	EXPECT_EQ(-err, bw_module_load(params))
+	EXPECT_EQ(-err, bwt_module_load(params))
 		TH_LOG("loading with %s", params);
-	EXPECT_FALSE(bw_module_loaded())
+	EXPECT_FALSE(bwt_module_loaded())
 		TH_LOG("%s left /proc/brkwatch behind", params);
 }
 
@@ -62,7 +62,7 @@ TEST_F_TIMEOUT(params, a_cap_the_probes_do_not_fit_in_is_refused, 120)
 {
 	expect_refused(_metadata, "memory_cap_kib=64", ENOSPC);
 	/* with fewer instances they fit */
-	ASSERT_EQ(0, bw_module_load("memory_cap_kib=64 maxactive=8"));
+	ASSERT_EQ(0, bwt_module_load("memory_cap_kib=64 maxactive=8"));
 }
 
 /* The instances are in memory_bytes from the start, and leave with the module. */
@@ -70,12 +70,12 @@ TEST_F_TIMEOUT(params, the_probes_instances_are_counted, 120)
 {
 	unsigned long small = 0, big = 0, cap = 0;
 
-	ASSERT_EQ(0, bw_module_load("maxactive=8"));
-	ASSERT_EQ(0, bw_status_get("memory_bytes", &small));
-	ASSERT_EQ(0, bw_module_unload(5000));
-	ASSERT_EQ(0, bw_module_load("maxactive=1024"));
-	ASSERT_EQ(0, bw_status_get("memory_bytes", &big));
-	ASSERT_EQ(0, bw_status_get("memory_cap_bytes", &cap));
+	ASSERT_EQ(0, bwt_module_load("maxactive=8"));
+	ASSERT_EQ(0, bwt_status_get("memory_bytes", &small));
+	ASSERT_EQ(0, bwt_module_unload(5000));
+	ASSERT_EQ(0, bwt_module_load("maxactive=1024"));
+	ASSERT_EQ(0, bwt_status_get("memory_bytes", &big));
+	ASSERT_EQ(0, bwt_status_get("memory_cap_bytes", &cap));
 	/* 1016 more instances of five probes, each at least 40 bytes */
 	EXPECT_LE(small + 5 * 1016 * 40UL, big)
 		TH_LOG("memory_bytes %lu with maxactive=8, %lu with 1024", small, big);

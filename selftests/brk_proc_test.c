@@ -24,8 +24,8 @@
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
 
-#define P		BW_PAGE
-#define PA(x)		BW_PAGE_ALIGN(x)
+#define P		BWT_PAGE
+#define PA(x)		BWT_PAGE_ALIGN(x)
 #define MAX_SCRIPT	256
 #define LOOP_CALLS	90	/* enough lines to span several read pages */
 #define TEXT_MAX	(1 << 20)
@@ -84,11 +84,11 @@ static long do_call(struct format_run *r, unsigned long request,
 
 	c->request = request;
 	c->before = cur_brk;
-	c->t0 = bw_now_ns();
-	c->ret = bw_brk(request);
-	c->t1 = bw_now_ns();
-	bw_copy(c->verdict, sizeof(c->verdict), verdict);
-	bw_copy(c->details, sizeof(c->details), details ? details : "-");
+	c->t0 = bwt_now_ns();
+	c->ret = bwt_brk(request);
+	c->t1 = bwt_now_ns();
+	bwt_copy(c->verdict, sizeof(c->verdict), verdict);
+	bwt_copy(c->details, sizeof(c->details), details ? details : "-");
 	if (c->ret > 0)
 		cur_brk = c->ret;
 	return c->ret;
@@ -104,7 +104,7 @@ static int format_child(void *arg)
 	ssize_t n;
 
 	r->tid = (int)syscall(SYS_gettid);
-	if (bw_stat_heap("/proc/self/stat", &r->start_data, &r->end_data, &r->start_brk))
+	if (bwt_stat_heap("/proc/self/stat", &r->start_data, &r->end_data, &r->start_brk))
 		return r->step_failed = 1;
 
 	/* brk(0) asks for the break */
@@ -128,10 +128,10 @@ static int format_child(void *arg)
 		return r->step_failed = 3;
 	req = cur_brk + 4 * P;
 	details[0] = '\0';
-	bw_utoa(num, low.rlim_cur);
+	bwt_utoa(num, low.rlim_cur);
 	cat(details, sizeof(details), "limit=");
 	cat(details, sizeof(details), num);
-	bw_utoa(num, (req - r->start_brk) + (r->end_data - r->start_data));
+	bwt_utoa(num, (req - r->start_brk) + (r->end_data - r->start_data));
 	cat(details, sizeof(details), ",size=");
 	cat(details, sizeof(details), num);
 	do_call(r, req, "rlimit-data", details);
@@ -163,12 +163,12 @@ static int format_child(void *arg)
 			i % 2 ? "shrink" : "grow", NULL);
 
 	/* and now its own history, straight after the last call */
-	bw_history_path(path, sizeof(path), getpid());
+	bwt_history_path(path, sizeof(path), getpid());
 	for (i = 0; i < 300; i++) {	/* the module's worker makes the file */
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0 || errno != ENOENT)
 			break;
-		bw_sleep_ms(10);
+		bwt_sleep_ms(10);
 	}
 	if (fd < 0) {
 		r->len = -errno;
@@ -191,7 +191,7 @@ static int run_format_child(struct __test_metadata *_metadata,
 {
 	int status = -1, pid;
 
-	pid = bw_run_child(format_child, r, &status);
+	pid = bwt_run_child(format_child, r, &status);
 	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
 	ASSERT_EQ(0, status) TH_LOG("the child exited with %d", status);
 	ASSERT_EQ(0, r->step_failed)
@@ -201,13 +201,13 @@ static int run_format_child(struct __test_metadata *_metadata,
 
 TEST(own_history_shows_every_column_of_every_call)
 {
-	struct format_run *r = bw_shared_alloc(sizeof(*r));
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct format_run *r = bwt_shared_alloc(sizeof(*r));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	char comm[64];
 	ssize_t clen;
 	int pid, i, err;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	ASSERT_NE(NULL, r);
 	ASSERT_NE(NULL, h);
 	pid = run_format_child(_metadata, r);
@@ -218,11 +218,11 @@ TEST(own_history_shows_every_column_of_every_call)
 		TH_LOG("the child could not read its own history: %s",
 		       strerror((int)-r->len));
 	}
-	err = bw_parse_history(r->text, h);
+	err = bwt_parse_history(r->text, h);
 	ASSERT_EQ(0, err) TH_LOG("its history does not parse: %s", h->error);
 
 	/* the header */
-	clen = bw_read_file("/proc/self/comm", comm, sizeof(comm));
+	clen = bwt_read_file("/proc/self/comm", comm, sizeof(comm));
 	ASSERT_LT(0, clen);
 	comm[clen - 1] = '\0';
 	EXPECT_EQ(1, h->version);
@@ -248,7 +248,7 @@ TEST(own_history_shows_every_column_of_every_call)
 	/* every column of every call */
 	for (i = 0; i < r->ncalls; i++) {
 		const struct script_call *c = &r->c[i];
-		const struct bw_event *e = &h->ev[i];
+		const struct bwt_event *e = &h->ev[i];
 		unsigned long after = c->ret < 0 ? c->before : (unsigned long)c->ret;
 
 		ASSERT_FALSE(e->exec) TH_LOG("line %d is an exec marker", i + 1);
@@ -277,9 +277,9 @@ TEST(own_history_shows_every_column_of_every_call)
 		EXPECT_STREQ(c->details, e->details)
 			TH_LOG("call %d (%s): details", i + 1, c->verdict);
 	}
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
-	bw_free(r, sizeof(*r));
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
+	bwt_free(r, sizeof(*r));
 }
 
 /* Reads fd from its current offset to EOF in pieces of piece bytes. */
@@ -341,21 +341,21 @@ static ssize_t read_at(const char *path, off_t off, char *buf, size_t size,
 TEST(small_reads_and_seeks_give_the_bytes_of_one_read)
 {
 	static const size_t pieces[] = { 1, 2, 3, 7, 100, 4095, 4096, 4097 };
-	struct format_run *r = bw_shared_alloc(sizeof(*r));
-	char *whole = bw_zalloc(TEXT_MAX), *part = bw_zalloc(TEXT_MAX);
+	struct format_run *r = bwt_shared_alloc(sizeof(*r));
+	char *whole = bwt_zalloc(TEXT_MAX), *part = bwt_zalloc(TEXT_MAX);
 	char path[64];
 	ssize_t len, plen;
 	off_t offs[16];
 	int pid, fd, i, noffs = 0;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	ASSERT_NE(NULL, r);
 	ASSERT_NE(NULL, whole);
 	ASSERT_NE(NULL, part);
 	pid = run_format_child(_metadata, r);
 	ASSERT_LE(0, r->len) TH_LOG("the child could not read its own history: %s",
 				    strerror((int)-r->len));
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 
 	/* the child is a zombie: its history does not change any more */
 	len = read_at(path, 0, whole, TEXT_MAX, TEXT_MAX);
@@ -428,10 +428,10 @@ TEST(small_reads_and_seeks_give_the_bytes_of_one_read)
 		EXPECT_EQ(0, memcmp(whole, part, len))
 			TH_LOG("the exited child's history is not what it read itself");
 	}
-	bw_reap(pid);
-	bw_free(whole, TEXT_MAX);
-	bw_free(part, TEXT_MAX);
-	bw_free(r, sizeof(*r));
+	bwt_reap(pid);
+	bwt_free(whole, TEXT_MAX);
+	bwt_free(part, TEXT_MAX);
+	bwt_free(r, sizeof(*r));
 }
 
 /* ---- Who may read ---- */
@@ -457,8 +457,8 @@ struct access_run {
 static int root_child(void *arg)
 {
 	(void)arg;
-	bw_brk(0);
-	bw_brk(bw_brk(0) + 100);
+	bwt_brk(0);
+	bwt_brk(bwt_brk(0) + 100);
 	return 0;
 }
 
@@ -467,7 +467,7 @@ static int open_err(int pid)
 	char path[64];
 	int fd;
 
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
@@ -483,38 +483,38 @@ static int nobody_child(void *arg)
 
 	if (become_nobody(true))
 		return 10;
-	bw_brk(0);
+	bwt_brk(0);
 	a->open_root_err = open_err(a->root_pid);
 	/* its own history appears once the module's worker made its file */
 	for (i = 0; i < 300; i++) {
 		a->open_own_err = open_err(getpid());
 		if (a->open_own_err != ENOENT)
 			break;
-		bw_sleep_ms(10);
+		bwt_sleep_ms(10);
 	}
 	return 0;
 }
 
 TEST(unprivileged_reads_only_its_own_root_reads_all)
 {
-	struct access_run *a = bw_shared_alloc(sizeof(*a));
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct access_run *a = bwt_shared_alloc(sizeof(*a));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	int status = -1, pid, err;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to become nobody");
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, h);
 
-	a->root_pid = bw_run_child(root_child, NULL, &status);
+	a->root_pid = bwt_run_child(root_child, NULL, &status);
 	ASSERT_LT(0, a->root_pid);
-	err = bw_history_wait(a->root_pid, h, 3000);
+	err = bwt_history_wait(a->root_pid, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("root's child %d has no history: %s %s",
 				 a->root_pid, strerror(-err), h->error);
 	ASSERT_EQ(0U, h->uid);
 
-	pid = bw_run_child(nobody_child, a, &status);
+	pid = bwt_run_child(nobody_child, a, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status) TH_LOG("the child could not become nobody");
 
@@ -526,18 +526,18 @@ TEST(unprivileged_reads_only_its_own_root_reads_all)
 		       strerror(a->open_own_err));
 
 	/* root reads both */
-	err = bw_history_read(a->root_pid, h);
+	err = bwt_history_read(a->root_pid, h);
 	EXPECT_EQ(0, err) TH_LOG("root reading root's: %s", strerror(-err));
 	EXPECT_EQ(3, h->ncalls);
-	err = bw_history_read(pid, h);
+	err = bwt_history_read(pid, h);
 	EXPECT_EQ(0, err) TH_LOG("root reading nobody's: %s", strerror(-err));
 	EXPECT_EQ((unsigned int)NOBODY_UID, h->uid) TH_LOG("'# uid' of nobody's history");
 	EXPECT_EQ(1, h->ncalls);
 
-	bw_reap(pid);
-	bw_reap(a->root_pid);
-	bw_free(h, sizeof(*h));
-	bw_free(a, sizeof(*a));
+	bwt_reap(pid);
+	bwt_reap(a->root_pid);
+	bwt_free(h, sizeof(*h));
+	bwt_free(a, sizeof(*a));
 }
 
 /* A setuid() from root leaves a process undumpable: then only root reads. */
@@ -547,7 +547,7 @@ static int undumpable_child(void *arg)
 
 	if (become_nobody(false))
 		return 10;
-	bw_brk(0);
+	bwt_brk(0);
 	a->own_calls_ok = 1;
 	return 0;
 }
@@ -564,34 +564,34 @@ static int nobody_reader(void *arg)
 
 TEST(undumpable_process_is_hidden_from_its_own_user)
 {
-	struct access_run *a = bw_shared_alloc(sizeof(*a));
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct access_run *a = bwt_shared_alloc(sizeof(*a));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	int status = -1, pid, reader, err;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	if (geteuid() != 0)
 		SKIP(return, "needs root to become nobody");
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, h);
 
-	pid = bw_run_child(undumpable_child, a, &status);
+	pid = bwt_run_child(undumpable_child, a, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status);
-	err = bw_history_wait(pid, h, 3000);
+	err = bwt_history_wait(pid, h, 3000);
 	ASSERT_EQ(0, err) TH_LOG("root reading it: %s %s", strerror(-err), h->error);
 	EXPECT_EQ((unsigned int)NOBODY_UID, h->uid);
 
 	a->nobody_pid = pid;
-	reader = bw_run_child(nobody_reader, a, &status);
+	reader = bwt_run_child(nobody_reader, a, &status);
 	ASSERT_LT(0, reader);
 	ASSERT_EQ(0, status);
 	EXPECT_EQ(EACCES, a->open_root_err)
 		TH_LOG("another nobody process opening an undumpable nobody's history: %s, expected EACCES",
 		       strerror(a->open_root_err));
-	bw_reap(reader);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
-	bw_free(a, sizeof(*a));
+	bwt_reap(reader);
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
+	bwt_free(a, sizeof(*a));
 }
 
 TEST_HARNESS_MAIN

@@ -69,7 +69,7 @@ static void __attribute__((constructor)) malloc_child(int argc, char **argv)
 	free(big[1]);
 	free(big[0]);
 	free(small);
-	len += bw_utoa(line + len, (unsigned long)getpid());
+	len += bwt_utoa(line + len, (unsigned long)getpid());
 	line[len++] = '\n';
 	if (write(2, line, len) != (ssize_t)len)
 		_exit(101);
@@ -95,29 +95,29 @@ static void __attribute__((constructor)) details_child(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], DETAILS_CHILD))
 		return;
-	top = BW_PAGE_ALIGN((unsigned long)bw_brk(0));
+	top = BWT_PAGE_ALIGN((unsigned long)bwt_brk(0));
 	/* overlap, gap_only=0: a read-only page just above the break */
-	details_map(top, BW_PAGE, PROT_READ, 0, 102);
-	bw_brk(top + BW_PAGE + 10);
-	munmap((void *)top, BW_PAGE);
+	details_map(top, BWT_PAGE, PROT_READ, 0, 102);
+	bwt_brk(top + BWT_PAGE + 10);
+	munmap((void *)top, BWT_PAGE);
 	/* overlap, gap_only=1: a one-page grow into a growsdown mapping's gap */
-	details_map(top + 16 * BW_PAGE, 4 * BW_PAGE, PROT_READ | PROT_WRITE,
+	details_map(top + 16 * BWT_PAGE, 4 * BWT_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_GROWSDOWN, 103);
-	bw_brk(top + 100);
-	munmap((void *)(top + 16 * BW_PAGE), 4 * BW_PAGE);
+	bwt_brk(top + 100);
+	munmap((void *)(top + 16 * BWT_PAGE), 4 * BWT_PAGE);
 	/* limits, err=-ENOMEM: past TASK_SIZE, RLIMIT_DATA out of the way */
 	if (getrlimit(RLIMIT_DATA, &rl))
 		_exit(104);
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_DATA, &rl))
 		_exit(105);
-	bw_brk(1UL << 63);
+	bwt_brk(1UL << 63);
 	/* rlimit-data, limit and size: a limit of one page */
-	rl.rlim_cur = BW_PAGE;
+	rl.rlim_cur = BWT_PAGE;
 	if (setrlimit(RLIMIT_DATA, &rl))
 		_exit(106);
-	bw_brk(top + 64 * BW_PAGE);
-	len += bw_utoa(line + len, (unsigned long)getpid());
+	bwt_brk(top + 64 * BWT_PAGE);
+	len += bwt_utoa(line + len, (unsigned long)getpid());
 	line[len++] = '\n';
 	if (write(2, line, len) != (ssize_t)len)
 		_exit(101);
@@ -138,19 +138,19 @@ static void __attribute__((constructor)) forks_child(int argc, char **argv)
 		if (kids[i] < 0)
 			_exit(110);
 		if (!kids[i]) {
-			unsigned long b = (unsigned long)bw_brk(0);
+			unsigned long b = (unsigned long)bwt_brk(0);
 
-			bw_brk(BW_PAGE_ALIGN(b) + (i + 1) * BW_PAGE);
+			bwt_brk(BWT_PAGE_ALIGN(b) + (i + 1) * BWT_PAGE);
 			_exit(0);
 		}
 	}
 	for (i = 0; i < 2; i++)
 		if (waitpid(kids[i], &st, 0) != kids[i] || st)
 			_exit(111);
-	len += bw_utoa(line + len, (unsigned long)getpid());
+	len += bwt_utoa(line + len, (unsigned long)getpid());
 	for (i = 0; i < 2; i++) {
 		line[len++] = ' ';
-		len += bw_utoa(line + len, (unsigned long)kids[i]);
+		len += bwt_utoa(line + len, (unsigned long)kids[i]);
 	}
 	line[len++] = '\n';
 	if (write(2, line, len) != (ssize_t)len)
@@ -400,7 +400,7 @@ static int j_value(struct jdoc *d, int depth)
 static int j_parse(struct jdoc *d, const char *text, size_t len)
 {
 	memset(d, 0, sizeof(*d));
-	d->n = bw_zalloc(J_MAX_NODES * sizeof(struct jnode));
+	d->n = bwt_zalloc(J_MAX_NODES * sizeof(struct jnode));
 	if (!d->n) {
 		d->err = "out of memory";
 		return -1;
@@ -417,7 +417,7 @@ static int j_parse(struct jdoc *d, const char *text, size_t len)
 
 static void j_free(struct jdoc *d)
 {
-	bw_free(d->n, J_MAX_NODES * sizeof(struct jnode));
+	bwt_free(d->n, J_MAX_NODES * sizeof(struct jnode));
 	d->n = NULL;
 }
 
@@ -573,7 +573,7 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 			return MISMATCH(w, "%s: 'details' is not {} for '-'", where);
 		return true;
 	}
-	if (bw_copy(buf, sizeof(buf), text))
+	if (bwt_copy(buf, sizeof(buf), text))
 		return MISMATCH(w, "%s: details '%s' too long for this test", where, text);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		val = strchr(item, '=');
@@ -582,12 +582,12 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 		*val++ = '\0';
 		n++;
 		if (!strcmp(item, "limit") || !strcmp(item, "size")) {
-			if (bw_parse_ulong(val, &u))
+			if (bwt_parse_ulong(val, &u))
 				return MISMATCH(w, "%s: %s=%s is not a number", where, item, val);
 			if (!key_int(d, det, item, (long long)u, where, w))
 				return false;
 		} else if (!strcmp(item, "next_start") || !strcmp(item, "next_end")) {
-			if (bw_parse_ulong(val, &u))
+			if (bwt_parse_ulong(val, &u))
 				return MISMATCH(w, "%s: %s=%s is not an address", where, item, val);
 			if (!key_addr(d, det, item, u, ra, base, where, w))
 				return false;
@@ -601,7 +601,7 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 				return MISMATCH(w, "%s: 'gap_only' is not %s for gap_only=%s",
 						where, !strcmp(val, "1") ? "true" : "false", val);
 		} else if (!strcmp(item, "err")) {
-			if (bw_parse_long(val, &l))
+			if (bwt_parse_long(val, &l))
 				return MISMATCH(w, "%s: err=%s is not a number", where, val);
 			if (!key_int(d, det, item, l, where, w))
 				return false;
@@ -616,7 +616,7 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 }
 
 /* rel: --relative's fields; ra: its addresses (calls before an exec have none) */
-static bool check_call(struct jdoc *d, int ev, const struct bw_event *e,
+static bool check_call(struct jdoc *d, int ev, const struct bwt_event *e,
 		       bool rel, bool ra, unsigned long base, const char *where,
 		       struct why *w)
 {
@@ -664,7 +664,7 @@ static bool check_call(struct jdoc *d, int ev, const struct bw_event *e,
 	return check_details(d, det, e->details, ra, base, where, w);
 }
 
-static bool check_exec(struct jdoc *d, int ev, const struct bw_event *e,
+static bool check_exec(struct jdoc *d, int ev, const struct bwt_event *e,
 		       bool rel, const char *where, struct why *w)
 {
 	if (!key_str(d, ev, "type", "exec", where, w) ||
@@ -687,7 +687,7 @@ static bool check_exec(struct jdoc *d, int ev, const struct bw_event *e,
  * --relative leaves out must be absent, and addresses are offsets from the
  * start_brk of the call's heap.
  */
-static bool check_process(struct jdoc *d, int p, const struct bw_history *h,
+static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
 			  bool rel, struct why *w)
 {
 	static const char *const verdicts[] = {
@@ -742,7 +742,7 @@ static bool check_process(struct jdoc *d, int p, const struct bw_history *h,
 	for (i = 0; i < h->nevents; i++)
 		seen_exec |= h->ev[i].exec;
 	for (i = 0, ev = d->n[evs].first; i < h->nevents; i++, ev = d->n[ev].next) {
-		const struct bw_event *e = &h->ev[i];
+		const struct bwt_event *e = &h->ev[i];
 
 		snprintf(at, sizeof(at), "event %d (proc line %d)", i + 1, 14 + i);
 		if (d->n[ev].type != J_OBJ)
@@ -797,7 +797,7 @@ static int as_nobody(void *arg)
 #define MAX_ARGS	16
 
 /* Runs the reader with the arguments given (NULL-terminated). */
-static int reader(struct bw_output *o, int (*pre)(void *), void *arg, ...)
+static int reader(struct bwt_output *o, int (*pre)(void *), void *arg, ...)
 {
 	char *argv[MAX_ARGS + 2];
 	va_list ap;
@@ -809,7 +809,7 @@ static int reader(struct bw_output *o, int (*pre)(void *), void *arg, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	return bw_spawn(argv, pre ? pre : env_plain, arg, o);
+	return bwt_spawn(argv, pre ? pre : env_plain, arg, o);
 }
 
 /* Finds the paths; false when the reader is not built. */
@@ -817,7 +817,7 @@ static bool find_programs(void)
 {
 	ssize_t len;
 
-	if (bw_checkout_path("userspace/brkwatch", reader_path, sizeof(reader_path)))
+	if (bwt_checkout_path("userspace/brkwatch", reader_path, sizeof(reader_path)))
 		return false;
 	len = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 	if (len < 0)
@@ -827,7 +827,7 @@ static bool find_programs(void)
 }
 
 /* The child's pid from its stderr line, or -1. */
-static int child_pid(const struct bw_output *o)
+static int child_pid(const struct bwt_output *o)
 {
 	const char *p = o->err ? strstr(o->err, CHILD_TAG) : NULL;
 
@@ -872,7 +872,7 @@ static int python_json(const char *text, size_t len, char *why, size_t size)
 		"assert isinstance(d, dict), 'not an object'\n",
 		path, NULL,
 	};
-	struct bw_output o;
+	struct bwt_output o;
 	int fd, err;
 
 	if (access(PYTHON, X_OK))
@@ -882,9 +882,9 @@ static int python_json(const char *text, size_t len, char *why, size_t size)
 		return -1;
 	close(fd);
 	unlink(path);
-	if (bw_write_file(path, text, len))
+	if (bwt_write_file(path, text, len))
 		return -1;
-	err = bw_spawn(argv, env_plain, NULL, &o);
+	err = bwt_spawn(argv, env_plain, NULL, &o);
 	unlink(path);
 	if (err)
 		return -1;
@@ -893,17 +893,17 @@ static int python_json(const char *text, size_t len, char *why, size_t size)
 		err = -1;
 	else
 		err = o.status ? 1 : 0;
-	bw_output_free(&o);
+	bwt_output_free(&o);
 	return err;
 }
 
-static struct bw_history *hist;
+static struct bwt_history *hist;
 
 #define SETUP() do { \
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded"); \
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded"); \
 	ASSERT_TRUE(find_programs()) \
 		TH_LOG("%s is not built (make -C userspace)", reader_path); \
-	hist = bw_zalloc(sizeof(*hist)); \
+	hist = bwt_zalloc(sizeof(*hist)); \
 	ASSERT_NE(NULL, hist); \
 } while (0)
 
@@ -911,7 +911,7 @@ static struct bw_history *hist;
 
 TEST(run_json_holds_every_call_of_the_proc_file)
 {
-	struct bw_output o;
+	struct bwt_output o;
 	struct jdoc d;
 	struct why w;
 	int pid, err, procs, argv, v;
@@ -925,7 +925,7 @@ TEST(run_json_holds_every_call_of_the_proc_file)
 	pid = child_pid(&o);
 	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
 
-	err = bw_history_read(pid, hist);
+	err = bwt_history_read(pid, hist);
 	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
 				 err == -EBADMSG ? hist->error : "");
 	ASSERT_EQ(0UL, hist->dropped);
@@ -962,14 +962,14 @@ TEST(run_json_holds_every_call_of_the_proc_file)
 		EXPECT_TRUE(false) TH_LOG("python3's json.load refuses it: %s", pyerr);
 		break;
 	}
-	bw_output_free(&o);
+	bwt_output_free(&o);
 }
 
 /*
  * The table row of seq shows the proc file's request, break before -> after,
  * aligned before -> after and verdict (the table prints 0x%lx).
  */
-static bool check_row(const char *table, const struct bw_event *e, struct why *w)
+static bool check_row(const char *table, const struct bwt_event *e, struct why *w)
 {
 	char want[4][96];
 	const char *line;
@@ -1003,7 +1003,7 @@ static bool check_row(const char *table, const struct bw_event *e, struct why *w
 
 TEST(run_table_shows_the_proc_file_addresses)
 {
-	struct bw_output o;
+	struct bwt_output o;
 	struct why w;
 	int pid, err, i, queries = 0, grows = 0;
 
@@ -1012,12 +1012,12 @@ TEST(run_table_shows_the_proc_file_addresses)
 	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
 	pid = child_pid(&o);
 	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
-	err = bw_history_read(pid, hist);
+	err = bwt_history_read(pid, hist);
 	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
 				 err == -EBADMSG ? hist->error : "");
 
 	for (i = 0; i < hist->nevents; i++) {
-		struct bw_event *e = &hist->ev[i];
+		struct bwt_event *e = &hist->ev[i];
 
 		if (e->exec)
 			continue;
@@ -1030,7 +1030,7 @@ TEST(run_table_shows_the_proc_file_addresses)
 	EXPECT_LE(1, grows) TH_LOG("no grow in the malloc child's history");
 	if (_metadata->passed != 1)
 		TH_LOG("the report:\n%s", o.out);
-	bw_output_free(&o);
+	bwt_output_free(&o);
 }
 
 /*
@@ -1047,13 +1047,13 @@ TEST(run_json_details_are_the_proc_file_details)
 		{ "limits", "err=-12" }, { "rlimit-data", "limit=4096,size=" },
 	};
 	int times[] = { 1, 1, 1, 1 };
-	struct bw_output o;
+	struct bwt_output o;
 	struct jdoc d;
 	struct why w;
 	int rel, pid, err, i, k, found;
 
 	SETUP();
-	if (bw_kernel_before_6_1()) {
+	if (bwt_kernel_before_6_1()) {
 		times[0] = 2;
 		times[2] = 0;
 	}
@@ -1065,7 +1065,7 @@ TEST(run_json_details_are_the_proc_file_details)
 			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
 		pid = child_pid(&o);
 		ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
-		err = bw_history_read(pid, hist);
+		err = bwt_history_read(pid, hist);
 		ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
 					 err == -EBADMSG ? hist->error : "");
 		for (k = 0; k < (int)(sizeof(want) / sizeof(want[0])); k++) {
@@ -1084,7 +1084,7 @@ TEST(run_json_details_are_the_proc_file_details)
 			TH_LOG("run --json%s vs /proc/brkwatch/%d: %s",
 			       rel ? " --relative" : "", pid, w.s);
 		j_free(&d);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
 }
 
@@ -1094,7 +1094,7 @@ TEST(run_json_details_are_the_proc_file_details)
  */
 TEST(run_follow_forks_holds_the_command_and_its_children)
 {
-	struct bw_output o;
+	struct bwt_output o;
 	struct jdoc d;
 	struct why w;
 	const char *tag;
@@ -1125,20 +1125,20 @@ TEST(run_follow_forks_holds_the_command_and_its_children)
 		for (i = 0; i < d.n[procs].count; i++) {
 			ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, i), "pid"), &n));
 			EXPECT_EQ(pids[i], n) TH_LOG("process %d of the document", i + 1);
-			err = bw_history_read(pids[i], hist);
+			err = bwt_history_read(pids[i], hist);
 			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pids[i], strerror(-err));
 			EXPECT_TRUE(check_process(&d, j_at(&d, procs, i), hist, false, &w))
 				TH_LOG("run%s --json vs /proc/brkwatch/%d: %s",
 				       forks ? " -F" : "", pids[i], w.s);
 		}
 		j_free(&d);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
 }
 
 TEST(run_relative_is_the_same_twice)
 {
-	struct bw_output a, b;
+	struct bwt_output a, b;
 	const char *la, *lb;
 	struct jdoc d;
 	struct why w;
@@ -1153,8 +1153,8 @@ TEST(run_relative_is_the_same_twice)
 		};
 		const char *mode = json ? "--json" : "(text)";
 
-		ASSERT_EQ(0, bw_spawn(argv, env_plain, NULL, &a));
-		ASSERT_EQ(0, bw_spawn(argv, env_plain, NULL, &b));
+		ASSERT_EQ(0, bwt_spawn(argv, env_plain, NULL, &a));
+		ASSERT_EQ(0, bwt_spawn(argv, env_plain, NULL, &b));
 		ASSERT_EQ(CHILD_EXIT, a.status) TH_LOG("run --relative: %d %s", a.status, a.err);
 		ASSERT_EQ(CHILD_EXIT, b.status) TH_LOG("run --relative: %d %s", b.status, b.err);
 		ASSERT_NE(child_pid(&a), child_pid(&b));
@@ -1169,7 +1169,7 @@ TEST(run_relative_is_the_same_twice)
 		} else {
 			/* and its offsets are the proc file's addresses - start_brk */
 			pid = child_pid(&b);
-			err = bw_history_read(pid, hist);
+			err = bwt_history_read(pid, hist);
 			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pid, strerror(-err));
 			ASSERT_EQ(0, j_parse(&d, b.out, b.out_len))
 				TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
@@ -1180,14 +1180,14 @@ TEST(run_relative_is_the_same_twice)
 				TH_LOG("run --relative --json vs /proc/brkwatch/%d: %s", pid, w.s);
 			j_free(&d);
 		}
-		bw_output_free(&a);
-		bw_output_free(&b);
+		bwt_output_free(&a);
+		bwt_output_free(&b);
 	}
 }
 
 /* ---- Errors: message and exit code ---- */
 
-static bool err_has(const struct bw_output *o, const char *s)
+static bool err_has(const struct bwt_output *o, const char *s)
 {
 	return o->err && strstr(o->err, s);
 }
@@ -1205,7 +1205,7 @@ TEST(usage_errors_exit_1)
 		{ "status", "1", NULL, "status takes no arguments" },
 		{ "1", "2", NULL, "one PID at a time" },
 	};
-	struct bw_output o;
+	struct bwt_output o;
 	size_t i;
 
 	SETUP();
@@ -1220,7 +1220,7 @@ TEST(usage_errors_exit_1)
 			TH_LOG("case %zu: the message '%s' does not say '%s'", i, o.err,
 			       cases[i][3]);
 		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("case %zu printed '%s'", i, o.out);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
 }
 
@@ -1241,27 +1241,27 @@ TEST(no_history_exits_3)
 {
 	char pidbuf[24], path[64], want[64];
 	unsigned long max = 0;
-	struct bw_output o;
+	struct bwt_output o;
 	char text[32];
 	int pid, i;
 
 	SETUP();
 	/* a pid no process has */
-	ASSERT_LT(0, bw_read_file("/proc/sys/kernel/pid_max", text, sizeof(text)));
+	ASSERT_LT(0, bwt_read_file("/proc/sys/kernel/pid_max", text, sizeof(text)));
 	text[strcspn(text, "\n")] = '\0';
-	ASSERT_EQ(0, bw_parse_ulong(text, &max));
+	ASSERT_EQ(0, bwt_parse_ulong(text, &max));
 	for (pid = (int)max - 1; pid > 300; pid--) {
-		bw_history_path(path, sizeof(path), pid);
+		bwt_history_path(path, sizeof(path), pid);
 		if (kill(pid, 0) && errno == ESRCH && access(path, F_OK) && errno == ENOENT)
 			break;
 	}
 	ASSERT_LT(300, pid);
-	bw_utoa(pidbuf, pid);
+	bwt_utoa(pidbuf, pid);
 	ASSERT_EQ(0, reader(&o, NULL, NULL, pidbuf, NULL));
 	snprintf(want, sizeof(want), "no history for PID %d", pid);
 	EXPECT_EQ(3, o.status) TH_LOG("no process %d: exit %d, '%s'", pid, o.status, o.err);
 	EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
-	bw_output_free(&o);
+	bwt_output_free(&o);
 
 	/* a live process that made no brk() call: no history either */
 	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
@@ -1270,8 +1270,8 @@ TEST(no_history_exits_3)
 	if (!pid)
 		_exit(no_brk_child(NULL));
 	close(fds[0]);
-	bw_history_path(path, sizeof(path), pid);
-	bw_utoa(pidbuf, pid);
+	bwt_history_path(path, sizeof(path), pid);
+	bwt_utoa(pidbuf, pid);
 	for (i = 0; i < 2; i++) {
 		EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s exists: the child called brk()", path);
 		ASSERT_EQ(0, reader(&o, NULL, NULL, i ? "--json" : "show", pidbuf, NULL));
@@ -1280,7 +1280,7 @@ TEST(no_history_exits_3)
 					      pid, o.status, o.err);
 		EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
 		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
 	close(fds[1]);
 	waitpid(pid, NULL, 0);
@@ -1288,32 +1288,32 @@ TEST(no_history_exits_3)
 
 static int brk_calls(void *arg)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 
-	bw_brk(BW_PAGE_ALIGN(cur) + 3 * BW_PAGE);
-	bw_brk(cur);
+	bwt_brk(BWT_PAGE_ALIGN(cur) + 3 * BWT_PAGE);
+	bwt_brk(cur);
 	return 0;
 }
 
 TEST(permission_denied_exits_4_as_nobody)
 {
-	struct bw_output o;
+	struct bwt_output o;
 	char pidbuf[24];
 	int pid, status, n;
 
 	SETUP();
 	if (geteuid() != 0)
 		SKIP(return, "needs root: a root process's history, read as nobody");
-	pid = bw_run_child(brk_calls, NULL, &status);
+	pid = bwt_run_child(brk_calls, NULL, &status);
 	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
-	ASSERT_EQ(0, bw_history_wait(pid, hist, 2000));
+	ASSERT_EQ(0, bwt_history_wait(pid, hist, 2000));
 	ASSERT_EQ(0U, hist->uid);
-	bw_utoa(pidbuf, pid);
+	bwt_utoa(pidbuf, pid);
 
 	/* root reads it: the history exists */
 	ASSERT_EQ(0, reader(&o, NULL, NULL, pidbuf, NULL));
 	EXPECT_EQ(0, o.status) TH_LOG("root: exit %d, '%s'", o.status, o.err);
-	bw_output_free(&o);
+	bwt_output_free(&o);
 
 	for (n = 0; n < 2; n++) {
 		ASSERT_EQ(0, reader(&o, as_nobody, NULL, n ? "--json" : "show", pidbuf, NULL));
@@ -1324,15 +1324,15 @@ TEST(permission_denied_exits_4_as_nobody)
 			    err_has(&o, "only the process's owner and root can read its history"))
 			TH_LOG("the message '%s' does not name the owner rule", o.err);
 		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
-	bw_reap(pid);
+	bwt_reap(pid);
 
 	/* the other side of the rule: nobody reads its own program's history */
 	ASSERT_EQ(0, reader(&o, as_nobody, NULL, "run", "--", self_path, MALLOC_CHILD, NULL));
 	EXPECT_EQ(CHILD_EXIT, o.status) TH_LOG("nobody: run exited %d, '%s'", o.status, o.err);
 	EXPECT_NE(NULL, strstr(o.out, " grow")) TH_LOG("nobody's run printed '%s'", o.out);
-	bw_output_free(&o);
+	bwt_output_free(&o);
 }
 
 TEST(malformed_proc_data_exits_5)
@@ -1340,29 +1340,29 @@ TEST(malformed_proc_data_exits_5)
 	char dir[] = "/tmp/brk_reader_test.XXXXXX";
 	char good[64], bad[64], text_path[64], pidbuf[24], badpid[24], want[96];
 	char *text, *line, *p, *end;
-	struct bw_output o;
+	struct bwt_output o;
 	ssize_t len;
 	int pid, status, n;
 
 	SETUP();
-	pid = bw_run_child(brk_calls, NULL, &status);
+	pid = bwt_run_child(brk_calls, NULL, &status);
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, bw_history_wait(pid, hist, 2000));
+	ASSERT_EQ(0, bwt_history_wait(pid, hist, 2000));
 	ASSERT_LE(2, hist->ncalls);
-	text = bw_zalloc(BW_FILE_MAX);
+	text = bwt_zalloc(BWT_FILE_MAX);
 	ASSERT_NE(NULL, text);
-	bw_history_path(text_path, sizeof(text_path), pid);
-	len = bw_read_file(text_path, text, BW_FILE_MAX);
-	bw_reap(pid);
+	bwt_history_path(text_path, sizeof(text_path), pid);
+	len = bwt_read_file(text_path, text, BWT_FILE_MAX);
+	bwt_reap(pid);
 	ASSERT_LT(0, len);
 	ASSERT_NE(NULL, mkdtemp(dir));
 
 	/* a faithful copy, and one whose line 15 (the second call) stops after 5 columns */
-	bw_utoa(pidbuf, pid);
-	bw_utoa(badpid, pid + 1);
+	bwt_utoa(pidbuf, pid);
+	bwt_utoa(badpid, pid + 1);
 	snprintf(good, sizeof(good), "%s/%s", dir, pidbuf);
 	snprintf(bad, sizeof(bad), "%s/%s", dir, badpid);
-	ASSERT_EQ(0, bw_write_file(good, text, len));
+	ASSERT_EQ(0, bwt_write_file(good, text, len));
 	for (line = text, n = 1; line && n < 15; n++)
 		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
 	ASSERT_NE(NULL, line);
@@ -1372,11 +1372,11 @@ TEST(malformed_proc_data_exits_5)
 		p = memchr(p + 1, ' ', end - p - 1);
 	ASSERT_NE(NULL, p) TH_LOG("line 15 has less than 6 columns");
 	memmove(p, end, strlen(end) + 1);
-	ASSERT_EQ(0, bw_write_file(bad, text, strlen(text)));
+	ASSERT_EQ(0, bwt_write_file(bad, text, strlen(text)));
 
 	ASSERT_EQ(0, reader(&o, env_proc, dir, pidbuf, NULL));
 	EXPECT_EQ(0, o.status) TH_LOG("BRKWATCH_PROC copy: exit %d, '%s'", o.status, o.err);
-	bw_output_free(&o);
+	bwt_output_free(&o);
 
 	for (n = 0; n < 2; n++) {
 		ASSERT_EQ(0, reader(&o, env_proc, dir, n ? "--json" : "show", badpid, NULL));
@@ -1384,17 +1384,17 @@ TEST(malformed_proc_data_exits_5)
 		EXPECT_EQ(5, o.status) TH_LOG("malformed line 15: exit %d, '%s'", o.status, o.err);
 		EXPECT_TRUE(err_has(&o, want)) TH_LOG("the message '%s' lacks '%s'", o.err, want);
 		EXPECT_EQ((size_t)0, o.out_len) TH_LOG("printed '%s'", o.out);
-		bw_output_free(&o);
+		bwt_output_free(&o);
 	}
 	unlink(good);
 	unlink(bad);
 	rmdir(dir);
-	bw_free(text, BW_FILE_MAX);
+	bwt_free(text, BWT_FILE_MAX);
 }
 
 TEST(module_not_loaded_exits_2)
 {
-	struct bw_output o[3];
+	struct bwt_output o[3];
 	char marker[] = "/tmp/brk_reader_test.ran.XXXXXX";
 	char *sh = "/bin/sh", cmd[96];
 	int err, load_err, i, fd;
@@ -1408,9 +1408,9 @@ TEST(module_not_loaded_exits_2)
 	unlink(marker);
 	snprintf(cmd, sizeof(cmd), "touch %s", marker);
 
-	err = bw_module_unload(5000);
+	err = bwt_module_unload(5000);
 	ASSERT_EQ(0, err) TH_LOG("rmmod: %s", strerror(-err));
-	ASSERT_FALSE(bw_module_loaded());
+	ASSERT_FALSE(bwt_module_loaded());
 	memset(o, 0, sizeof(o));
 	err = reader(&o[0], NULL, NULL, "status", NULL);
 	if (!err)
@@ -1418,9 +1418,9 @@ TEST(module_not_loaded_exits_2)
 	if (!err)
 		err = reader(&o[2], NULL, NULL, "run", "--", sh, "-c", cmd, NULL);
 	/* loaded again with its defaults before anything can stop the test */
-	load_err = bw_module_load("");
+	load_err = bwt_module_load("");
 	ASSERT_EQ(0, load_err) TH_LOG("insmod: %s", strerror(-load_err));
-	ASSERT_TRUE(bw_module_loaded());
+	ASSERT_TRUE(bwt_module_loaded());
 	ASSERT_EQ(0, err);
 
 	for (i = 0; i < 3; i++) {
@@ -1431,7 +1431,7 @@ TEST(module_not_loaded_exits_2)
 			TH_LOG("case %d: the message '%s' does not say how to load it",
 			       i, o[i].err);
 		EXPECT_EQ((size_t)0, o[i].out_len) TH_LOG("case %d printed '%s'", i, o[i].out);
-		bw_output_free(&o[i]);
+		bwt_output_free(&o[i]);
 	}
 	EXPECT_NE(0, access(marker, F_OK)) TH_LOG("run started its command without the module");
 	unlink(marker);

@@ -47,7 +47,7 @@ FIXTURE(strace) {
 	char out[64];
 	struct traced *procs;
 	int nprocs;
-	struct bw_history *h;
+	struct bwt_history *h;
 };
 
 FIXTURE_VARIANT(strace) {
@@ -82,15 +82,15 @@ FIXTURE_VARIANT_ADD(strace, python3) {
 
 FIXTURE_SETUP(strace)
 {
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
 	snprintf(self->out, sizeof(self->out), "/tmp/brk_strace.%d", getpid());
 	self->procs = calloc(MAX_PIDS, sizeof(*self->procs));
 	ASSERT_NE(NULL, self->procs);
 	self->nprocs = 0;
-	self->h = bw_zalloc(sizeof(*self->h));
+	self->h = bwt_zalloc(sizeof(*self->h));
 	ASSERT_NE(NULL, self->h);
 }
 
@@ -98,7 +98,7 @@ FIXTURE_TEARDOWN(strace)
 {
 	unlink(self->out);
 	free(self->procs);
-	bw_free(self->h, sizeof(*self->h));
+	bwt_free(self->h, sizeof(*self->h));
 }
 
 static struct traced *traced_get(FIXTURE_DATA(strace) *self, int pid)
@@ -224,7 +224,7 @@ static int run_strace(FIXTURE_DATA(strace) *self,
 
 TEST_F_TIMEOUT(strace, every_brk_strace_shows_is_in_the_history, 240)
 {
-	struct bw_history *h = self->h;
+	struct bwt_history *h = self->h;
 	char line[512];
 	const char *why = NULL;
 	int i, j, k, lineno = 0, err;
@@ -261,10 +261,10 @@ TEST_F_TIMEOUT(strace, every_brk_strace_shows_is_in_the_history, 240)
 		EXPECT_FALSE(t->unfinished) {
 			TH_LOG("pid %d: brk(%#lx) never finished", t->pid, t->pending);
 		}
-		err = bw_history_wait(t->pid, h, 5000);
+		err = bwt_history_wait(t->pid, h, 5000);
 		ASSERT_EQ(0, err) {
 			TH_LOG("strace shows %d brk() calls of pid %d; reading %s/%d: %s %s",
-			       t->n, t->pid, BW_PROC_DIR, t->pid, strerror(-err),
+			       t->n, t->pid, BWT_PROC_DIR, t->pid, strerror(-err),
 			       h->error);
 		}
 		EXPECT_EQ(0UL, h->dropped);
@@ -278,7 +278,7 @@ TEST_F_TIMEOUT(strace, every_brk_strace_shows_is_in_the_history, 240)
 		TH_LOG("pid %d (%s): strace %d calls, brkwatch %d after exec",
 		       t->pid, h->comm, t->n, ncalls);
 		for (k = 0; k < t->n && k < ncalls; k++) {
-			struct bw_event *e = &h->ev[first + k];
+			struct bwt_event *e = &h->ev[first + k];
 			unsigned long before, after = t->call[k].ret;
 
 			/* without an exec marker, the first call's break before is unknown to strace */
@@ -289,13 +289,13 @@ TEST_F_TIMEOUT(strace, every_brk_strace_shows_is_in_the_history, 240)
 			else
 				before = e->brk_before;
 			EXPECT_TRUE(e->brk_before == before && e->brk_after == after &&
-				    e->aligned_before == BW_PAGE_ALIGN(before) &&
-				    e->aligned_after == BW_PAGE_ALIGN(after) &&
-				    e->delta == (long)(BW_PAGE_ALIGN(after) - BW_PAGE_ALIGN(before))) {
+				    e->aligned_before == BWT_PAGE_ALIGN(before) &&
+				    e->aligned_after == BWT_PAGE_ALIGN(after) &&
+				    e->delta == (long)(BWT_PAGE_ALIGN(after) - BWT_PAGE_ALIGN(before))) {
 				TH_LOG("pid %d call %d: strace's chain gives brk %#lx -> %#lx, aligned %#lx -> %#lx, delta %ld; brkwatch seq %lu: %#lx -> %#lx, %#lx -> %#lx, %ld",
-				       t->pid, k + 1, before, after, BW_PAGE_ALIGN(before),
-				       BW_PAGE_ALIGN(after),
-				       (long)(BW_PAGE_ALIGN(after) - BW_PAGE_ALIGN(before)),
+				       t->pid, k + 1, before, after, BWT_PAGE_ALIGN(before),
+				       BWT_PAGE_ALIGN(after),
+				       (long)(BWT_PAGE_ALIGN(after) - BWT_PAGE_ALIGN(before)),
 				       e->seq, e->brk_before, e->brk_after,
 				       e->aligned_before, e->aligned_after, e->delta);
 			}

@@ -41,10 +41,10 @@ static int kid_start(struct kid *k)
 	if (k->pid < 0)
 		return -errno;
 	if (!k->pid) {
-		unsigned long cur = bw_brk(0);
+		unsigned long cur = bwt_brk(0);
 
-		bw_brk(cur + 2 * BW_PAGE);
-		bw_brk(cur);
+		bwt_brk(cur + 2 * BWT_PAGE);
+		bwt_brk(cur);
 		for (;;)
 			pause();
 	}
@@ -66,30 +66,30 @@ enum op { OP_STATUS, OP_FORGET, OP_PAUSE, OP_RESUME, OP_NEW_FILE };
 static int do_op(enum op op, int pid)
 {
 	char buf[4096], value[16];
-	struct bw_history *h;
+	struct bwt_history *h;
 	int err;
 
 	switch (op) {
 	case OP_STATUS:
-		err = bw_read_file(BW_PROC_DIR "/status", buf, sizeof(buf));
+		err = bwt_read_file(BWT_PROC_DIR "/status", buf, sizeof(buf));
 		return err < 0 ? err : 0;
 	case OP_FORGET:
-		return bw_forget(pid);
+		return bwt_forget(pid);
 	case OP_PAUSE:
 	case OP_RESUME:
-		err = bw_control(op == OP_PAUSE ? "pause" : "resume");
+		err = bwt_control(op == OP_PAUSE ? "pause" : "resume");
 		if (!err)
-			err = bw_status_text("paused", value, sizeof(value));
+			err = bwt_status_text("paused", value, sizeof(value));
 		if (!err && strcmp(value, op == OP_PAUSE ? "yes" : "no"))
 			err = -EPROTO;
 		return err;
 	case OP_NEW_FILE:
 		/* pid is a child that made calls: its file appears */
-		h = bw_zalloc(sizeof(*h));
+		h = bwt_zalloc(sizeof(*h));
 		if (!h)
 			return -ENOMEM;
-		err = bw_history_wait(pid, h, BOUND_MS);
-		bw_free(h, sizeof(*h));
+		err = bwt_history_wait(pid, h, BOUND_MS);
+		bwt_free(h, sizeof(*h));
 		return err;
 	}
 	return -EINVAL;
@@ -125,7 +125,7 @@ static int op_wait(int child, unsigned int ms)
 			return -errno;
 		if (!ms)
 			return -ETIMEDOUT;
-		bw_sleep_ms(ms < 10 ? ms : 10);
+		bwt_sleep_ms(ms < 10 ? ms : 10);
 		ms -= ms < 10 ? ms : 10;
 	}
 }
@@ -141,7 +141,7 @@ static void *reader_fn(void *arg)
 {
 	struct reader *r = arg;
 
-	r->n = read(r->fd, r->buf, BW_PAGE);
+	r->n = read(r->fd, r->buf, BWT_PAGE);
 	r->err = r->n < 0 ? errno : 0;
 	return NULL;
 }
@@ -161,7 +161,7 @@ FIXTURE(stuck) {
 
 FIXTURE_SETUP(stuck)
 {
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	self->uffd = -1;
 	self->r.fd = -1;
 }
@@ -178,7 +178,7 @@ static void resolve(struct __test_metadata *_metadata,
 	memset(&copy, 0, sizeof(copy));
 	copy.dst = (unsigned long)self->buf;
 	copy.src = (unsigned long)zero;
-	copy.len = BW_PAGE;
+	copy.len = BWT_PAGE;
 	EXPECT_EQ(0, ioctl(self->uffd, UFFDIO_COPY, &copy))
 		TH_LOG("UFFDIO_COPY: %s", strerror(errno));
 	self->faulting = false;
@@ -202,7 +202,7 @@ FIXTURE_TEARDOWN(stuck)
 	kid_stop(&self->a);
 	kid_stop(&self->b);
 	kid_stop(&self->c);
-	bw_control("resume");
+	bwt_control("resume");
 }
 
 TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
@@ -216,7 +216,7 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	struct uffdio_api api;
 	struct uffd_msg msg;
 	struct pollfd pfd;
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	char path[64];
 	int i, st, child, err;
 	unsigned long t0, ms;
@@ -226,9 +226,9 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	ASSERT_NE(NULL, h);
 	ASSERT_EQ(0, kid_start(&self->a));
 	ASSERT_EQ(0, kid_start(&self->b));
-	err = bw_history_wait(self->a.pid, h, 5000);
+	err = bwt_history_wait(self->a.pid, h, 5000);
 	ASSERT_EQ(0, err) TH_LOG("history of %d: %s", self->a.pid, strerror(-err));
-	err = bw_history_wait(self->b.pid, h, 5000);
+	err = bwt_history_wait(self->b.pid, h, 5000);
 	ASSERT_EQ(0, err) TH_LOG("history of %d: %s", self->b.pid, strerror(-err));
 
 	/* the reader's buffer: a page no one touched, caught by userfaultfd */
@@ -240,17 +240,17 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	api.api = UFFD_API;
 	ASSERT_EQ(0, ioctl(self->uffd, UFFDIO_API, &api))
 		TH_LOG("UFFDIO_API: %s", strerror(errno));
-	self->buf = bw_zalloc(BW_PAGE);
+	self->buf = bwt_zalloc(BWT_PAGE);
 	ASSERT_NE(NULL, self->buf);
 	memset(&reg, 0, sizeof(reg));
 	reg.range.start = (unsigned long)self->buf;
-	reg.range.len = BW_PAGE;
+	reg.range.len = BWT_PAGE;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	ASSERT_EQ(0, ioctl(self->uffd, UFFDIO_REGISTER, &reg))
 		TH_LOG("UFFDIO_REGISTER: %s", strerror(errno));
 	self->faulting = true;
 
-	bw_history_path(path, sizeof(path), self->a.pid);
+	bwt_history_path(path, sizeof(path), self->a.pid);
 	self->r.fd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->r.fd) TH_LOG("%s: %s", path, strerror(errno));
 	self->r.buf = self->buf;
@@ -263,12 +263,12 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	ASSERT_EQ(1, poll(&pfd, 1, 10000)) TH_LOG("the reader never faulted on its buffer");
 	ASSERT_EQ((ssize_t)sizeof(msg), read(self->uffd, &msg, sizeof(msg)));
 	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
-	ASSERT_EQ((unsigned long)self->buf, msg.arg.pagefault.address & ~(BW_PAGE - 1));
+	ASSERT_EQ((unsigned long)self->buf, msg.arg.pagefault.address & ~(BWT_PAGE - 1));
 
 	/* forgetting a's history waits for its reader: it may block */
 	self->forget_a = op_start(OP_FORGET, self->a.pid);
 	ASSERT_LT(0, self->forget_a);
-	bw_sleep_ms(1000);
+	bwt_sleep_ms(1000);
 	/* (the worker may have taken a's file to remove: then it waits) */
 	if (op_wait(self->forget_a, 0) != -ETIMEDOUT)
 		TH_LOG("forget of the history being read returned while its reader is stuck");
@@ -277,11 +277,11 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	for (i = OP_STATUS; i <= OP_NEW_FILE; i++) {
 		int pid = i == OP_FORGET ? self->b.pid : self->c.pid;
 
-		t0 = bw_now_ns();
+		t0 = bwt_now_ns();
 		child = op_start(i, pid);
 		ASSERT_LT(0, child);
 		st = op_wait(child, BOUND_MS);
-		ms = (bw_now_ns() - t0) / 1000000;
+		ms = (bwt_now_ns() - t0) / 1000000;
 		if (st == -ETIMEDOUT) {
 			self->pending[self->npending++] = child;
 			EXPECT_NE(-ETIMEDOUT, st)
@@ -294,7 +294,7 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	}
 	/* b's file is gone */
 	if (!self->npending)
-		EXPECT_TRUE(bw_history_wait_gone(self->b.pid, BOUND_MS))
+		EXPECT_TRUE(bwt_history_wait_gone(self->b.pid, BOUND_MS))
 			TH_LOG("the file of %d stays after forget", self->b.pid);
 
 	/* the reader goes on, and so does the forget of its history */
@@ -314,7 +314,7 @@ TEST_F_TIMEOUT(stuck, status_and_commands_go_on_while_a_reader_faults, 120)
 	for (i = 0; i < self->npending; i++)
 		waitpid(self->pending[i], NULL, 0);
 	self->npending = 0;
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -62,7 +62,7 @@ static int worker(void *p)
 		sched_yield();
 	for (i = 0; i < NCALLS; i++) {
 		/* up and down over 13 pages; a thread's own offset in the page */
-		req = s->b0 + ((unsigned long)(j * 7 + i) % 13) * BW_PAGE +
+		req = s->b0 + ((unsigned long)(j * 7 + i) % 13) * BWT_PAGE +
 		      16 * j + 8;
 		log->req[i] = req;
 		log->ret[i] = syscall(SYS_brk, req);
@@ -79,7 +79,7 @@ static int child(void *p)
 
 	s->b0 = syscall(SYS_brk, 0);
 	for (i = 0; i < NTHREADS; i++) {
-		void *stack = bw_zalloc(STACK);
+		void *stack = bwt_zalloc(STACK);
 
 		args[i].s = s;
 		args[i].index = i;
@@ -111,7 +111,7 @@ static int cmp_ulong(const void *a, const void *b)
 /* What brk() decides for a request that was granted, from where it started. */
 static const char *granted_verdict(unsigned long before, unsigned long req)
 {
-	if (BW_PAGE_ALIGN(req) == BW_PAGE_ALIGN(before))
+	if (BWT_PAGE_ALIGN(req) == BWT_PAGE_ALIGN(before))
 		return "same-page";
 	return req > before ? "grow" : "shrink";
 }
@@ -131,28 +131,28 @@ FIXTURE_TEARDOWN(threads)
 TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_thread, 120)
 {
 	const int total = 2 + NTHREADS * NCALLS;
-	struct shared *s = bw_shared_alloc(sizeof(*s));
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct shared *s = bwt_shared_alloc(sizeof(*s));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long *before, *after;
 	int next[NTHREADS] = { 0 };
 	int status = 0, pid, err, i, j, missing;
 	unsigned long *refused;
-	struct bw_want w;
+	struct bwt_want w;
 
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
 	ASSERT_NE(NULL, s);
 	ASSERT_NE(NULL, h);
-	pid = bw_run_child(child, s, &status);
+	pid = bwt_run_child(child, s, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status) {
 		TH_LOG("child: clone(): %s", strerror(s->err));
 	}
-	err = bw_history_wait(pid, h, 5000);
+	err = bwt_history_wait(pid, h, 5000);
 	ASSERT_EQ(0, err) {
-		TH_LOG("reading %s/%d: %s %s", BW_PROC_DIR, pid, strerror(-err),
+		TH_LOG("reading %s/%d: %s %s", BWT_PROC_DIR, pid, strerror(-err),
 		       h->error);
 	}
 	for (refused = NULL, j = 0; j < NTHREADS && !refused; j++)
@@ -168,9 +168,9 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 	EXPECT_EQ(0UL, h->dropped) {
 		char text[1024];
 
-		if (bw_read_file(BW_PROC_DIR "/status", text, sizeof(text)) > 0)
+		if (bwt_read_file(BWT_PROC_DIR "/status", text, sizeof(text)) > 0)
 			TH_LOG("%lu of %lu calls not stored; %s/status:\n%s",
-			       h->dropped, h->calls, BW_PROC_DIR, text);
+			       h->dropped, h->calls, BWT_PROC_DIR, text);
 	}
 	EXPECT_EQ((unsigned long)total, h->calls);
 	ASSERT_EQ(total, h->nevents) {
@@ -183,13 +183,13 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 	w.entry = "x64";
 	w.verdict = "query";
 	w.brk_before = w.ret = s->b0;
-	bw_check_call(_metadata, &h->ev[0], &w, 0);
+	bwt_check_call(_metadata, &h->ev[0], &w, 0);
 	w.brk_before = w.ret = s->bf;
-	bw_check_call(_metadata, &h->ev[total - 1], &w, total - 1);
+	bwt_check_call(_metadata, &h->ev[total - 1], &w, total - 1);
 
 	/* per thread, its calls in its order, each once */
 	for (i = 0; i < total; i++) {
-		struct bw_event *e = &h->ev[i];
+		struct bwt_event *e = &h->ev[i];
 
 		ASSERT_FALSE(e->exec);
 		EXPECT_EQ((unsigned long)i + 1, e->seq);
@@ -210,7 +210,7 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 		/* where it started is another thread's doing: see below */
 		w.brk_before = e->brk_before;
 		w.verdict = granted_verdict(e->brk_before, w.request);
-		bw_check_call(_metadata, e, &w, i);
+		bwt_check_call(_metadata, e, &w, i);
 		next[j]++;
 	}
 	for (j = 0, missing = 0; j < NTHREADS; j++)
@@ -244,8 +244,8 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 		}
 	free(before);
 	free(after);
-	bw_reap(pid);
-	bw_free(h, sizeof(*h));
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

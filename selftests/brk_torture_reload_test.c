@@ -40,13 +40,13 @@ static struct shared *sh;
 
 static void looper(void)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	for (;;) {
-		bw_brk(cur + 5 * BW_PAGE);
-		bw_brk(cur + BW_PAGE + 17);
-		bw_brk(0);
+		bwt_brk(cur + 5 * BWT_PAGE);
+		bwt_brk(cur + BWT_PAGE + 17);
+		bwt_brk(0);
 	}
 }
 
@@ -66,17 +66,17 @@ static void hammer(int fd)
 		else if (!sh->other++)
 			sh->other_errno = n < 0 ? errno : 0;
 		if (n < 0)
-			bw_sleep_ms(1);	/* the module is away: leave it the CPU */
+			bwt_sleep_ms(1);	/* the module is away: leave it the CPU */
 	}
 	_exit(0);
 }
 
 static int two_calls(void *arg)
 {
-	unsigned long cur = bw_brk(0);
+	unsigned long cur = bwt_brk(0);
 
 	(void)arg;
-	bw_brk(cur + 3 * BW_PAGE);
+	bwt_brk(cur + 3 * BWT_PAGE);
 	return 0;
 }
 
@@ -85,9 +85,9 @@ static unsigned long tainted(void)
 	char buf[32];
 	unsigned long v = 0;
 
-	if (bw_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
+	if (bwt_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
-		bw_parse_ulong(buf, &v);
+		bwt_parse_ulong(buf, &v);
 	}
 	return v;
 }
@@ -96,7 +96,7 @@ static int open_history(int pid)
 {
 	char path[64];
 
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
@@ -107,12 +107,12 @@ static int looper_head(int pid, char *buf, size_t size)
 	ssize_t len;
 	int ms;
 
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 	for (ms = 0; ms < 5000; ms += 10) {
-		len = bw_read_file(path, buf, size);
+		len = bwt_read_file(path, buf, size);
 		if (len != -ENOENT)
 			break;
-		bw_sleep_ms(10);
+		bwt_sleep_ms(10);
 	}
 	if (len < 0)
 		return (int)len;
@@ -131,8 +131,8 @@ FIXTURE_SETUP(held)
 {
 	int i;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
-	sh = bw_shared_alloc(sizeof(*sh));
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
+	sh = bwt_shared_alloc(sizeof(*sh));
 	ASSERT_NE(NULL, sh);
 	for (i = 0; i < CYCLES; i++)
 		self->late[i] = -1;
@@ -151,12 +151,12 @@ FIXTURE_TEARDOWN(held)
 			waitpid(self->loopers[i], NULL, 0);
 		}
 	for (i = 0; i < self->nexited; i++)
-		bw_reap(self->exited[i]);
+		bwt_reap(self->exited[i]);
 	for (i = 0; i < CYCLES; i++)
 		if (self->late[i] >= 0)
 			close(self->late[i]);
-	if (geteuid() == 0 && !bw_module_loaded()) {
-		err = bw_module_load("");
+	if (geteuid() == 0 && !bwt_module_loaded()) {
+		err = bwt_module_load("");
 		if (err)
 			TH_LOG("could not load brkwatch again: %s", strerror(-err));
 		EXPECT_EQ(0, err);
@@ -165,7 +165,7 @@ FIXTURE_TEARDOWN(held)
 
 TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long taint0, taint1;
 	char buf[256];
 	int fd[HELD], i, c, n, err, pid, status;
@@ -186,10 +186,10 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 	for (c = 0; c < CYCLES; c++) {
 		/* histories of exited processes, and of the loopers */
 		for (i = 0; i < EXITED; i++) {
-			pid = bw_run_child(two_calls, NULL, &status);
+			pid = bwt_run_child(two_calls, NULL, &status);
 			ASSERT_LT(0, pid);
 			self->exited[self->nexited++] = pid;
-			err = bw_history_wait(pid, h, 5000);
+			err = bwt_history_wait(pid, h, 5000);
 			ASSERT_EQ(0, err) TH_LOG("cycle %d: child %d: %s %s", c + 1, pid,
 						 strerror(-err), h->error);
 			EXPECT_EQ(2, h->ncalls);
@@ -204,9 +204,9 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 
 		/* held: status, control, the directory, the histories */
 		n = 0;
-		fd[n++] = open(BW_PROC_DIR "/status", O_RDONLY | O_CLOEXEC);
-		fd[n++] = open(BW_PROC_DIR "/control", O_RDWR | O_CLOEXEC);
-		fd[n++] = open(BW_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd[n++] = open(BWT_PROC_DIR "/status", O_RDONLY | O_CLOEXEC);
+		fd[n++] = open(BWT_PROC_DIR "/control", O_RDWR | O_CLOEXEC);
+		fd[n++] = open(BWT_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		for (i = 0; i < LOOPERS; i++)
 			fd[n++] = open_history(self->loopers[i]);
 		for (i = 0; i < EXITED; i++)
@@ -227,13 +227,13 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 			if (!self->hammer)
 				hammer(sh->fd_ready);
 			close(sh->fd_ready);
-			bw_sleep_ms(100);
+			bwt_sleep_ms(100);
 		}
 
-		err = bw_module_unload(10000);
+		err = bwt_module_unload(10000);
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: unloading with %d files held: %s",
 					 c + 1, n, strerror(-err));
-		ASSERT_FALSE(bw_module_loaded());
+		ASSERT_FALSE(bwt_module_loaded());
 
 		/* the module is gone: its files read EIO */
 		for (i = 0; i < n; i++) {
@@ -251,7 +251,7 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 		for (i = 0; i < n; i += 2)
 			close(fd[i]);
 
-		err = bw_module_load("");
+		err = bwt_module_load("");
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: loading: %s", c + 1, strerror(-err));
 		for (i = 1; i < n; i += 2) {
 			EXPECT_EQ(-1, read(fd[i], buf, sizeof(buf)));
@@ -262,10 +262,10 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 			close(fd[i]);
 		}
 		/* the module works: a new process's calls, read whole */
-		pid = bw_run_child(two_calls, NULL, &status);
+		pid = bwt_run_child(two_calls, NULL, &status);
 		ASSERT_LT(0, pid);
 		self->exited[self->nexited++] = pid;
-		err = bw_history_wait(pid, h, 5000);
+		err = bwt_history_wait(pid, h, 5000);
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: after loading: %s %s", c + 1,
 					 strerror(-err), h->error);
 		EXPECT_EQ(2UL, h->calls);
@@ -274,7 +274,7 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 			EXPECT_STRNE("unknown", h->ev[i].verdict);
 		/* pids go on: reap this cycle's children */
 		while (self->nexited)
-			bw_reap(self->exited[--self->nexited]);
+			bwt_reap(self->exited[--self->nexited]);
 	}
 
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
@@ -288,7 +288,7 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 	taint1 = tainted();
 	EXPECT_EQ(taint0 & BAD_TAINT, taint1 & BAD_TAINT)
 		TH_LOG("the kernel got tainted: %#lx -> %#lx", taint0, taint1);
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

@@ -27,7 +27,7 @@
  * stored or counted as dropped for memory, nothing missed, and there are
  * as many files as histories running and exited.
  *
- * The children call brk() only through bw_brk() (no malloc, no stdio), so
+ * The children call brk() only through bwt_brk() (no malloc, no stdio), so
  * their histories hold exactly their logged calls; an exec'd program adds
  * its loader's calls, which are checked but not counted.
  */
@@ -40,7 +40,7 @@
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
 
-#define P		BW_PAGE
+#define P		BWT_PAGE
 #define RACERS		3
 #define THREADS		3
 #define LOG		2048	/* per thread: more than a ring of 1024 */
@@ -123,7 +123,7 @@ static unsigned long rnd(unsigned long *s)
 
 /* ---- Checking a history ---- */
 
-static bool details_none(const struct bw_event *e)
+static bool details_none(const struct bwt_event *e)
 {
 	return !strcmp(e->details, "-");
 }
@@ -133,10 +133,10 @@ static bool details_none(const struct bw_event *e)
  * Not strict (a process of another test): only the columns that follow
  * from the others.
  */
-static const char *check_event(const struct bw_event *e, unsigned long start_brk,
+static const char *check_event(const struct bwt_event *e, unsigned long start_brk,
 			       bool strict)
 {
-	unsigned long areq = BW_PAGE_ALIGN(e->request);
+	unsigned long areq = BWT_PAGE_ALIGN(e->request);
 	unsigned long after = e->ret < 0 ? e->brk_before : (unsigned long)e->ret;
 	unsigned long ns, ne;
 	char kind[16];
@@ -144,8 +144,8 @@ static const char *check_event(const struct bw_event *e, unsigned long start_brk
 
 	if (e->brk_after != after)
 		return "brk_after is not what the call returned";
-	if (e->aligned_before != BW_PAGE_ALIGN(e->brk_before) ||
-	    e->aligned_after != BW_PAGE_ALIGN(e->brk_after))
+	if (e->aligned_before != BWT_PAGE_ALIGN(e->brk_before) ||
+	    e->aligned_after != BWT_PAGE_ALIGN(e->brk_after))
 		return "aligned breaks do not follow the breaks";
 	if (e->delta != (long)(e->aligned_after - e->aligned_before))
 		return "delta is not aligned_after - aligned_before";
@@ -195,7 +195,7 @@ static void say(char *msg, const char *what, unsigned long a, unsigned long b)
  * dropped. Strict: only the verdicts the torture's calls can get. False
  * with msg set.
  */
-static bool check_body(const struct bw_history *h, bool strict, char *msg)
+static bool check_body(const struct bwt_history *h, bool strict, char *msg)
 {
 	unsigned long start = 0, last = 0;
 	bool exited = !strcmp(h->state, "exited");
@@ -203,7 +203,7 @@ static bool check_body(const struct bw_history *h, bool strict, char *msg)
 	int i, calls = 0;
 
 	for (i = 0; i < h->nevents; i++) {
-		const struct bw_event *e = &h->ev[i];
+		const struct bwt_event *e = &h->ev[i];
 
 		if (e->exec) {
 			start = e->start_brk;
@@ -237,7 +237,7 @@ static bool check_body(const struct bw_history *h, bool strict, char *msg)
 }
 
 /* Call events [from, to) of h are the n calls req/ret made by tid. */
-static bool check_calls(const struct bw_history *h, int from, int to, int tid,
+static bool check_calls(const struct bwt_history *h, int from, int to, int tid,
 			const unsigned long *req, const long *ret,
 			unsigned long n, char *msg)
 {
@@ -248,7 +248,7 @@ static bool check_calls(const struct bw_history *h, int from, int to, int tid,
 		return false;
 	}
 	for (i = 0; i < n; i++) {
-		const struct bw_event *e = &h->ev[from + i];
+		const struct bwt_event *e = &h->ev[from + i];
 
 		if (e->exec || e->tid != tid || e->request != req[i] ||
 		    e->ret != ret[i]) {
@@ -267,7 +267,7 @@ static bool check_calls(const struct bw_history *h, int from, int to, int tid,
 static long logged(struct klog *k, int part, unsigned long req)
 {
 	unsigned long i = k->n[part];
-	long ret = bw_brk(req);
+	long ret = bwt_brk(req);
 
 	if (i < KCALLS) {
 		k->req[part][i] = req;
@@ -281,11 +281,11 @@ static long logged(struct klog *k, int part, unsigned long req)
 static void kid_calls(struct klog *k, int part, unsigned long salt)
 {
 	unsigned long cur = logged(k, part, 0);
-	unsigned long top = BW_PAGE_ALIGN(cur) + (2 + salt % 5) * P + salt % 997 + 1;
+	unsigned long top = BWT_PAGE_ALIGN(cur) + (2 + salt % 5) * P + salt % 997 + 1;
 
 	logged(k, part, top);
 	logged(k, part, top + 1);
-	logged(k, part, BW_PAGE_ALIGN(cur) + P + salt % 13);
+	logged(k, part, BWT_PAGE_ALIGN(cur) + P + salt % 13);
 	logged(k, part, cur);
 }
 
@@ -331,11 +331,11 @@ static void kid_main(int idx, int slot, enum kind kind, unsigned long salt)
 	case KIND_PLAIN:
 		_exit(0);
 	case KIND_EXEC:
-		len += bw_utoa(env + len, (unsigned long)idx);
+		len += bwt_utoa(env + len, (unsigned long)idx);
 		env[len++] = ',';
-		len += bw_utoa(env + len, (unsigned long)slot);
+		len += bwt_utoa(env + len, (unsigned long)slot);
 		env[len++] = ',';
-		bw_utoa(env + len, (unsigned long)memfd);
+		bwt_utoa(env + len, (unsigned long)memfd);
 		execve(self_exe, argv, envp);
 		_exit(127);
 	case KIND_SETUID:
@@ -352,7 +352,7 @@ static void kid_main(int idx, int slot, enum kind kind, unsigned long salt)
 	case KIND_VICTIM:
 		__atomic_store_n(&k->state, 1, __ATOMIC_SEQ_CST);
 		while (__atomic_load_n(&k->state, __ATOMIC_SEQ_CST) != 2)
-			bw_sleep_ms(1);
+			bwt_sleep_ms(1);
 		kid_calls(k, 1, salt + 1);
 		_exit(0);
 	default:
@@ -361,10 +361,10 @@ static void kid_main(int idx, int slot, enum kind kind, unsigned long salt)
 }
 
 /* Why the history of child pid disagrees with its log, or NULL. */
-static bool check_kid(struct bw_history *h, int pid, enum kind kind,
+static bool check_kid(struct bwt_history *h, int pid, enum kind kind,
 		      const struct klog *k, char *msg)
 {
-	int err = bw_history_read(pid, h), i, mark = -1, extra;
+	int err = bwt_history_read(pid, h), i, mark = -1, extra;
 
 	if (err) {
 		snprintf(msg, MSG, "pid %d: reading its history: %s %s", pid,
@@ -417,7 +417,7 @@ static int set_last_pid(int pid)
 {
 	char num[24];
 	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-	size_t len = bw_utoa(num, (unsigned long)pid);
+	size_t len = bwt_utoa(num, (unsigned long)pid);
 	int err = 0;
 
 	if (fd < 0)
@@ -431,7 +431,7 @@ static int set_last_pid(int pid)
 static void stormer_fail(struct stormer *st, const char *msg)
 {
 	if (!st->failures++)
-		bw_copy(st->msg, sizeof(st->msg), msg);
+		bwt_copy(st->msg, sizeof(st->msg), msg);
 }
 
 /*
@@ -441,7 +441,7 @@ static void stormer_fail(struct stormer *st, const char *msg)
 static void stormer(int idx)
 {
 	struct stormer *st = &sh->s[idx];
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	char msg[MSG];
 	unsigned long serial = 0, salt;
 	int last = 0, pid[BURST], status = 0, tries, i, b, err;
@@ -479,9 +479,9 @@ static void stormer(int idx)
 			for (i = 0; i < 10000; i++) {
 				if (__atomic_load_n(&st->k[b].state, __ATOMIC_SEQ_CST) == 1)
 					break;
-				bw_sleep_ms(1);
+				bwt_sleep_ms(1);
 			}
-			err = bw_forget(pid[b]);
+			err = bwt_forget(pid[b]);
 			if (err) {
 				snprintf(msg, MSG, "forget %d: %s", pid[b], strerror(-err));
 				stormer_fail(st, msg);
@@ -489,7 +489,7 @@ static void stormer(int idx)
 			__atomic_store_n(&st->k[b].state, 2, __ATOMIC_SEQ_CST);
 		}
 		for (b = 0; b < BURST; b++) {
-			if (bw_wait_noreap(pid[b], &status)) {
+			if (bwt_wait_noreap(pid[b], &status)) {
 				stormer_fail(st, "waitid failed");
 				_exit(1);
 			}
@@ -507,13 +507,13 @@ static void stormer(int idx)
 				ok = check_kid(h, pid[b], kind[b], &st->k[b], msg);
 				if (ok)
 					break;
-				bw_sleep_ms(20);
+				bwt_sleep_ms(20);
 			}
 			if (!ok)
 				stormer_fail(st, msg);
 		}
 		for (b = 0; b < BURST; b++)
-			bw_reap(pid[b]);
+			bwt_reap(pid[b]);
 		last = pid[BURST - 1];
 	}
 	_exit(0);
@@ -529,7 +529,7 @@ struct racer_arg {
 static long raced(struct tlog *log, unsigned long req)
 {
 	unsigned long i = log->n % LOG;
-	long ret = bw_brk(req);
+	long ret = bwt_brk(req);
 
 	log->req[i] = req;
 	log->ret[i] = ret;
@@ -599,14 +599,14 @@ static void racer(int r)
 
 	die_with_parent();
 	sh->t[r][0].tid = (int)syscall(SYS_gettid);
-	base = BW_PAGE_ALIGN(raced(&sh->t[r][0], 0));
+	base = BWT_PAGE_ALIGN(raced(&sh->t[r][0], 0));
 	for (t = 0; t < THREADS; t++) {
 		args[t].r = r;
 		args[t].t = t;
 		args[t].base = base;
 	}
 	for (t = 1; t < THREADS; t++) {
-		void *stack = bw_zalloc(STACK);
+		void *stack = bwt_zalloc(STACK);
 
 		if (!stack || clone(racer_clone, (char *)stack + STACK,
 				    CLONE_VM | CLONE_FS | CLONE_FILES |
@@ -616,7 +616,7 @@ static void racer(int r)
 	}
 	racer_thread(&args[0]);
 	while (__atomic_load_n(&sh->racers_done[r], __ATOMIC_SEQ_CST) < THREADS - 1)
-		bw_sleep_ms(1);
+		bwt_sleep_ms(1);
 	_exit(0);
 }
 
@@ -661,8 +661,8 @@ static void cut_lines(char *buf, int lines)
 static void reader(int idx)
 {
 	struct reader *rd = &sh->r[idx];
-	struct bw_history *h = bw_zalloc(sizeof(*h));
-	char *buf = bw_zalloc(BW_FILE_MAX), *dents = bw_zalloc(65536);
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	char *buf = bwt_zalloc(BWT_FILE_MAX), *dents = bwt_zalloc(65536);
 	char path[64], msg[MSG];
 	long n, off;
 	ssize_t len;
@@ -672,10 +672,10 @@ static void reader(int idx)
 	if (!h || !buf || !dents)
 		_exit(1);
 	while (!stopping()) {
-		len = bw_read_file(BW_PROC_DIR "/status", buf, BW_FILE_MAX);
+		len = bwt_read_file(BWT_PROC_DIR "/status", buf, BWT_FILE_MAX);
 		if (len < 0 && !rd->failures++)
-			bw_copy(rd->msg, sizeof(rd->msg), "status could not be read");
-		dfd = open(BW_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			bwt_copy(rd->msg, sizeof(rd->msg), "status could not be read");
+		dfd = open(BWT_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			_exit(1);
 		while ((n = syscall(SYS_getdents64, dfd, dents, 65536)) > 0) {
@@ -686,25 +686,25 @@ static void reader(int idx)
 				if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
 				    strlen(d->d_name) > 20)
 					continue;
-				bw_history_path(path, sizeof(path), atoi(d->d_name));
-				len = bw_read_file(path, buf, BW_FILE_MAX);
+				bwt_history_path(path, sizeof(path), atoi(d->d_name));
+				len = bwt_read_file(path, buf, BWT_FILE_MAX);
 				/* forgotten, replaced: removed under the reader */
 				if (len == -ENOENT || len == -EIO) {
 					rd->gone++;
 					continue;
 				}
 				if (len >= 0)
-					cut_lines(buf, 13 + BW_MAX_EVENTS);
+					cut_lines(buf, 13 + BWT_MAX_EVENTS);
 				if (len < 0) {
 					snprintf(msg, MSG, "%s: %s", path, strerror((int)-len));
-				} else if (bw_parse_history(buf, h)) {
+				} else if (bwt_parse_history(buf, h)) {
 					snprintf(msg, MSG, "%s: %s", path, h->error);
 				} else if (check_body(h, ours(h->ppid), msg)) {
 					rd->files++;
 					continue;
 				}
 				if (!rd->failures++)
-					bw_copy(rd->msg, sizeof(rd->msg), msg);
+					bwt_copy(rd->msg, sizeof(rd->msg), msg);
 			}
 		}
 		close(dfd);
@@ -717,7 +717,7 @@ static void reader(int idx)
  * last ones, in its order (all of them if nothing was dropped), and no
  * other tid. False with msg set.
  */
-static bool check_racer(const struct bw_history *h, int r, char *msg)
+static bool check_racer(const struct bwt_history *h, int r, char *msg)
 {
 	unsigned long n, k, j;
 	int i, t, known;
@@ -743,7 +743,7 @@ static bool check_racer(const struct bw_history *h, int r, char *msg)
 		}
 		/* its last k calls, in order */
 		for (i = 0, j = n - k; i < h->nevents; i++) {
-			const struct bw_event *e = &h->ev[i];
+			const struct bwt_event *e = &h->ev[i];
 
 			if (e->tid != log->tid)
 				continue;
@@ -782,7 +782,7 @@ static int read_counters(unsigned long *v)
 	int i, err;
 
 	for (i = 0; i < NR_COUNTERS; i++) {
-		err = bw_status_get(counters[i], &v[i]);
+		err = bwt_status_get(counters[i], &v[i]);
 		if (err)
 			return err;
 	}
@@ -794,7 +794,7 @@ static long count_files(void)
 {
 	char dents[32768];
 	long n, off, files = 0;
-	int dfd = open(BW_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(BWT_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
 		return -errno;
@@ -818,7 +818,7 @@ FIXTURE_SETUP(torture)
 {
 	ssize_t len;
 
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded");
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
 	/* shared with the exec'd helpers through this fd */
 	memfd = memfd_create("brk_torture", 0);
 	ASSERT_LE(0, memfd);
@@ -855,7 +855,7 @@ static int start(FIXTURE_DATA(torture) *self, void (*fn)(int), int arg)
 
 TEST_F_TIMEOUT(torture, everything_at_once_then_every_count_checked, 280)
 {
-	struct bw_history *h = bw_zalloc(sizeof(*h));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long before[NR_COUNTERS], after[NR_COUNTERS], d[NR_COUNTERS];
 	unsigned long seconds = 20, counted = 0, execs = 0, drops, v;
 	unsigned long running, exited, kinds[NR_KINDS] = { 0 }, reuses = 0;
@@ -867,7 +867,7 @@ TEST_F_TIMEOUT(torture, everything_at_once_then_every_count_checked, 280)
 
 	ASSERT_NE(NULL, h);
 	if (env) {
-		ASSERT_EQ(0, bw_parse_ulong(env, &seconds))
+		ASSERT_EQ(0, bwt_parse_ulong(env, &seconds))
 			TH_LOG("%s=%s: expected a number of seconds", SECONDS_ENV, env);
 		ASSERT_TRUE(seconds >= 1 && seconds <= 240)
 			TH_LOG("%s=%s: from 1 to 240 seconds", SECONDS_ENV, env);
@@ -889,16 +889,16 @@ TEST_F_TIMEOUT(torture, everything_at_once_then_every_count_checked, 280)
 		ASSERT_LT(0, pid);
 		__atomic_store_n(&sh->pids[1 + i], pid, __ATOMIC_SEQ_CST);
 	}
-	bw_sleep_ms(seconds * 1000);
+	bwt_sleep_ms(seconds * 1000);
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
 
 	/* racers: `calls` is what their threads counted, each its last calls */
 	for (r = 0; r < RACERS; r++) {
 		unsigned long total = 0;
 
-		ASSERT_EQ(0, bw_wait_noreap(racer_pid[r], &status));
+		ASSERT_EQ(0, bwt_wait_noreap(racer_pid[r], &status));
 		EXPECT_EQ(0, status) TH_LOG("racer %d exited with %d", r, status);
-		err = bw_history_wait(racer_pid[r], h, 5000);
+		err = bwt_history_wait(racer_pid[r], h, 5000);
 		ASSERT_EQ(0, err) TH_LOG("racer %d: %s %s", r, strerror(-err), h->error);
 		for (t = 0; t < THREADS; t++)
 			total += sh->t[r][t].n;
@@ -953,7 +953,7 @@ TEST_F_TIMEOUT(torture, everything_at_once_then_every_count_checked, 280)
 			TH_LOG("reader %d: %lu failures; the first: %s", i, rd->failures, rd->msg);
 	}
 	for (r = 0; r < RACERS; r++)
-		bw_reap(racer_pid[r]);
+		bwt_reap(racer_pid[r]);
 
 	/* status adds up */
 	ASSERT_EQ(0, read_counters(after));
@@ -974,20 +974,20 @@ TEST_F_TIMEOUT(torture, everything_at_once_then_every_count_checked, 280)
 		       d[SEEN], d[STORED], drops);
 	/* once the worker caught up: a file per history */
 	for (i = 0; i < 100; i++) {
-		err = bw_status_get("processes_running", &running);
-		err = err ? err : bw_status_get("processes_exited", &exited);
+		err = bwt_status_get("processes_running", &running);
+		err = err ? err : bwt_status_get("processes_exited", &exited);
 		ASSERT_EQ(0, err);
 		files = count_files();
-		err = bw_status_get("processes_running", &v);
+		err = bwt_status_get("processes_running", &v);
 		ASSERT_EQ(0, err);
 		if (v == running && files == (long)(running + exited))
 			break;
-		bw_sleep_ms(50);
+		bwt_sleep_ms(50);
 	}
 	EXPECT_EQ((long)(running + exited), files)
 		TH_LOG("%ld files, status counts %lu running and %lu exited",
 		       files, running, exited);
-	bw_free(h, sizeof(*h));
+	bwt_free(h, sizeof(*h));
 }
 
 TEST_HARNESS_MAIN

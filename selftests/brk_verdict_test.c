@@ -30,7 +30,7 @@
 #include "brkwatch_test.h"
 #include "brk_check.h"
 
-#define PAGE		BW_PAGE
+#define PAGE		BWT_PAGE
 #define OBS_MAX		16
 #define NOBODY		65534
 
@@ -44,7 +44,7 @@ struct obs {
 	unsigned long addr, len;	/* the mapping the child placed */
 	unsigned long limit;		/* the rlimit the child set */
 	unsigned long size;		/* what the limit was checked against */
-	struct bw_mapping next;		/* above the heap, before a refused grow */
+	struct bwt_mapping next;		/* above the heap, before a refused grow */
 	void *mem;			/* what malloc() gave */
 	int err;			/* errno of the step that failed */
 	char why[96];			/* that step */
@@ -53,13 +53,13 @@ struct obs {
 static int obs_fail(struct obs *o, const char *why)
 {
 	o->err = errno;
-	bw_copy(o->why, sizeof(o->why), why);
+	bwt_copy(o->why, sizeof(o->why), why);
 	return 1;
 }
 
 static long obs_brk(struct obs *o, unsigned long req)
 {
-	long ret = bw_brk(req);
+	long ret = bwt_brk(req);
 
 	if (o->n < OBS_MAX) {
 		o->req[o->n] = req;
@@ -73,29 +73,29 @@ static long obs_brk(struct obs *o, unsigned long req)
 static unsigned long obs_start(struct obs *o)
 {
 	o->tid = (int)syscall(SYS_gettid);
-	if (bw_stat_heap("/proc/self/stat", &o->start_data, &o->end_data,
-			 &o->start_brk))
+	if (bwt_stat_heap("/proc/self/stat", &o->start_data, &o->end_data,
+			  &o->start_brk))
 		return 0;
 	return (unsigned long)obs_brk(o, 0);
 }
 
 FIXTURE(verdict) {
 	struct obs *o;
-	struct bw_history *h;
-	struct bw_want want[OBS_MAX];
+	struct bwt_history *h;
+	struct bwt_want want[OBS_MAX];
 	unsigned int uid;	/* the child's, when it exits */
 	int pid;
 };
 
 FIXTURE_SETUP(verdict)
 {
-	ASSERT_TRUE(bw_module_loaded()) {
+	ASSERT_TRUE(bwt_module_loaded()) {
 		TH_LOG("%s/status is missing: the brkwatch module is not loaded",
-		       BW_PROC_DIR);
+		       BWT_PROC_DIR);
 	}
-	self->o = bw_shared_alloc(sizeof(*self->o));
+	self->o = bwt_shared_alloc(sizeof(*self->o));
 	ASSERT_NE(NULL, self->o);
-	self->h = bw_zalloc(sizeof(*self->h));
+	self->h = bwt_zalloc(sizeof(*self->h));
 	ASSERT_NE(NULL, self->h);
 	memset(self->want, 0, sizeof(self->want));
 	self->uid = getuid();
@@ -105,14 +105,14 @@ FIXTURE_SETUP(verdict)
 FIXTURE_TEARDOWN(verdict)
 {
 	if (self->pid > 0)
-		bw_reap(self->pid);
-	bw_free(self->h, sizeof(*self->h));
+		bwt_reap(self->pid);
+	bwt_free(self->h, sizeof(*self->h));
 	if (self->o)
 		munmap(self->o, sizeof(*self->o));
 }
 
 /*
- * Runs fn in a child, reads its history, and prepares one bw_want per
+ * Runs fn in a child, reads its history, and prepares one bwt_want per
  * call with what the child saw; the break each call started from is the
  * one the call before left (the child is single-threaded, and its first
  * call is always brk(0), which starts from what it returns).
@@ -123,7 +123,7 @@ static void run(struct __test_metadata *_metadata,
 	struct obs *o = self->o;
 	int status = -1, err, i;
 
-	self->pid = bw_run_child(fn, o, &status);
+	self->pid = bwt_run_child(fn, o, &status);
 	ASSERT_LT(0, self->pid);
 	ASSERT_EQ(0, status) {
 		if (o->why[0])
@@ -134,9 +134,9 @@ static void run(struct __test_metadata *_metadata,
 	ASSERT_GE(OBS_MAX, o->n);
 	ASSERT_LT(0, o->n);
 	ASSERT_EQ(0UL, o->req[0]);
-	err = bw_history_wait(self->pid, self->h, 5000);
+	err = bwt_history_wait(self->pid, self->h, 5000);
 	ASSERT_EQ(0, err) {
-		TH_LOG("reading %s/%d: %s%s%s", BW_PROC_DIR, self->pid,
+		TH_LOG("reading %s/%d: %s%s%s", BWT_PROC_DIR, self->pid,
 		       strerror(-err), err == -EBADMSG ? ": " : "",
 		       err == -EBADMSG ? self->h->error : "");
 	}
@@ -148,11 +148,11 @@ static void run(struct __test_metadata *_metadata,
 		self->want[i].brk_before = i ? (unsigned long)o->ret[i - 1]
 					     : (unsigned long)o->ret[0];
 	}
-	bw_check_head(_metadata, self->h, self->pid, self->uid, o->start_data,
-		      o->end_data, o->start_brk);
+	bwt_check_head(_metadata, self->h, self->pid, self->uid, o->start_data,
+		       o->end_data, o->start_brk);
 }
 
-static void set_verdict(struct bw_want *w, const char *verdict)
+static void set_verdict(struct bwt_want *w, const char *verdict)
 {
 	w->verdict = verdict;
 	w->details[0] = '\0';
@@ -174,7 +174,7 @@ TEST_F(verdict, query_brk0_returns_the_break)
 	ASSERT_EQ(1, self->o->n);
 	ASSERT_LE(self->o->start_brk, (unsigned long)self->o->ret[0]);
 	set_verdict(&self->want[0], "query");
-	bw_check_calls(_metadata, self->h, self->want, 1);
+	bwt_check_calls(_metadata, self->h, self->want, 1);
 }
 
 /* ---- below-min ---- */
@@ -201,7 +201,7 @@ TEST_F(verdict, below_min_request_under_start_brk_is_refused)
 	}
 	set_verdict(&self->want[0], "query");
 	set_verdict(&self->want[1], "below-min");
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 /* ---- rlimit-data ---- */
@@ -242,7 +242,7 @@ TEST_F(verdict, rlimit_data_refuses_a_grow_past_the_limit)
 	set_verdict(&self->want[1], "rlimit-data");
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "limit=%lu,size=%lu", o->limit, o->size);
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 /* ---- same-page ---- */
@@ -254,7 +254,7 @@ static int child_same_page(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	obs_brk(o, top + 100);	/* a new page: grow */
 	obs_brk(o, top + 200);	/* same page, up */
 	obs_brk(o, top + 300);	/* same page, up */
@@ -278,7 +278,7 @@ TEST_F(verdict, same_page_two_grows_and_a_shrink_within_one_page)
 	set_verdict(&self->want[1], "grow");
 	for (i = 2; i < 5; i++)
 		set_verdict(&self->want[i], "same-page");
-	bw_check_calls(_metadata, self->h, self->want, 5);
+	bwt_check_calls(_metadata, self->h, self->want, 5);
 }
 
 /* ---- grow ---- */
@@ -307,7 +307,7 @@ TEST_F(verdict, grow_returns_the_unaligned_request)
 	ASSERT_EQ((long)o->req[1], o->ret[1]);
 	set_verdict(&self->want[0], "query");
 	set_verdict(&self->want[1], "grow");
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 	EXPECT_LT(0L, self->h->ev[1].delta);
 }
 
@@ -320,7 +320,7 @@ static int child_shrink(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	obs_brk(o, top + 8 * PAGE);
 	obs_brk(o, top + 2 * PAGE + 5);
 	return 0;
@@ -338,7 +338,7 @@ TEST_F(verdict, shrink_after_grow_returns_the_request)
 	set_verdict(&self->want[0], "query");
 	set_verdict(&self->want[1], "grow");
 	set_verdict(&self->want[2], "shrink");
-	bw_check_calls(_metadata, self->h, self->want, 3);
+	bwt_check_calls(_metadata, self->h, self->want, 3);
 	EXPECT_EQ(-5L * (long)PAGE, self->h->ev[2].delta);
 }
 
@@ -351,7 +351,7 @@ static int child_shrink_failed(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	if (obs_brk(o, top + 4 * PAGE) != (long)(top + 4 * PAGE))
 		return obs_fail(o, "the grow by 4 pages");
 	/* the heap's new pages go behind brk()'s back */
@@ -373,12 +373,12 @@ TEST_F(verdict, shrink_failed_when_the_heap_pages_are_unmapped)
 
 	run(_metadata, self, child_shrink_failed);
 	ASSERT_EQ(3, o->n);
-	if (bw_kernel_before_6_1()) {
+	if (bwt_kernel_before_6_1()) {
 		ASSERT_EQ((long)o->req[2], o->ret[2]);
 		set_verdict(&self->want[0], "query");
 		set_verdict(&self->want[1], "grow");
 		set_verdict(&self->want[2], "shrink");
-		bw_check_calls(_metadata, self->h, self->want, 3);
+		bwt_check_calls(_metadata, self->h, self->want, 3);
 		return;
 	}
 	ASSERT_EQ(o->ret[1], o->ret[2]) {
@@ -388,7 +388,7 @@ TEST_F(verdict, shrink_failed_when_the_heap_pages_are_unmapped)
 	set_verdict(&self->want[0], "query");
 	set_verdict(&self->want[1], "grow");
 	set_verdict(&self->want[2], "shrink-failed");
-	bw_check_calls(_metadata, self->h, self->want, 3);
+	bwt_check_calls(_metadata, self->h, self->want, 3);
 }
 
 /* ---- limits ---- */
@@ -406,7 +406,7 @@ static int child_limits(void *arg)
 		return obs_fail(o, "RLIMIT_DATA cannot be made unlimited");
 	if (!obs_start(o))
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	if (bw_mapping_above("/proc/self/maps", BW_PAGE_ALIGN(o->ret[0]), &o->next))
+	if (bwt_mapping_above("/proc/self/maps", BWT_PAGE_ALIGN(o->ret[0]), &o->next))
 		return obs_fail(o, "no mapping above the heap in /proc/self/maps");
 	obs_brk(o, 1UL << 63);
 	return 0;
@@ -424,17 +424,17 @@ TEST_F(verdict, limits_request_past_task_size)
 	ASSERT_EQ(2, o->n);
 	ASSERT_EQ(o->ret[0], o->ret[1]);
 	set_verdict(&self->want[0], "query");
-	if (bw_kernel_before_6_1()) {
+	if (bwt_kernel_before_6_1()) {
 		set_verdict(&self->want[1], "overlap");
-		bw_overlap_details(self->want[1].details,
-				   sizeof(self->want[1].details), &o->next,
+		bwt_overlap_details(self->want[1].details,
+				    sizeof(self->want[1].details), &o->next,
 				   o->req[1]);
 	} else {
 		set_verdict(&self->want[1], "limits");
 		snprintf(self->want[1].details, sizeof(self->want[1].details),
 			 "err=%d", -ENOMEM);
 	}
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 /* ---- mlock-limit ---- */
@@ -455,7 +455,7 @@ static int child_mlock_limit(void *arg)
 	b0 = obs_start(o);
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	obs_brk(o, top + PAGE);			/* one locked page: fits */
 	obs_brk(o, top + PAGE + 8 * PAGE);	/* eight more: over */
 	return 0;
@@ -485,7 +485,7 @@ TEST_F(verdict, mlock_limit_with_mlockall_future_as_nobody)
 	set_verdict(&self->want[2], "mlock-limit");
 	snprintf(self->want[2].details, sizeof(self->want[2].details),
 		 "err=%d", -EAGAIN);
-	bw_check_calls(_metadata, self->h, self->want, 3);
+	bwt_check_calls(_metadata, self->h, self->want, 3);
 }
 
 /* ---- overlap ---- */
@@ -517,7 +517,7 @@ static int child_overlap_anon(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	/* read-only, so that it cannot merge with the heap */
 	if (place(o, top, PAGE, PROT_READ, 0))
 		return obs_fail(o, "mmap(MAP_FIXED_NOREPLACE) of a page just above the break");
@@ -538,7 +538,7 @@ TEST_F(verdict, overlap_with_a_page_mapped_just_above_the_break)
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=anon,gap_only=0",
 		 o->addr, o->addr + o->len);
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 static int child_overlap_gap(void *arg)
@@ -548,7 +548,7 @@ static int child_overlap_gap(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	/* 16 pages up: well inside the guard gap (256 pages by default) */
 	if (place(o, top + 16 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE,
 		  MAP_GROWSDOWN))
@@ -576,7 +576,7 @@ TEST_F(verdict, overlap_with_the_guard_gap_of_a_growsdown_mapping)
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=growsdown,gap_only=1",
 		 o->addr, o->addr + o->len);
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 static int child_overlap_growsdown(void *arg)
@@ -586,7 +586,7 @@ static int child_overlap_growsdown(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	if (place(o, top + PAGE, 4 * PAGE, PROT_READ | PROT_WRITE,
 		  MAP_GROWSDOWN))
 		return obs_fail(o, "mmap(MAP_GROWSDOWN) one page above the break");
@@ -607,7 +607,7 @@ TEST_F(verdict, overlap_with_a_growsdown_mapping_itself)
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=growsdown,gap_only=0",
 		 o->addr, o->addr + o->len);
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 /* ---- nomem ---- */
@@ -621,8 +621,8 @@ static int child_nomem(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
-	vm = bw_status_bytes("VmSize");	/* mm->total_vm */
+	top = BWT_PAGE_ALIGN(b0);
+	vm = bwt_status_bytes("VmSize");	/* mm->total_vm */
 	if (vm <= 0) {
 		errno = -vm;
 		return obs_fail(o, "VmSize of /proc/self/status");
@@ -661,7 +661,7 @@ TEST_F(verdict, nomem_rlimit_as_just_above_the_current_size)
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "err=%d", -ENOMEM);
 	set_verdict(&self->want[2], "grow");
-	bw_check_calls(_metadata, self->h, self->want, 3);
+	bwt_check_calls(_metadata, self->h, self->want, 3);
 }
 
 /* ---- glibc's fallback to mmap ---- */
@@ -676,7 +676,7 @@ static int child_glibc_fallback(void *arg)
 
 	if (!b0)
 		return obs_fail(o, "brk(0) or /proc/self/stat");
-	top = BW_PAGE_ALIGN(b0);
+	top = BWT_PAGE_ALIGN(b0);
 	if (place(o, top, PAGE, PROT_READ, 0))
 		return obs_fail(o, "mmap(MAP_FIXED_NOREPLACE) of a page just above the break");
 	/* heap, not mmap, for this size: glibc must try brk() first */
@@ -699,7 +699,7 @@ static int child_glibc_fallback(void *arg)
 TEST_F(verdict, glibc_malloc_falls_back_to_mmap_on_overlap)
 {
 	struct obs *o = self->o;
-	struct bw_event *e;
+	struct bwt_event *e;
 
 	free(malloc(1));	/* glibc knows the break: sbrk() skips brk(0) */
 	run(_metadata, self, child_glibc_fallback);
@@ -726,7 +726,7 @@ TEST_F(verdict, glibc_malloc_falls_back_to_mmap_on_overlap)
 	snprintf(self->want[1].details, sizeof(self->want[1].details),
 		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=anon,gap_only=0",
 		 o->addr, o->addr + o->len);
-	bw_check_calls(_metadata, self->h, self->want, 2);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
 /* ---- interrupted ---- */
@@ -773,7 +773,7 @@ static int intr_lock_holder(void *arg)
 static int child_interrupted(void *arg)
 {
 	struct intr *s = arg;
-	void *stack = bw_zalloc(INTR_STACK);
+	void *stack = bwt_zalloc(INTR_STACK);
 	unsigned long req;
 	cpu_set_t cpus;
 
@@ -787,28 +787,28 @@ static int child_interrupted(void *arg)
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
 		s->err = errno;
-		bw_copy(s->why, sizeof(s->why), "sched_setaffinity() to one CPU");
+		bwt_copy(s->why, sizeof(s->why), "sched_setaffinity() to one CPU");
 		return 1;
 	}
 	if (!stack) {
 		s->err = errno;
-		bw_copy(s->why, sizeof(s->why), "mmap() of a thread stack");
+		bwt_copy(s->why, sizeof(s->why), "mmap() of a thread stack");
 		return 1;
 	}
 	if (clone(intr_lock_holder, (char *)stack + INTR_STACK,
 		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 		  CLONE_THREAD | CLONE_SYSVSEM, s) < 0) {
 		s->err = errno;
-		bw_copy(s->why, sizeof(s->why), "clone() of the lock holder");
+		bwt_copy(s->why, sizeof(s->why), "clone() of the lock holder");
 		return 1;
 	}
 	s->pending = 0;
-	s->b0 = (unsigned long)bw_brk(0);
+	s->b0 = (unsigned long)bwt_brk(0);
 	s->completed++;
-	s->grow = BW_PAGE_ALIGN(s->b0) + 8 * PAGE;
+	s->grow = BWT_PAGE_ALIGN(s->b0) + 8 * PAGE;
 	for (req = s->grow;; req = req == s->grow ? s->b0 : s->grow) {
 		s->pending = req;
-		bw_brk(req);
+		bwt_brk(req);
 		s->completed++;
 	}
 	return 0;
@@ -829,19 +829,19 @@ static bool intr_where(int pid, int tid, struct intr_where *w)
 	w->state = '?';
 	w->wchan[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	if (bw_read_file(path, buf, sizeof(buf)) <= 0)
+	if (bwt_read_file(path, buf, sizeof(buf)) <= 0)
 		return false;
 	if (buf[0] >= '0' && buf[0] <= '9')
 		w->syscall = strtol(buf, NULL, 10);
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if (bw_read_file(path, buf, sizeof(buf)) <= 0)
+	if (bwt_read_file(path, buf, sizeof(buf)) <= 0)
 		return false;
 	p = strrchr(buf, ')');	/* comm may hold anything */
 	if (!p || p[1] != ' ')
 		return false;
 	w->state = p[2];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
-	if (bw_read_file(path, w->wchan, sizeof(w->wchan)) < 0)
+	if (bwt_read_file(path, w->wchan, sizeof(w->wchan)) < 0)
 		w->wchan[0] = '\0';
 	return true;
 }
@@ -886,11 +886,11 @@ static bool intr_try(struct __test_metadata *_metadata,
 		     unsigned long deadline)
 {
 	struct intr *s = (struct intr *)self->o;
-	struct bw_history *h = self->h;
+	struct bwt_history *h = self->h;
 	unsigned long want = 40 + 10 * (unsigned long)try, before = 0, end;
 	struct intr_where w = { .syscall = -1 };
 	char other[64] = "";
-	struct bw_event *last;
+	struct bwt_event *last;
 	int status = 0, err, i, pid;
 
 	memset(s, 0, sizeof(*s));
@@ -903,13 +903,13 @@ static bool intr_try(struct __test_metadata *_metadata,
 		_exit(child_interrupted(s));
 	self->pid = pid;
 	/* both threads at work, for a while */
-	while (!(s->completed >= want && s->mprotects >= 2) && bw_now_ns() < deadline)
-		bw_sleep_ms(10);
+	while (!(s->completed >= want && s->mprotects >= 2) && bwt_now_ns() < deadline)
+		bwt_sleep_ms(10);
 	/* then catch the brk() thread waiting for the lock */
-	end = bw_now_ns() + INTR_WAIT_NS;
+	end = bwt_now_ns() + INTR_WAIT_NS;
 	if (end > deadline)
 		end = deadline;
-	while (s->completed >= want && bw_now_ns() < end) {
+	while (s->completed >= want && bwt_now_ns() < end) {
 		before = s->completed;
 		if (!intr_where(pid, s->tid, &w))
 			continue;
@@ -920,7 +920,7 @@ static bool intr_try(struct __test_metadata *_metadata,
 			snprintf(other, sizeof(other), "%s", w.wchan);
 	}
 	kill(pid, SIGKILL);
-	ASSERT_EQ(0, bw_wait_noreap(pid, &status));
+	ASSERT_EQ(0, bwt_wait_noreap(pid, &status));
 	ASSERT_EQ(128 + SIGKILL, status) {
 		TH_LOG("the child ended with status %d before the kill: %s",
 		       status, s->why);
@@ -929,12 +929,12 @@ static bool intr_try(struct __test_metadata *_metadata,
 		TH_LOG("only %lu brk() calls, %lu mprotect() rounds in the time left",
 		       s->completed, s->mprotects);
 	}
-	err = bw_history_wait(pid, h, 5000);
+	err = bwt_history_wait(pid, h, 5000);
 	ASSERT_EQ(0, err) {
-		TH_LOG("reading %s/%d: %s %s", BW_PROC_DIR, pid,
+		TH_LOG("reading %s/%d: %s %s", BWT_PROC_DIR, pid,
 		       strerror(-err), h->error);
 	}
-	last = bw_last_call(h);
+	last = bwt_last_call(h);
 	ASSERT_NE(NULL, last);
 	EXPECT_STREQ("exited", h->state);
 	EXPECT_EQ(h->calls - h->dropped, (unsigned long)h->ncalls) {
@@ -973,7 +973,7 @@ static bool intr_try(struct __test_metadata *_metadata,
 		    !strcmp(last->verdict, "shrink")) {
 		TH_LOG("last call (seq %lu): %s", last->seq, last->verdict);
 	}
-	bw_reap(pid);
+	bwt_reap(pid);
 	self->pid = 0;
 	return false;
 }
@@ -987,14 +987,14 @@ static bool intr_try(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(verdict, interrupted_by_sigkill_while_waiting_for_the_lock, 200)
 {
-	unsigned long deadline = bw_now_ns() + INTR_BUDGET_NS;
+	unsigned long deadline = bwt_now_ns() + INTR_BUDGET_NS;
 	struct intr *s = (struct intr *)self->o;
-	struct bw_history *h = self->h;
-	struct bw_event *last;
+	struct bwt_history *h = self->h;
+	struct bwt_event *last;
 	bool interrupted = false;
 	int try, seen = 0;
 
-	for (try = 1; try <= INTR_TRIES && bw_now_ns() < deadline; try++) {
+	for (try = 1; try <= INTR_TRIES && bwt_now_ns() < deadline; try++) {
 		interrupted = intr_try(_metadata, self, try, &seen, deadline);
 		if (interrupted || !_metadata->passed)
 			break;
@@ -1006,7 +1006,7 @@ TEST_F_TIMEOUT(verdict, interrupted_by_sigkill_while_waiting_for_the_lock, 200)
 	 * make check's runs (seen running, outside the syscall): nothing can
 	 * be asserted of a kill there (scripts/skips-allowed).
 	 */
-	if (!interrupted && !seen && bw_kernel_before_6_1())
+	if (!interrupted && !seen && bwt_kernel_before_6_1())
 		SKIP(return, "brk() never seen asleep on the mmap lock in %d tries on this kernel",
 		     try - 1);
 	/*
@@ -1021,7 +1021,7 @@ TEST_F_TIMEOUT(verdict, interrupted_by_sigkill_while_waiting_for_the_lock, 200)
 		TH_LOG("in %d tries, brk() was seen waiting for the mmap lock %d times, and never killed there",
 		       try - 1, seen);
 	}
-	last = bw_last_call(h);
+	last = bwt_last_call(h);
 	TH_LOG("interrupted on try %d, after %lu calls", try, s->completed);
 	/* every returned call is there, and the interrupted one after them */
 	EXPECT_EQ(s->completed + 1, h->calls);

@@ -24,16 +24,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BW_PROC_DIR	"/proc/brkwatch"
-#define BW_COLUMNS	"seq time_ns tid entry request brk_before brk_after " \
+#define BWT_PROC_DIR	"/proc/brkwatch"
+#define BWT_COLUMNS	"seq time_ns tid entry request brk_before brk_after " \
 	"aligned_before aligned_after delta ret duration_ns verdict details"
-#define BW_MAX_EVENTS	8192
-#define BW_FILE_MAX	(8 << 20)
-#define BW_PAGE		4096UL
-#define BW_PAGE_ALIGN(x)	(((x) + BW_PAGE - 1) & ~(BW_PAGE - 1))
+#define BWT_MAX_EVENTS	8192
+#define BWT_FILE_MAX	(8 << 20)
+#define BWT_PAGE		4096UL
+#define BWT_PAGE_ALIGN(x)	(((x) + BWT_PAGE - 1) & ~(BWT_PAGE - 1))
 
 /* One line of the body: a call, or an execve marker. */
-struct bw_event {
+struct bwt_event {
 	bool exec;
 	unsigned long seq;
 	unsigned long time_ns;
@@ -56,7 +56,7 @@ struct bw_event {
 	unsigned long end_data;
 };
 
-struct bw_history {
+struct bwt_history {
 	int version;
 	int pid;
 	int ppid;
@@ -71,16 +71,16 @@ struct bw_history {
 	unsigned long dropped;
 	int nevents;
 	int ncalls;
-	struct bw_event ev[BW_MAX_EVENTS];
+	struct bwt_event ev[BWT_MAX_EVENTS];
 	char error[128];	/* why parsing failed */
 };
 
-static inline long bw_brk(unsigned long addr)
+static inline long bwt_brk(unsigned long addr)
 {
 	return syscall(SYS_brk, addr);
 }
 
-static inline void *bw_zalloc(size_t size)
+static inline void *bwt_zalloc(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -88,30 +88,30 @@ static inline void *bw_zalloc(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static inline void bw_free(void *p, size_t size)
+static inline void bwt_free(void *p, size_t size)
 {
 	if (p)
 		munmap(p, size);
 }
 
 /* "/proc/brkwatch/<pid>" without snprintf. */
-static inline void bw_history_path(char *path, size_t size, int pid)
+static inline void bwt_history_path(char *path, size_t size, int pid)
 {
 	char digits[16];
-	size_t n = 0, len = strlen(BW_PROC_DIR "/");
+	size_t n = 0, len = strlen(BWT_PROC_DIR "/");
 
 	do {
 		digits[n++] = '0' + pid % 10;
 		pid /= 10;
 	} while (pid && n < sizeof(digits));
-	memcpy(path, BW_PROC_DIR "/", len);
+	memcpy(path, BWT_PROC_DIR "/", len);
 	while (n && len < size - 1)
 		path[len++] = digits[--n];
 	path[len] = '\0';
 }
 
 /* Reads a whole file with read(2) into buf; its length, or -errno. */
-static inline ssize_t bw_read_file(const char *path, char *buf, size_t size)
+static inline ssize_t bwt_read_file(const char *path, char *buf, size_t size)
 {
 	ssize_t len = 0, n = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -129,7 +129,7 @@ static inline ssize_t bw_read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
-static inline int bw_parse_ulong(const char *s, unsigned long *v)
+static inline int bwt_parse_ulong(const char *s, unsigned long *v)
 {
 	char *end;
 
@@ -138,13 +138,13 @@ static inline int bw_parse_ulong(const char *s, unsigned long *v)
 	return errno || end == s || *end ? -1 : 0;
 }
 
-static inline int bw_parse_long(const char *s, long *v)
+static inline int bwt_parse_long(const char *s, long *v)
 {
 	unsigned long u;
 	char *end;
 
 	if (*s != '-') {
-		if (bw_parse_ulong(s, &u))
+		if (bwt_parse_ulong(s, &u))
 			return -1;
 		*v = (long)u;
 		return 0;
@@ -154,7 +154,7 @@ static inline int bw_parse_long(const char *s, long *v)
 	return errno || end == s || *end ? -1 : 0;
 }
 
-static inline int bw_copy(char *dst, size_t size, const char *src)
+static inline int bwt_copy(char *dst, size_t size, const char *src)
 {
 	size_t len = strlen(src);
 
@@ -165,7 +165,7 @@ static inline int bw_copy(char *dst, size_t size, const char *src)
 }
 
 /* Splits line at spaces, in place; returns the number of words. */
-static inline int bw_split(char *line, char **word, int max)
+static inline int bwt_split(char *line, char **word, int max)
 {
 	int n = 0;
 
@@ -181,74 +181,74 @@ static inline int bw_split(char *line, char **word, int max)
 	return *line ? -1 : n;
 }
 
-static inline int bw_parse_call(char *line, struct bw_event *e)
+static inline int bwt_parse_call(char *line, struct bwt_event *e)
 {
 	char *w[14];
 
-	if (bw_split(line, w, 14) != 14)
+	if (bwt_split(line, w, 14) != 14)
 		return -1;
 	e->exec = false;
-	if (bw_parse_ulong(w[0], &e->seq) ||
-	    bw_parse_ulong(w[1], &e->time_ns) ||
-	    bw_parse_long(w[2], &e->ret) /* tid, reparsed below */ ||
-	    bw_copy(e->entry, sizeof(e->entry), w[3]) ||
-	    bw_parse_ulong(w[4], &e->request) ||
-	    bw_parse_ulong(w[5], &e->brk_before) ||
-	    bw_parse_ulong(w[6], &e->brk_after) ||
-	    bw_parse_ulong(w[7], &e->aligned_before) ||
-	    bw_parse_ulong(w[8], &e->aligned_after) ||
-	    bw_parse_long(w[9], &e->delta))
+	if (bwt_parse_ulong(w[0], &e->seq) ||
+	    bwt_parse_ulong(w[1], &e->time_ns) ||
+	    bwt_parse_long(w[2], &e->ret) /* tid, reparsed below */ ||
+	    bwt_copy(e->entry, sizeof(e->entry), w[3]) ||
+	    bwt_parse_ulong(w[4], &e->request) ||
+	    bwt_parse_ulong(w[5], &e->brk_before) ||
+	    bwt_parse_ulong(w[6], &e->brk_after) ||
+	    bwt_parse_ulong(w[7], &e->aligned_before) ||
+	    bwt_parse_ulong(w[8], &e->aligned_after) ||
+	    bwt_parse_long(w[9], &e->delta))
 		return -1;
 	e->tid = (int)e->ret;
-	if (bw_parse_long(w[10], &e->ret) ||
-	    bw_parse_ulong(w[11], &e->duration_ns) ||
-	    bw_copy(e->verdict, sizeof(e->verdict), w[12]) ||
-	    bw_copy(e->details, sizeof(e->details), w[13]))
+	if (bwt_parse_long(w[10], &e->ret) ||
+	    bwt_parse_ulong(w[11], &e->duration_ns) ||
+	    bwt_copy(e->verdict, sizeof(e->verdict), w[12]) ||
+	    bwt_copy(e->details, sizeof(e->details), w[13]))
 		return -1;
 	return 0;
 }
 
 /* "# exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x.." */
-static inline int bw_parse_exec(char *line, struct bw_event *e)
+static inline int bwt_parse_exec(char *line, struct bwt_event *e)
 {
 	char *w[8];
 	unsigned long tid;
 
-	if (bw_split(line, w, 8) != 8 || strcmp(w[0], "#") ||
+	if (bwt_split(line, w, 8) != 8 || strcmp(w[0], "#") ||
 	    strcmp(w[1], "exec") ||
 	    strncmp(w[2], "time_ns=", 8) || strncmp(w[3], "tid=", 4) ||
 	    strncmp(w[4], "comm=", 5) || strncmp(w[5], "start_brk=", 10) ||
 	    strncmp(w[6], "start_data=", 11) || strncmp(w[7], "end_data=", 9))
 		return -1;
 	e->exec = true;
-	if (bw_parse_ulong(w[2] + 8, &e->time_ns) ||
-	    bw_parse_ulong(w[3] + 4, &tid) ||
-	    bw_copy(e->comm, sizeof(e->comm), w[4] + 5) ||
-	    bw_parse_ulong(w[5] + 10, &e->start_brk) ||
-	    bw_parse_ulong(w[6] + 11, &e->start_data) ||
-	    bw_parse_ulong(w[7] + 9, &e->end_data))
+	if (bwt_parse_ulong(w[2] + 8, &e->time_ns) ||
+	    bwt_parse_ulong(w[3] + 4, &tid) ||
+	    bwt_copy(e->comm, sizeof(e->comm), w[4] + 5) ||
+	    bwt_parse_ulong(w[5] + 10, &e->start_brk) ||
+	    bwt_parse_ulong(w[6] + 11, &e->start_data) ||
+	    bwt_parse_ulong(w[7] + 9, &e->end_data))
 		return -1;
 	e->tid = (int)tid;
 	return 0;
 }
 
-static inline int bw_parse_head(char *line, struct bw_history *h)
+static inline int bwt_parse_head(char *line, struct bwt_history *h)
 {
 	char *w[3];
 	unsigned long v = 0;
 	int n;
 
-	/* more than three words: bw_parse_history() compares it whole */
+	/* more than three words: bwt_parse_history() compares it whole */
 	if (!strncmp(line, "# columns ", 10))
 		return 0;
-	n = bw_split(line, w, 3);
+	n = bwt_split(line, w, 3);
 	if (n != 3 || strcmp(w[0], "#"))
 		return -1;
 	if (!strcmp(w[1], "comm"))
-		return bw_copy(h->comm, sizeof(h->comm), w[2]);
+		return bwt_copy(h->comm, sizeof(h->comm), w[2]);
 	if (!strcmp(w[1], "state"))
-		return bw_copy(h->state, sizeof(h->state), w[2]);
-	if (bw_parse_ulong(w[2], &v))
+		return bwt_copy(h->state, sizeof(h->state), w[2]);
+	if (bwt_parse_ulong(w[2], &v))
 		return -1;
 	if (!strcmp(w[1], "brkwatch"))
 		h->version = (int)v;
@@ -275,7 +275,7 @@ static inline int bw_parse_head(char *line, struct bw_history *h)
 	return 0;
 }
 
-static inline int bw_fail(struct bw_history *h, int lineno, const char *why)
+static inline int bwt_fail(struct bwt_history *h, int lineno, const char *why)
 {
 	char *p = h->error;
 	char digits[12];
@@ -291,12 +291,12 @@ static inline int bw_fail(struct bw_history *h, int lineno, const char *why)
 		*p++ = digits[--n];
 	*p++ = ':';
 	*p++ = ' ';
-	bw_copy(p, sizeof(h->error) - (p - h->error), why);
+	bwt_copy(p, sizeof(h->error) - (p - h->error), why);
 	return -EBADMSG;
 }
 
 /* Parses a whole history file held in text (modified in place). */
-static inline int bw_parse_history(char *text, struct bw_history *h)
+static inline int bwt_parse_history(char *text, struct bwt_history *h)
 {
 	static const char head_order[][12] = {
 		"brkwatch", "pid", "ppid", "comm", "state", "uid", "start_brk",
@@ -309,7 +309,7 @@ static inline int bw_parse_history(char *text, struct bw_history *h)
 	while (*line) {
 		nl = strchr(line, '\n');
 		if (!nl)
-			return bw_fail(h, lineno + 1, "no final newline");
+			return bwt_fail(h, lineno + 1, "no final newline");
 		*nl = '\0';
 		lineno++;
 		if (lineno <= 13) {
@@ -318,20 +318,20 @@ static inline int bw_parse_history(char *text, struct bw_history *h)
 			if (strncmp(line, "# ", 2) ||
 			    strncmp(line + 2, head_order[lineno - 1], klen) ||
 			    line[2 + klen] != ' ')
-				return bw_fail(h, lineno, "header out of order");
-			if (lineno == 13 && strcmp(line + 10, BW_COLUMNS))
-				return bw_fail(h, lineno, "unexpected columns");
-			if (bw_parse_head(line, h))
-				return bw_fail(h, lineno, "bad header line");
+				return bwt_fail(h, lineno, "header out of order");
+			if (lineno == 13 && strcmp(line + 10, BWT_COLUMNS))
+				return bwt_fail(h, lineno, "unexpected columns");
+			if (bwt_parse_head(line, h))
+				return bwt_fail(h, lineno, "bad header line");
 		} else {
-			struct bw_event *e = &h->ev[h->nevents];
+			struct bwt_event *e = &h->ev[h->nevents];
 
-			if (h->nevents == BW_MAX_EVENTS)
-				return bw_fail(h, lineno, "too many lines");
+			if (h->nevents == BWT_MAX_EVENTS)
+				return bwt_fail(h, lineno, "too many lines");
 			memset(e, 0, sizeof(*e));
-			if (line[0] == '#' ? bw_parse_exec(line, e) :
-					     bw_parse_call(line, e))
-				return bw_fail(h, lineno, "bad body line");
+			if (line[0] == '#' ? bwt_parse_exec(line, e) :
+					     bwt_parse_call(line, e))
+				return bwt_fail(h, lineno, "bad body line");
 			h->nevents++;
 			if (!e->exec)
 				h->ncalls++;
@@ -339,7 +339,7 @@ static inline int bw_parse_history(char *text, struct bw_history *h)
 		line = nl + 1;
 	}
 	if (lineno < 13)
-		return bw_fail(h, lineno, "header incomplete");
+		return bwt_fail(h, lineno, "header incomplete");
 	return 0;
 }
 
@@ -347,24 +347,24 @@ static inline int bw_parse_history(char *text, struct bw_history *h)
  * Reads and parses /proc/brkwatch/<pid>. 0, -errno of open or read, or
  * -EBADMSG with h->error saying which line.
  */
-static inline int bw_history_read(int pid, struct bw_history *h)
+static inline int bwt_history_read(int pid, struct bwt_history *h)
 {
 	char path[64];
-	char *buf = bw_zalloc(BW_FILE_MAX);
+	char *buf = bwt_zalloc(BWT_FILE_MAX);
 	ssize_t len;
 	int err;
 
 	if (!buf)
 		return -ENOMEM;
-	bw_history_path(path, sizeof(path), pid);
-	len = bw_read_file(path, buf, BW_FILE_MAX);
-	err = len < 0 ? (int)len : bw_parse_history(buf, h);
-	bw_free(buf, BW_FILE_MAX);
+	bwt_history_path(path, sizeof(path), pid);
+	len = bwt_read_file(path, buf, BWT_FILE_MAX);
+	err = len < 0 ? (int)len : bwt_parse_history(buf, h);
+	bwt_free(buf, BWT_FILE_MAX);
 	return err;
 }
 
 /* The last call of a history, or NULL. */
-static inline struct bw_event *bw_last_call(struct bw_history *h)
+static inline struct bwt_event *bwt_last_call(struct bwt_history *h)
 {
 	int i = h->nevents;
 
@@ -375,9 +375,9 @@ static inline struct bw_event *bw_last_call(struct bw_history *h)
 }
 
 /* True when the module is loaded: tests fail, not skip, without it. */
-static inline bool bw_module_loaded(void)
+static inline bool bwt_module_loaded(void)
 {
-	return access(BW_PROC_DIR "/status", R_OK) == 0;
+	return access(BWT_PROC_DIR "/status", R_OK) == 0;
 }
 
 /*
@@ -385,7 +385,7 @@ static inline bool bw_module_loaded(void)
  * history cannot be replaced): 0 or -errno. *status gets its exit status,
  * or 128 + the signal that killed it.
  */
-static inline int bw_wait_noreap(int pid, int *status)
+static inline int bwt_wait_noreap(int pid, int *status)
 {
 	siginfo_t info;
 
@@ -400,10 +400,10 @@ static inline int bw_wait_noreap(int pid, int *status)
 /*
  * Runs fn(arg) in a child that calls nothing but what fn calls, waits for
  * it without reaping it (so its pid cannot be reused), and returns its pid;
- * the caller reads its history and then reaps it with bw_reap(). *status
+ * the caller reads its history and then reaps it with bwt_reap(). *status
  * gets the child's wait status.
  */
-static inline int bw_run_child(int (*fn)(void *), void *arg, int *status)
+static inline int bwt_run_child(int (*fn)(void *), void *arg, int *status)
 {
 	pid_t pid = fork();
 	int err;
@@ -412,17 +412,17 @@ static inline int bw_run_child(int (*fn)(void *), void *arg, int *status)
 		return -errno;
 	if (!pid)
 		_exit(fn(arg));
-	err = bw_wait_noreap(pid, status);
+	err = bwt_wait_noreap(pid, status);
 	return err ? err : pid;
 }
 
-static inline void bw_reap(int pid)
+static inline void bwt_reap(int pid)
 {
 	waitpid(pid, NULL, 0);
 }
 
 /* An anonymous MAP_SHARED mapping: what a child writes there survives it. */
-static inline void *bw_shared_alloc(size_t size)
+static inline void *bwt_shared_alloc(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -430,7 +430,7 @@ static inline void *bw_shared_alloc(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static inline void bw_sleep_ms(long ms)
+static inline void bwt_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -439,16 +439,16 @@ static inline void bw_sleep_ms(long ms)
 }
 
 /*
- * bw_history_read(), waiting for the file if it does not exist yet: the
+ * bwt_history_read(), waiting for the file if it does not exist yet: the
  * module's worker creates it shortly after the process's first call. Gives
  * up after about timeout_ms (the last error is returned).
  */
-static inline int bw_history_wait(int pid, struct bw_history *h, long timeout_ms)
+static inline int bwt_history_wait(int pid, struct bwt_history *h, long timeout_ms)
 {
 	int err;
 
-	while ((err = bw_history_read(pid, h)) == -ENOENT && timeout_ms > 0) {
-		bw_sleep_ms(10);
+	while ((err = bwt_history_read(pid, h)) == -ENOENT && timeout_ms > 0) {
+		bwt_sleep_ms(10);
 		timeout_ms -= 10;
 	}
 	return err;
@@ -459,12 +459,12 @@ static inline int bw_history_wait(int pid, struct bw_history *h, long timeout_ms
  * proc(5): start_data end_data start_brk. Read it in the process itself
  * or while it is alive: a zombie has no mm and shows 0. 0 or -errno.
  */
-static inline int bw_stat_heap(const char *path, unsigned long *start_data,
-			       unsigned long *end_data, unsigned long *start_brk)
+static inline int bwt_stat_heap(const char *path, unsigned long *start_data,
+				unsigned long *end_data, unsigned long *start_brk)
 {
 	char buf[2048], *p, *end;
 	unsigned long v[3];
-	ssize_t len = bw_read_file(path, buf, sizeof(buf));
+	ssize_t len = bwt_read_file(path, buf, sizeof(buf));
 	int field;
 
 	if (len < 0)
@@ -497,11 +497,11 @@ static inline int bw_stat_heap(const char *path, unsigned long *start_data,
 }
 
 /* A "Key:   N kB" line of /proc/self/status, in bytes; -errno if absent. */
-static inline long bw_status_bytes(const char *key)
+static inline long bwt_status_bytes(const char *key)
 {
 	char buf[4096], *p;
 	size_t klen = strlen(key);
-	ssize_t len = bw_read_file("/proc/self/status", buf, sizeof(buf));
+	ssize_t len = bwt_read_file("/proc/self/status", buf, sizeof(buf));
 
 	if (len < 0)
 		return len;
@@ -519,9 +519,9 @@ static inline long bw_status_bytes(const char *key)
 #include <sys/utsname.h>
 #include <time.h>
 
-#define BW_MODULE_NAME	"brkwatch"
+#define BWT_MODULE_NAME	"brkwatch"
 
-static inline unsigned long bw_now_ns(void)
+static inline unsigned long bwt_now_ns(void)
 {
 	struct timespec ts;
 
@@ -530,7 +530,7 @@ static inline unsigned long bw_now_ns(void)
 }
 
 /* Decimal digits of v into buf (at least 21 bytes); the length. */
-static inline size_t bw_utoa(char *buf, unsigned long v)
+static inline size_t bwt_utoa(char *buf, unsigned long v)
 {
 	char digits[24];
 	size_t n = 0, len = 0;
@@ -546,17 +546,17 @@ static inline size_t bw_utoa(char *buf, unsigned long v)
 }
 
 /* Waits up to ms until /proc/brkwatch/<pid> is gone; true if it is. */
-static inline bool bw_history_wait_gone(int pid, unsigned int ms)
+static inline bool bwt_history_wait_gone(int pid, unsigned int ms)
 {
 	char path[64];
 
-	bw_history_path(path, sizeof(path), pid);
+	bwt_history_path(path, sizeof(path), pid);
 	for (;;) {
 		if (access(path, F_OK) && errno == ENOENT)
 			return true;
 		if (!ms)
 			return false;
-		bw_sleep_ms(ms < 10 ? ms : 10);
+		bwt_sleep_ms(ms < 10 ? ms : 10);
 		ms -= ms < 10 ? ms : 10;
 	}
 }
@@ -566,11 +566,11 @@ static inline bool bw_history_wait_gone(int pid, unsigned int ms)
  * size) and, when it is a number, in *num (may be NULL). 0, -errno of
  * the read, or -ENOENT when the key is missing.
  */
-static inline int bw_status_text(const char *key, char *value, size_t size)
+static inline int bwt_status_text(const char *key, char *value, size_t size)
 {
 	char buf[4096], *line = buf, *nl;
 	size_t klen = strlen(key);
-	ssize_t len = bw_read_file(BW_PROC_DIR "/status", buf, sizeof(buf));
+	ssize_t len = bwt_read_file(BWT_PROC_DIR "/status", buf, sizeof(buf));
 
 	if (len < 0)
 		return (int)len;
@@ -580,7 +580,7 @@ static inline int bw_status_text(const char *key, char *value, size_t size)
 			*nl = '\0';
 		if (!strncmp(line, key, klen) && line[klen] == ':' &&
 		    line[klen + 1] == ' ')
-			return bw_copy(value, size, line + klen + 2) ? -ENOSPC : 0;
+			return bwt_copy(value, size, line + klen + 2) ? -ENOSPC : 0;
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -588,20 +588,20 @@ static inline int bw_status_text(const char *key, char *value, size_t size)
 	return -ENOENT;
 }
 
-static inline int bw_status_get(const char *key, unsigned long *num)
+static inline int bwt_status_get(const char *key, unsigned long *num)
 {
 	char value[64];
-	int err = bw_status_text(key, value, sizeof(value));
+	int err = bwt_status_text(key, value, sizeof(value));
 
 	if (err)
 		return err;
-	return bw_parse_ulong(value, num) ? -EBADMSG : 0;
+	return bwt_parse_ulong(value, num) ? -EBADMSG : 0;
 }
 
 /* One write(2) of len bytes to /proc/brkwatch/control: 0 or -errno. */
-static inline int bw_control_write(const void *buf, size_t len)
+static inline int bwt_control_write(const void *buf, size_t len)
 {
-	int fd = open(BW_PROC_DIR "/control", O_WRONLY | O_CLOEXEC);
+	int fd = open(BWT_PROC_DIR "/control", O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 	int err = 0;
 
@@ -617,18 +617,18 @@ static inline int bw_control_write(const void *buf, size_t len)
 }
 
 /* A command such as "clear" or "forget 123": 0 or -errno. */
-static inline int bw_control(const char *cmd)
+static inline int bwt_control(const char *cmd)
 {
-	return bw_control_write(cmd, strlen(cmd));
+	return bwt_control_write(cmd, strlen(cmd));
 }
 
 /* "forget <pid>": 0 or -errno (-ESRCH when the module has no history). */
-static inline int bw_forget(int pid)
+static inline int bwt_forget(int pid)
 {
 	char cmd[32] = "forget ";
 
-	bw_utoa(cmd + 7, (unsigned long)pid);
-	return bw_control(cmd);
+	bwt_utoa(cmd + 7, (unsigned long)pid);
+	return bwt_control(cmd);
 }
 
 /*
@@ -636,7 +636,7 @@ static inline int bw_forget(int pid)
  * <checkout>/.cache/build/<release>/brkwatch.ko, the checkout being two
  * levels above this program (selftests/<test>).
  */
-static inline int bw_module_path(char *path, size_t size)
+static inline int bwt_module_path(char *path, size_t size)
 {
 	const char *env = getenv("BRKWATCH_KO");
 	static const char mid[] = "/.cache/build/", tail[] = "/brkwatch.ko";
@@ -645,7 +645,7 @@ static inline int bw_module_path(char *path, size_t size)
 	int up;
 
 	if (env && *env)
-		return bw_copy(path, size, env) ? -ENAMETOOLONG : 0;
+		return bwt_copy(path, size, env) ? -ENAMETOOLONG : 0;
 	len = readlink("/proc/self/exe", path, size - 1);
 	if (len < 0)
 		return -errno;
@@ -674,25 +674,25 @@ static inline int bw_module_path(char *path, size_t size)
  * rmmod brkwatch (root): 0 when it is not loaded any more. Retries for up
  * to ms while it is in use (a reader holds it).
  */
-static inline int bw_module_unload(unsigned int ms)
+static inline int bwt_module_unload(unsigned int ms)
 {
 	for (;;) {
-		if (!syscall(SYS_delete_module, BW_MODULE_NAME, O_NONBLOCK))
+		if (!syscall(SYS_delete_module, BWT_MODULE_NAME, O_NONBLOCK))
 			return 0;
 		if (errno == ENOENT)
 			return 0;
 		if ((errno != EAGAIN && errno != EBUSY) || !ms)
 			return -errno;
-		bw_sleep_ms(ms < 20 ? ms : 20);
+		bwt_sleep_ms(ms < 20 ? ms : 20);
 		ms -= ms < 20 ? ms : 20;
 	}
 }
 
 /* insmod brkwatch.ko params (root): 0 or -errno (-EEXIST if loaded). */
-static inline int bw_module_load(const char *params)
+static inline int bwt_module_load(const char *params)
 {
 	char path[4096];
-	int fd, err = bw_module_path(path, sizeof(path));
+	int fd, err = bwt_module_path(path, sizeof(path));
 
 	if (err)
 		return err;
@@ -708,11 +708,11 @@ static inline int bw_module_load(const char *params)
  * Unloads the module and loads it again with params ("" for the
  * defaults): every history and counter starts afresh. 0 or -errno.
  */
-static inline int bw_module_reload(const char *params)
+static inline int bwt_module_reload(const char *params)
 {
-	int err = bw_module_unload(5000);
+	int err = bwt_module_unload(5000);
 
-	return err ? err : bw_module_load(params);
+	return err ? err : bwt_module_load(params);
 }
 
 /*
@@ -720,7 +720,7 @@ static inline int bw_module_reload(const char *params)
  * loaded again with its defaults after each. Only root can reload: for
  * anyone else the tests run against the module as it is.
  */
-#define BW_RELOAD_FIXTURE(name, params)					\
+#define BWT_RELOAD_FIXTURE(name, params)					\
 FIXTURE(name) {								\
 	bool reloaded;							\
 };									\
@@ -729,10 +729,10 @@ FIXTURE_SETUP(name)							\
 {									\
 	int err;							\
 									\
-	ASSERT_TRUE(bw_module_loaded()) TH_LOG("brkwatch is not loaded"); \
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded"); \
 	if (geteuid() != 0)						\
 		return;							\
-	err = bw_module_reload(params);					\
+	err = bwt_module_reload(params);					\
 	self->reloaded = true;						\
 	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with %s: %s",	\
 				 params, strerror(-err));		\
@@ -744,7 +744,7 @@ FIXTURE_TEARDOWN(name)							\
 									\
 	if (!self->reloaded)						\
 		return;							\
-	err = bw_module_reload("");					\
+	err = bwt_module_reload("");					\
 	if (err)							\
 		TH_LOG("could not load brkwatch again with its defaults: %s", \
 		       strerror(-err));					\
@@ -757,13 +757,13 @@ FIXTURE_TEARDOWN(name)							\
  */
 #include <sys/stat.h>
 
-#define BW_CAPTURE_MAX	(4 << 20)
+#define BWT_CAPTURE_MAX	(4 << 20)
 
 /*
  * A path inside the checkout: <checkout>/rel, the checkout being two levels
- * above this program (selftests/<test>), as in bw_module_path().
+ * above this program (selftests/<test>), as in bwt_module_path().
  */
-static inline int bw_checkout_path(const char *rel, char *path, size_t size)
+static inline int bwt_checkout_path(const char *rel, char *path, size_t size)
 {
 	ssize_t len = readlink("/proc/self/exe", path, size - 1);
 	size_t rlen = strlen(rel);
@@ -787,31 +787,31 @@ static inline int bw_checkout_path(const char *rel, char *path, size_t size)
 	return 0;
 }
 
-/* What a program printed and how it ended (bw_spawn()). */
-struct bw_output {
+/* What a program printed and how it ended (bwt_spawn()). */
+struct bwt_output {
 	int status;	/* exit code, 128 + the signal that killed it */
-	char *out;	/* stdout, NUL-terminated (BW_CAPTURE_MAX at most) */
+	char *out;	/* stdout, NUL-terminated (BWT_CAPTURE_MAX at most) */
 	size_t out_len;
 	char *err;	/* stderr, likewise */
 	size_t err_len;
 };
 
 /* Reads a whole file descriptor from offset 0 into a new mmap()ed buffer. */
-static inline char *bw_fd_slurp(int fd, size_t *lenp)
+static inline char *bwt_fd_slurp(int fd, size_t *lenp)
 {
-	char *buf = bw_zalloc(BW_CAPTURE_MAX);
+	char *buf = bwt_zalloc(BWT_CAPTURE_MAX);
 	size_t len = 0;
 	ssize_t n;
 
 	*lenp = 0;
 	if (!buf)
 		return NULL;
-	while (len < BW_CAPTURE_MAX - 1 &&
-	       (n = pread(fd, buf + len, BW_CAPTURE_MAX - 1 - len, len)) != 0) {
+	while (len < BWT_CAPTURE_MAX - 1 &&
+	       (n = pread(fd, buf + len, BWT_CAPTURE_MAX - 1 - len, len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			bw_free(buf, BW_CAPTURE_MAX);
+			bwt_free(buf, BWT_CAPTURE_MAX);
 			return NULL;
 		}
 		len += n;
@@ -826,17 +826,17 @@ static inline char *bw_fd_slurp(int fd, size_t *lenp)
  * into memory files, and waits for it. pre(arg), when given, runs in the
  * child before execve() (change the environment, drop privileges...); when
  * it returns non-zero, the child exits with 125 (and execve() failing, 127).
- * 0 with *o filled (release it with bw_output_free()), or -errno.
+ * 0 with *o filled (release it with bwt_output_free()), or -errno.
  */
-static inline int bw_spawn(char *const argv[], int (*pre)(void *), void *arg,
-			   struct bw_output *o)
+static inline int bwt_spawn(char *const argv[], int (*pre)(void *), void *arg,
+			    struct bwt_output *o)
 {
 	int ofd, efd, nfd, err = 0, status;
 	pid_t pid;
 
 	memset(o, 0, sizeof(*o));
-	ofd = memfd_create("bw_stdout", MFD_CLOEXEC);
-	efd = memfd_create("bw_stderr", MFD_CLOEXEC);
+	ofd = memfd_create("bwt_stdout", MFD_CLOEXEC);
+	efd = memfd_create("bwt_stderr", MFD_CLOEXEC);
 	if (ofd < 0 || efd < 0) {
 		err = -errno;
 		goto out;
@@ -863,8 +863,8 @@ static inline int bw_spawn(char *const argv[], int (*pre)(void *), void *arg,
 		}
 	o->status = WIFEXITED(status) ? WEXITSTATUS(status) :
 		    128 + WTERMSIG(status);
-	o->out = bw_fd_slurp(ofd, &o->out_len);
-	o->err = bw_fd_slurp(efd, &o->err_len);
+	o->out = bwt_fd_slurp(ofd, &o->out_len);
+	o->err = bwt_fd_slurp(efd, &o->err_len);
 	if (!o->out || !o->err)
 		err = -ENOMEM;
 out:
@@ -875,15 +875,15 @@ out:
 	return err;
 }
 
-static inline void bw_output_free(struct bw_output *o)
+static inline void bwt_output_free(struct bwt_output *o)
 {
-	bw_free(o->out, BW_CAPTURE_MAX);
-	bw_free(o->err, BW_CAPTURE_MAX);
+	bwt_free(o->out, BWT_CAPTURE_MAX);
+	bwt_free(o->err, BWT_CAPTURE_MAX);
 	memset(o, 0, sizeof(*o));
 }
 
 /* Writes len bytes of buf to a new file path (mode 0644): 0 or -errno. */
-static inline int bw_write_file(const char *path, const char *buf, size_t len)
+static inline int bwt_write_file(const char *path, const char *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	ssize_t n;
