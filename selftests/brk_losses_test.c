@@ -68,6 +68,22 @@ TEST_F(losses, every_probe_attached)
 	EXPECT_STREQ("-", missing);
 }
 
+/*
+ * brk()'s mmap lock is followed inside brk() (status names the place as
+ * __do_sys_brk+0xOFFSET), not at down_write_killable(), which every
+ * mmap(), munmap() and mprotect() of every process calls: the module
+ * falls back to that only where it cannot find brk()'s call, which no
+ * kernel of the matrix should make it do.
+ */
+TEST_F(losses, the_lock_is_followed_inside_brk)
+{
+	char probes[512];
+
+	ASSERT_EQ(0, bwt_status_text("probes", probes, sizeof(probes)));
+	EXPECT_NE(NULL, strstr(probes, "__do_sys_brk+0x")) TH_LOG("probes: %s", probes);
+	EXPECT_EQ(NULL, strstr(probes, "down_write_killable")) TH_LOG("probes: %s", probes);
+}
+
 TEST_F(losses, no_kretprobe_missed)
 {
 	expect_zero(_metadata, "kretprobe_missed");

@@ -54,7 +54,8 @@ TEST_F_TIMEOUT(params, out_of_range_values_are_refused, 120)
 }
 
 /*
- * 64 KiB cannot hold 256 instances of each of the five kretprobes. They are
+ * 64 KiB cannot hold 256 instances of each of the kretprobes (four, three
+ * before 6.1; brk()'s lock has a plain kprobe, without instances). They are
  * counted first: with fewer, the module loads whatever its pools of ready
  * objects would have taken (more on PREEMPT_RT).
  */
@@ -76,8 +77,8 @@ TEST_F_TIMEOUT(params, the_probes_instances_are_counted, 120)
 	ASSERT_EQ(0, bwt_module_load("maxactive=1024"));
 	ASSERT_EQ(0, bwt_status_get("memory_bytes", &big));
 	ASSERT_EQ(0, bwt_status_get("memory_cap_bytes", &cap));
-	/* 1016 more instances of five probes, each at least 40 bytes */
-	EXPECT_LE(small + 5 * 1016 * 40UL, big)
+	/* 1016 more instances of at least three probes, each of 40 bytes or more */
+	EXPECT_LE(small + 3 * 1016 * 40UL, big)
 		TH_LOG("memory_bytes %lu with maxactive=8, %lu with 1024", small, big);
 	EXPECT_GE(cap, big);
 }
