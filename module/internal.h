@@ -242,7 +242,7 @@ void bw_procfs_exit(void);
 struct proc_dir_entry *bw_procfs_add(struct bw_history *proc);
 
 /* lockpoint.c */
-int bw_lock_point_find(unsigned long *addr, char *where, size_t len);
+int bw_lock_point_find(unsigned long *after_call, unsigned long *held);
 
 /* probe.c */
 struct seq_file;

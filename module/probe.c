@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
@@ -206,6 +207,16 @@ static int bw_lock_point_hit(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* Inside brk(), on the path that runs once the lock is held. */
+static int bw_lock_held_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct bw_call *call = bw_inflight_find();
+
+	if (call && !call->based)
+		bw_lock_taken(call, 0);
+	return 0;
+}
+
 /*
  * The fallback, where brk()'s own call cannot be found: every mmap() and
  * munmap() passes here, leave fast unless in brk().
@@ -293,6 +304,7 @@ NOKPROBE_SYMBOL(bw_brk32_entry);
 NOKPROBE_SYMBOL(bw_brk_return);
 NOKPROBE_SYMBOL(bw_lock_taken);
 NOKPROBE_SYMBOL(bw_lock_point_hit);
+NOKPROBE_SYMBOL(bw_lock_held_hit);
 NOKPROBE_SYMBOL(bw_lock_entry);
 NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
@@ -381,13 +393,9 @@ static struct bw_probe bw_probes[] = {
  * registered disabled by bw_probes_prepare() (where the kprobe core
  * checks the address), armed by bw_probes_init().
  */
-static struct kprobe bw_lock_kprobe = {
-	.pre_handler = bw_lock_point_hit,
-	.flags = KPROBE_FLAG_DISABLED,
-};
-
+static struct kprobe bw_lock_kprobe;
 static bool bw_lock_kprobe_registered;
-static char bw_lock_where[KSYM_NAME_LEN + 24];	/* "function+0x..." */
+static char bw_lock_where[KSYM_SYMBOL_LEN];	/* "function+0x..." */
 
 /**
  * bw_probes_inner_missed - misses of the probes inside brk(), so far
@@ -491,28 +499,47 @@ fail:
 	return err;
 }
 
+/* A disabled kprobe at @addr with @handler; its place named for status. */
+static int bw_lock_kprobe_try(unsigned long addr, kprobe_pre_handler_t handler)
+{
+	char *end;
+	int err;
+
+	memset(&bw_lock_kprobe, 0, sizeof(bw_lock_kprobe));
+	bw_lock_kprobe.addr = (kprobe_opcode_t *)addr;
+	bw_lock_kprobe.pre_handler = handler;
+	bw_lock_kprobe.flags = KPROBE_FLAG_DISABLED;
+	err = register_kprobe(&bw_lock_kprobe);
+	if (err)
+		return err;
+	sprint_symbol(bw_lock_where, addr);
+	end = strchr(bw_lock_where, '/');	/* "/size" */
+	if (end)
+		*end = '\0';
+	bw_lock_kprobe_registered = true;
+	return 0;
+}
+
 /*
  * Where brk() has just taken its lock, if lockpoint.c finds it and the
- * kprobe core accepts it there; else every caller of down_write_killable()
- * is probed, brk() among them.
+ * kprobe core accepts it there: the start of the path with the lock held
+ * (which the kprobe core can turn into a jump), else just after the call;
+ * else every caller of down_write_killable() is probed, brk() among them.
  */
 static void bw_lock_choose(void)
 {
-	unsigned long addr;
+	unsigned long after_call, held;
 	int err;
 
-	err = bw_lock_point_find(&addr, bw_lock_where, sizeof(bw_lock_where));
-	if (!err) {
-		bw_lock_kprobe.addr = (kprobe_opcode_t *)addr;
-		err = register_kprobe(&bw_lock_kprobe);
-	}
+	err = bw_lock_point_find(&after_call, &held);
+	if (!err && (!held || bw_lock_kprobe_try(held, bw_lock_held_hit)))
+		err = bw_lock_kprobe_try(after_call, bw_lock_point_hit);
 	if (err) {
 		pr_notice("brk()'s call to down_write_killable() not found (%d): probing every caller of it, which slows mmap(), munmap() and mprotect()\n",
 			  err);
 		bw_probes[BW_P_LOCK].wanted = true;
 		return;
 	}
-	bw_lock_kprobe_registered = true;
 	bw_probes[BW_P_LOCK].wanted = false;
 }
 

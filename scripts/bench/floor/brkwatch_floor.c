@@ -4,13 +4,12 @@
  * same kinds, with handlers that do nothing. What brkwatch costs above
  * this is its own work; this much is the kprobe mechanism's.
  *
- * brkwatch follows brk()'s mmap lock with a kprobe inside brk(), just after
- * its call to down_write_killable(), at the place its status file names
- * ("__do_sys_brk+0x7b" on "probes:"): give it as lock_point=, which the
- * benchmark does. Without it, where brkwatch could not find that place,
- * both hook the return of down_write_killable() for every caller, this
- * module even for a process alone on its mm, which makes the floor higher,
- * never lower.
+ * brkwatch follows brk()'s mmap lock with a kprobe inside brk(), where the
+ * lock is held, at the place its status file names ("__do_sys_brk+0x8a" on
+ * "probes:"): give it as lock_point=, which the benchmark does. Without
+ * it, where brkwatch could not find that place, both hook the return of
+ * down_write_killable() for every caller, this module even for a process
+ * alone on its mm, which makes the floor higher, never lower.
  */
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
