@@ -2,13 +2,14 @@
 /*
  * The calls now inside brk(), found by their task.
  *
- * The probes inside brk() (on the mmap lock, check_brk_limits(),
+ * The probes inside brk() (where it holds the mmap lock, check_brk_limits(),
  * do_brk_flags()) must find the snapshot that the syscall entry probe of
  * the same task started. A task cannot be in two brk() calls at once, so a
  * small open-addressed table keyed by the task pointer does it without a
  * lock: a slot is claimed with cmpxchg() and only its own task writes it.
- * A lookup by a task that is not in brk() (the mmap lock probe fires for
- * every mmap() and munmap() in the system) reads a few slots and leaves.
+ * A lookup by a task that is not in brk() (do_brk_flags() from the ELF
+ * loader; where brk()'s lock cannot be found inside it, every caller of
+ * down_write_killable()) reads a few slots and leaves.
  */
 #include <linux/bits.h>
 #include <linux/hash.h>
