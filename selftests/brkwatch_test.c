@@ -8,6 +8,7 @@
  */
 /* first: it defines _GNU_SOURCE before any system header */
 #include "brkwatch_test.h"
+#include <sys/prctl.h>
 
 long bwt_brk(unsigned long addr)
 {
@@ -583,6 +584,71 @@ int bwt_module_reload(const char *params)
 	int err = bwt_module_unload(5000);
 
 	return err ? err : bwt_module_load(params);
+}
+
+int bwt_module_load_again(void)
+{
+	if (geteuid() != 0 || bwt_module_loaded())
+		return 0;
+	return bwt_module_load("");
+}
+
+unsigned long bwt_tainted(void)
+{
+	char buf[32];
+	unsigned long v = 0;
+
+	if (bwt_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		bwt_parse_ulong(buf, &v);
+	}
+	return v;
+}
+
+void bwt_die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+void bwt_looper(unsigned long grow, unsigned long back, unsigned long *count)
+{
+	unsigned long cur = bwt_brk(0);
+
+	bwt_die_with_parent();
+	for (;;) {
+		bwt_brk(cur + grow);
+		bwt_brk(cur + back);
+		bwt_brk(0);
+		if (count)
+			(*count)++;
+	}
+}
+
+void bwt_kill_wait(const pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+}
+
+int bwt_set_last_pid(int pid)
+{
+	char num[24];
+	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	size_t len = bwt_utoa(num, (unsigned long)pid);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, num, len) != (ssize_t)len)
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 int bwt_checkout_path(const char *rel, char *path, size_t size)

@@ -207,6 +207,12 @@ int bwt_module_load(const char *params);
 int bwt_module_reload(const char *params);
 
 /*
+ * Loads the module with its defaults if it is not loaded and this is root
+ * (a test's teardown, after unloading it): 0, or -errno of the load.
+ */
+int bwt_module_load_again(void);
+
+/*
  * A fixture whose tests run with brkwatch reloaded with @params, and
  * loaded again with its defaults after each. Only root can reload: for
  * anyone else the tests run against the module as it is.
@@ -241,6 +247,46 @@ FIXTURE_TEARDOWN(name)							\
 		       strerror(-err));					\
 	EXPECT_EQ(0, err);						\
 }
+
+/*
+ * ---- Children that keep going while the module comes and goes ----
+ * (for the load/unload, lifecycle and torture tests)
+ */
+
+/* taint bits: 5 bad page, 7 died (oops), 9 warning, 14 soft lockup */
+#define BWT_BAD_TAINT	((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
+
+/* /proc/sys/kernel/tainted; 0 if it cannot be read. */
+unsigned long bwt_tainted(void);
+
+/* SIGKILL for the calling process when its parent dies. */
+void bwt_die_with_parent(void);
+
+/*
+ * Never returns: dies with its parent, and from the break b it starts
+ * at calls brk(b + grow), brk(b + back) and brk(0) over and over,
+ * counting the rounds in *count when count is not NULL.
+ */
+_Noreturn void bwt_looper(unsigned long grow, unsigned long back,
+			  unsigned long *count);
+
+/* SIGKILL to each of the n pids above 0, then waits for each of them. */
+void bwt_kill_wait(const pid_t *pids, int n);
+
+/*
+ * Writes pid to /proc/sys/kernel/ns_last_pid (root): the next process of
+ * this pid namespace gets pid + 1 if it is free. 0 or -errno.
+ */
+int bwt_set_last_pid(int pid);
+
+/* A record of getdents64(2). */
+struct bwt_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 /*
  * ---- Running a program and capturing what it prints ----
