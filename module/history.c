@@ -968,3 +968,27 @@ void bw_history_exit(void)
 	bw_pool_destroy(&bw_chunks);
 	kvfree(bw_chains);
 }
+
+/* Called by the probe handlers (probe.c): a probe here would recurse. */
+NOKPROBE_SYMBOL(bw_history_record);
+NOKPROBE_SYMBOL(bw_history_task_exit);
+NOKPROBE_SYMBOL(bw_proc_get);
+NOKPROBE_SYMBOL(bw_proc_of);
+NOKPROBE_SYMBOL(bw_proc_find);
+NOKPROBE_SYMBOL(bw_proc_init);
+NOKPROBE_SYMBOL(bw_proc_note_owner);
+NOKPROBE_SYMBOL(bw_proc_note_heap);
+NOKPROBE_SYMBOL(bw_chain);
+NOKPROBE_SYMBOL(bw_chain_lock);
+NOKPROBE_SYMBOL(bw_take);
+NOKPROBE_SYMBOL(bw_take_ready);
+NOKPROBE_SYMBOL(bw_count_no_memory);
+NOKPROBE_SYMBOL(bw_kick);
+NOKPROBE_SYMBOL(bw_ring_next);
+NOKPROBE_SYMBOL(bw_ring_append);
+NOKPROBE_SYMBOL(bw_ring_append_slow);
+NOKPROBE_SYMBOL(bw_ring_make_room);
+NOKPROBE_SYMBOL(bw_ring_grow);
+NOKPROBE_SYMBOL(bw_ring_pool);
+NOKPROBE_SYMBOL(bw_chunk_records);
+NOKPROBE_SYMBOL(bw_spare_put);

@@ -13,6 +13,7 @@
  */
 #include <linux/bits.h>
 #include <linux/hash.h>
+#include <linux/kprobes.h>
 #include <linux/atomic.h>
 #include "internal.h"
 
@@ -95,3 +96,10 @@ void bw_inflight_leave(void)
 	/* Whoever claims the slot next must see it empty first. */
 	smp_store_release(&slot->task, NULL);
 }
+
+/* Called by the probe handlers (probe.c): a probe here would recurse. */
+NOKPROBE_SYMBOL(bw_inflight_slot);
+NOKPROBE_SYMBOL(bw_inflight_mine);
+NOKPROBE_SYMBOL(bw_inflight_enter);
+NOKPROBE_SYMBOL(bw_inflight_find);
+NOKPROBE_SYMBOL(bw_inflight_leave);

@@ -5,7 +5,7 @@
  * exactly what the kernel returned.
  *
  * Nothing between the two syscalls and the read of the file may call brk:
- * no stdio, no malloc (brkwatch_test.h reads and parses into mmap()ed
+ * no stdio, no malloc (brkwatch_test.c reads and parses into mmap()ed
  * memory). The harness prints only after everything is read.
  */
 #include "kselftest_harness.h"

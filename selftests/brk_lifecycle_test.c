@@ -126,21 +126,6 @@ static int new_process(void *arg)
 	return 0;
 }
 
-static int set_last_pid(int pid)
-{
-	char num[24];
-	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-	size_t len = bwt_utoa(num, (unsigned long)pid);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, num, len) != (ssize_t)len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 TEST(reused_pid_gets_a_new_history)
 {
 	struct bwt_history *h = bwt_zalloc(sizeof(*h));
@@ -166,7 +151,7 @@ TEST(reused_pid_gets_a_new_history)
 
 	/* the new process gets the same pid */
 	for (tries = 0; tries < 20; tries++) {
-		ASSERT_EQ(0, set_last_pid(old - 1)) TH_LOG("writing ns_last_pid");
+		ASSERT_EQ(0, bwt_set_last_pid(old - 1)) TH_LOG("writing ns_last_pid");
 		young = bwt_run_child(new_process, NULL, &status);
 		ASSERT_LT(0, young);
 		if (young == old)

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
@@ -23,8 +22,6 @@
 #define CYCLES		50
 #define LOOPERS		4
 #define READERS		2
-/* taint bits: 5 bad page, 7 died (oops), 9 warning, 14 soft lockup */
-#define BAD_TAINT	((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
 
 struct reader_stats {
 	unsigned long files;		/* files read to the end */
@@ -39,24 +36,6 @@ struct shared {
 	struct reader_stats r[READERS];
 	unsigned long loops[LOOPERS];
 };
-
-static void die_with_parent(void)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-}
-
-static void looper(unsigned long *count)
-{
-	unsigned long cur = bwt_brk(0);
-
-	die_with_parent();
-	for (;;) {
-		bwt_brk(cur + 3 * BWT_PAGE);
-		bwt_brk(cur);
-		bwt_brk(0);
-		(*count)++;
-	}
-}
 
 static void note_error(struct reader_stats *s, const char *path, int err)
 {
@@ -90,14 +69,6 @@ static void read_one(struct reader_stats *s, const char *path)
 	close(fd);
 }
 
-struct linux_dirent64 {
-	unsigned long long d_ino;
-	long long d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /* Reads status and every file in /proc/brkwatch, forever. */
 static void reader(struct reader_stats *s)
 {
@@ -106,7 +77,7 @@ static void reader(struct reader_stats *s)
 	long n, off;
 	int dfd;
 
-	die_with_parent();
+	bwt_die_with_parent();
 	for (;;) {
 		read_one(s, BWT_PROC_DIR "/status");
 		dfd = open(BWT_PROC_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -116,7 +87,7 @@ static void reader(struct reader_stats *s)
 		}
 		while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
 			for (off = 0; off < n;) {
-				struct linux_dirent64 *d = (void *)(dents + off);
+				struct bwt_dirent64 *d = (void *)(dents + off);
 
 				off += d->d_reclen;
 				if (d->d_name[0] == '.')
@@ -131,18 +102,6 @@ static void reader(struct reader_stats *s)
 			note_error(s, BWT_PROC_DIR, errno);
 		close(dfd);
 	}
-}
-
-static unsigned long tainted(void)
-{
-	char buf[32];
-	unsigned long v = 0;
-
-	if (bwt_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		bwt_parse_ulong(buf, &v);
-	}
-	return v;
 }
 
 /* "brk_load_unload_test: cycle N" in the kernel log, to place trouble. */
@@ -229,18 +188,13 @@ FIXTURE_SETUP(stress)
 /* Stops the children, and leaves the module loaded with its defaults. */
 FIXTURE_TEARDOWN(stress)
 {
-	int i, err;
+	int err;
 
-	for (i = 0; i < self->nkids; i++)
-		kill(self->kids[i], SIGKILL);
-	for (i = 0; i < self->nkids; i++)
-		waitpid(self->kids[i], NULL, 0);
-	if (geteuid() == 0 && !bwt_module_loaded()) {
-		err = bwt_module_load("");
-		if (err)
-			TH_LOG("could not load brkwatch again: %s", strerror(-err));
-		EXPECT_EQ(0, err);
-	}
+	bwt_kill_wait(self->kids, self->nkids);
+	err = bwt_module_load_again();
+	if (err)
+		TH_LOG("could not load brkwatch again: %s", strerror(-err));
+	EXPECT_EQ(0, err);
 }
 
 /*
@@ -257,14 +211,14 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 	if (geteuid() != 0)
 		SKIP(return, "loading and unloading the module needs root");
 	ASSERT_NE(NULL, h);
-	taint0 = tainted();
+	taint0 = bwt_tainted();
 
 	for (i = 0; i < LOOPERS + READERS; i++) {
 		pid = fork();
 		ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
 		if (!pid) {
 			if (i < LOOPERS)
-				looper(&self->sh->loops[i]);
+				bwt_looper(3 * BWT_PAGE, 0, &self->sh->loops[i]);
 			else
 				reader(&self->sh->r[i - LOOPERS]);
 			_exit(0);
@@ -325,8 +279,8 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 		TH_LOG("no reader met the module's absence (ENOENT or EIO) in %d cycles", CYCLES);
 
 	/* the kernel is fine, the module works with its defaults */
-	taint1 = tainted();
-	EXPECT_EQ(taint0 & BAD_TAINT, taint1 & BAD_TAINT)
+	taint1 = bwt_tainted();
+	EXPECT_EQ(taint0 & BWT_BAD_TAINT, taint1 & BWT_BAD_TAINT)
 		TH_LOG("the kernel got tainted: %#lx -> %#lx", taint0, taint1);
 	ASSERT_EQ(0, bwt_status_get("records_per_process", &per));
 	EXPECT_EQ(1024UL, per);

@@ -17,7 +17,6 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
-#include <sys/prctl.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
@@ -26,8 +25,6 @@
 #define LOOPERS		3
 #define EXITED		3	/* exited children, histories kept, per cycle */
 #define HELD		(3 + LOOPERS + EXITED)
-/* taint bits: 5 bad page, 7 died (oops), 9 warning, 14 soft lockup */
-#define BAD_TAINT	((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
 
 struct shared {
 	int fd_ready;		/* the held fd the hammer reads */
@@ -38,25 +35,13 @@ struct shared {
 
 static struct shared *sh;
 
-static void looper(void)
-{
-	unsigned long cur = bwt_brk(0);
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	for (;;) {
-		bwt_brk(cur + 5 * BWT_PAGE);
-		bwt_brk(cur + BWT_PAGE + 17);
-		bwt_brk(0);
-	}
-}
-
 /* Reads fd from its start over and over: data while loaded, then EIO. */
 static void hammer(int fd)
 {
 	static char buf[4096];
 	ssize_t n;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	bwt_die_with_parent();
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_SEQ_CST)) {
 		n = pread(fd, buf, sizeof(buf), 0);
 		if (n > 0)
@@ -78,18 +63,6 @@ static int two_calls(void *arg)
 	(void)arg;
 	bwt_brk(cur + 3 * BWT_PAGE);
 	return 0;
-}
-
-static unsigned long tainted(void)
-{
-	char buf[32];
-	unsigned long v = 0;
-
-	if (bwt_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		bwt_parse_ulong(buf, &v);
-	}
-	return v;
 }
 
 static int open_history(int pid)
@@ -145,22 +118,16 @@ FIXTURE_TEARDOWN(held)
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
 	if (self->hammer > 0)
 		waitpid(self->hammer, NULL, 0);
-	for (i = 0; i < LOOPERS; i++)
-		if (self->loopers[i] > 0) {
-			kill(self->loopers[i], SIGKILL);
-			waitpid(self->loopers[i], NULL, 0);
-		}
+	bwt_kill_wait(self->loopers, LOOPERS);
 	for (i = 0; i < self->nexited; i++)
 		bwt_reap(self->exited[i]);
 	for (i = 0; i < CYCLES; i++)
 		if (self->late[i] >= 0)
 			close(self->late[i]);
-	if (geteuid() == 0 && !bwt_module_loaded()) {
-		err = bwt_module_load("");
-		if (err)
-			TH_LOG("could not load brkwatch again: %s", strerror(-err));
-		EXPECT_EQ(0, err);
-	}
+	err = bwt_module_load_again();
+	if (err)
+		TH_LOG("could not load brkwatch again: %s", strerror(-err));
+	EXPECT_EQ(0, err);
 }
 
 TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
@@ -174,12 +141,12 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 	if (geteuid() != 0)
 		SKIP(return, "loading and unloading the module needs root");
 	ASSERT_NE(NULL, h);
-	taint0 = tainted();
+	taint0 = bwt_tainted();
 	for (i = 0; i < LOOPERS; i++) {
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (!pid)
-			looper();
+			bwt_looper(5 * BWT_PAGE, BWT_PAGE + 17, NULL);
 		self->loopers[i] = pid;
 	}
 
@@ -285,8 +252,8 @@ TEST_F_TIMEOUT(held, unload_and_load_with_files_held_open, 280)
 	EXPECT_LT(0UL, sh->eio);
 	EXPECT_EQ(0UL, sh->other) TH_LOG("the hammer got %s: only data, then EIO, expected",
 					 sh->other_errno ? strerror(sh->other_errno) : "end of file");
-	taint1 = tainted();
-	EXPECT_EQ(taint0 & BAD_TAINT, taint1 & BAD_TAINT)
+	taint1 = bwt_tainted();
+	EXPECT_EQ(taint0 & BWT_BAD_TAINT, taint1 & BWT_BAD_TAINT)
 		TH_LOG("the kernel got tainted: %#lx -> %#lx", taint0, taint1);
 	bwt_free(h, sizeof(*h));
 }

@@ -35,7 +35,6 @@
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
@@ -102,11 +101,6 @@ static struct shared *sh;
 static int memfd;		/* sh's, passed to the exec'd helpers */
 static char self_exe[4096];
 static bool can_setuid;
-
-static void die_with_parent(void)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-}
 
 static bool stopping(void)
 {
@@ -325,7 +319,7 @@ static void kid_main(int idx, int slot, enum kind kind, unsigned long salt)
 	size_t len = strlen(env);
 	int nfd;
 
-	die_with_parent();
+	bwt_die_with_parent();
 	kid_calls(k, 0, salt);
 	switch (kind) {
 	case KIND_PLAIN:
@@ -413,21 +407,6 @@ static bool check_kid(struct bwt_history *h, int pid, enum kind kind,
 	}
 }
 
-static int set_last_pid(int pid)
-{
-	char num[24];
-	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-	size_t len = bwt_utoa(num, (unsigned long)pid);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, num, len) != (ssize_t)len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static void stormer_fail(struct stormer *st, const char *msg)
 {
 	if (!st->failures++)
@@ -448,14 +427,14 @@ static void stormer(int idx)
 	enum kind kind[BURST];
 	bool ok;
 
-	die_with_parent();
+	bwt_die_with_parent();
 	if (!h)
 		_exit(1);
 	while (!stopping()) {
 		memset(st->k, 0, sizeof(st->k));
 		/* the last child's pid, just reaped, for the next one */
 		if (last && geteuid() == 0 && serial % 2 == 0)
-			set_last_pid(last - 1);
+			bwt_set_last_pid(last - 1);
 		for (b = 0; b < BURST; b++) {
 			serial++;
 			kind[b] = (enum kind)(serial % NR_KINDS);
@@ -597,7 +576,7 @@ static void racer(int r)
 	unsigned long base;
 	int t;
 
-	die_with_parent();
+	bwt_die_with_parent();
 	sh->t[r][0].tid = (int)syscall(SYS_gettid);
 	base = BWT_PAGE_ALIGN(raced(&sh->t[r][0], 0));
 	for (t = 0; t < THREADS; t++) {
@@ -633,14 +612,6 @@ static bool ours(int ppid)
 	return false;
 }
 
-struct linux_dirent64 {
-	unsigned long long d_ino;
-	long long d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /*
  * A live history is read as long as records come: faster than the reader,
  * they can outnumber what the parser holds. Only the first lines count.
@@ -668,7 +639,7 @@ static void reader(int idx)
 	ssize_t len;
 	int dfd;
 
-	die_with_parent();
+	bwt_die_with_parent();
 	if (!h || !buf || !dents)
 		_exit(1);
 	while (!stopping()) {
@@ -680,7 +651,7 @@ static void reader(int idx)
 			_exit(1);
 		while ((n = syscall(SYS_getdents64, dfd, dents, 65536)) > 0) {
 			for (off = 0; off < n;) {
-				struct linux_dirent64 *d = (void *)(dents + off);
+				struct bwt_dirent64 *d = (void *)(dents + off);
 
 				off += d->d_reclen;
 				if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
@@ -800,7 +771,7 @@ static long count_files(void)
 		return -errno;
 	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0)
 		for (off = 0; off < n;) {
-			struct linux_dirent64 *d = (void *)(dents + off);
+			struct bwt_dirent64 *d = (void *)(dents + off);
 
 			off += d->d_reclen;
 			files += d->d_name[0] >= '0' && d->d_name[0] <= '9';

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the brkwatch selftests share: reading and parsing a history,
- * /proc/brkwatch/<PID>, and running a child whose brk() calls are then
- * exactly its history.
+ * What the brkwatch selftests share, defined in brkwatch_test.c and linked
+ * into each test: reading and parsing a history, /proc/brkwatch/<PID>,
+ * running a child whose brk() calls are then exactly its history, the
+ * module's status and control files, loading it, running a program.
  *
- * Nothing here calls malloc() or stdio: a test that reads its own history
+ * Nothing there calls malloc() or stdio: a test that reads its own history
  * must not add calls to it while reading. Buffers are mmap()ed.
  */
 #ifndef BRKWATCH_TEST_H
@@ -19,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,327 +80,51 @@ struct bwt_history {
 	char error[128];	/* why parsing failed */
 };
 
-static inline long bwt_brk(unsigned long addr)
-{
-	return syscall(SYS_brk, addr);
-}
+/* The brk() system call itself, not glibc's: the break it returns. */
+long bwt_brk(unsigned long addr);
 
-static inline void *bwt_zalloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static inline void bwt_free(void *p, size_t size)
-{
-	if (p)
-		munmap(p, size);
-}
+/* Zeroed memory from mmap(), or NULL; bwt_free() gives it back. */
+void *bwt_zalloc(size_t size);
+void bwt_free(void *p, size_t size);
 
 /* "/proc/brkwatch/<pid>" without snprintf. */
-static inline void bwt_history_path(char *path, size_t size, int pid)
-{
-	char digits[16];
-	size_t n = 0, len = strlen(BWT_PROC_DIR "/");
-
-	do {
-		digits[n++] = '0' + pid % 10;
-		pid /= 10;
-	} while (pid && n < sizeof(digits));
-	memcpy(path, BWT_PROC_DIR "/", len);
-	while (n && len < size - 1)
-		path[len++] = digits[--n];
-	path[len] = '\0';
-}
+void bwt_history_path(char *path, size_t size, int pid);
 
 /* Reads a whole file with read(2) into buf; its length, or -errno. */
-static inline ssize_t bwt_read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t len = 0, n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+ssize_t bwt_read_file(const char *path, char *buf, size_t size);
 
-	if (fd < 0)
-		return -errno;
-	while ((size_t)len < size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	if (n < 0)
-		len = -errno;
-	close(fd);
-	if (len >= 0)
-		buf[len] = '\0';
-	return len;
-}
+/* The whole of s as strtoul(s, NULL, 0) reads it: 0, or -1 if it is not. */
+int bwt_parse_ulong(const char *s, unsigned long *v);
+int bwt_parse_long(const char *s, long *v);
 
-static inline int bwt_parse_ulong(const char *s, unsigned long *v)
-{
-	char *end;
+/* src into dst: 0, or -1 (dst unchanged) if it does not fit. */
+int bwt_copy(char *dst, size_t size, const char *src);
 
-	errno = 0;
-	*v = strtoul(s, &end, 0);
-	return errno || end == s || *end ? -1 : 0;
-}
-
-static inline int bwt_parse_long(const char *s, long *v)
-{
-	unsigned long u;
-	char *end;
-
-	if (*s != '-') {
-		if (bwt_parse_ulong(s, &u))
-			return -1;
-		*v = (long)u;
-		return 0;
-	}
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return errno || end == s || *end ? -1 : 0;
-}
-
-static inline int bwt_copy(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		return -1;
-	memcpy(dst, src, len + 1);
-	return 0;
-}
-
-/* Splits line at spaces, in place; returns the number of words. */
-static inline int bwt_split(char *line, char **word, int max)
-{
-	int n = 0;
-
-	while (*line && n < max) {
-		while (*line == ' ')
-			*line++ = '\0';
-		if (!*line)
-			break;
-		word[n++] = line;
-		while (*line && *line != ' ')
-			line++;
-	}
-	return *line ? -1 : n;
-}
-
-static inline int bwt_parse_call(char *line, struct bwt_event *e)
-{
-	char *w[14];
-
-	if (bwt_split(line, w, 14) != 14)
-		return -1;
-	e->exec = false;
-	if (bwt_parse_ulong(w[0], &e->seq) ||
-	    bwt_parse_ulong(w[1], &e->time_ns) ||
-	    bwt_parse_long(w[2], &e->ret) /* tid, reparsed below */ ||
-	    bwt_copy(e->entry, sizeof(e->entry), w[3]) ||
-	    bwt_parse_ulong(w[4], &e->request) ||
-	    bwt_parse_ulong(w[5], &e->brk_before) ||
-	    bwt_parse_ulong(w[6], &e->brk_after) ||
-	    bwt_parse_ulong(w[7], &e->aligned_before) ||
-	    bwt_parse_ulong(w[8], &e->aligned_after) ||
-	    bwt_parse_long(w[9], &e->delta))
-		return -1;
-	e->tid = (int)e->ret;
-	if (bwt_parse_long(w[10], &e->ret) ||
-	    bwt_parse_ulong(w[11], &e->duration_ns) ||
-	    bwt_copy(e->verdict, sizeof(e->verdict), w[12]) ||
-	    bwt_copy(e->details, sizeof(e->details), w[13]))
-		return -1;
-	return 0;
-}
-
-/* "# exec time_ns=N tid=N comm=C start_brk=0x.. start_data=0x.. end_data=0x.." */
-static inline int bwt_parse_exec(char *line, struct bwt_event *e)
-{
-	char *w[8];
-	unsigned long tid;
-
-	if (bwt_split(line, w, 8) != 8 || strcmp(w[0], "#") ||
-	    strcmp(w[1], "exec") ||
-	    strncmp(w[2], "time_ns=", 8) || strncmp(w[3], "tid=", 4) ||
-	    strncmp(w[4], "comm=", 5) || strncmp(w[5], "start_brk=", 10) ||
-	    strncmp(w[6], "start_data=", 11) || strncmp(w[7], "end_data=", 9))
-		return -1;
-	e->exec = true;
-	if (bwt_parse_ulong(w[2] + 8, &e->time_ns) ||
-	    bwt_parse_ulong(w[3] + 4, &tid) ||
-	    bwt_copy(e->comm, sizeof(e->comm), w[4] + 5) ||
-	    bwt_parse_ulong(w[5] + 10, &e->start_brk) ||
-	    bwt_parse_ulong(w[6] + 11, &e->start_data) ||
-	    bwt_parse_ulong(w[7] + 9, &e->end_data))
-		return -1;
-	e->tid = (int)tid;
-	return 0;
-}
-
-static inline int bwt_parse_head(char *line, struct bwt_history *h)
-{
-	char *w[3];
-	unsigned long v = 0;
-	int n;
-
-	/* more than three words: bwt_parse_history() compares it whole */
-	if (!strncmp(line, "# columns ", 10))
-		return 0;
-	n = bwt_split(line, w, 3);
-	if (n != 3 || strcmp(w[0], "#"))
-		return -1;
-	if (!strcmp(w[1], "comm"))
-		return bwt_copy(h->comm, sizeof(h->comm), w[2]);
-	if (!strcmp(w[1], "state"))
-		return bwt_copy(h->state, sizeof(h->state), w[2]);
-	if (bwt_parse_ulong(w[2], &v))
-		return -1;
-	if (!strcmp(w[1], "brkwatch"))
-		h->version = (int)v;
-	else if (!strcmp(w[1], "pid"))
-		h->pid = (int)v;
-	else if (!strcmp(w[1], "ppid"))
-		h->ppid = (int)v;
-	else if (!strcmp(w[1], "uid"))
-		h->uid = (unsigned int)v;
-	else if (!strcmp(w[1], "start_brk"))
-		h->start_brk = v;
-	else if (!strcmp(w[1], "start_data"))
-		h->start_data = v;
-	else if (!strcmp(w[1], "end_data"))
-		h->end_data = v;
-	else if (!strcmp(w[1], "brk"))
-		h->brk = v;
-	else if (!strcmp(w[1], "calls"))
-		h->calls = v;
-	else if (!strcmp(w[1], "dropped"))
-		h->dropped = v;
-	else
-		return -1;
-	return 0;
-}
-
-static inline int bwt_fail(struct bwt_history *h, int lineno, const char *why)
-{
-	char *p = h->error;
-	char digits[12];
-	int n = 0;
-
-	do {
-		digits[n++] = '0' + lineno % 10;
-		lineno /= 10;
-	} while (lineno && n < 11);
-	memcpy(p, "line ", 5);
-	p += 5;
-	while (n)
-		*p++ = digits[--n];
-	*p++ = ':';
-	*p++ = ' ';
-	bwt_copy(p, sizeof(h->error) - (p - h->error), why);
-	return -EBADMSG;
-}
-
-/* Parses a whole history file held in text (modified in place). */
-static inline int bwt_parse_history(char *text, struct bwt_history *h)
-{
-	static const char head_order[][12] = {
-		"brkwatch", "pid", "ppid", "comm", "state", "uid", "start_brk",
-		"start_data", "end_data", "brk", "calls", "dropped", "columns",
-	};
-	char *line = text, *nl;
-	int lineno = 0;
-
-	memset(h, 0, sizeof(*h) - sizeof(h->ev));
-	while (*line) {
-		nl = strchr(line, '\n');
-		if (!nl)
-			return bwt_fail(h, lineno + 1, "no final newline");
-		*nl = '\0';
-		lineno++;
-		if (lineno <= 13) {
-			size_t klen = strlen(head_order[lineno - 1]);
-
-			if (strncmp(line, "# ", 2) ||
-			    strncmp(line + 2, head_order[lineno - 1], klen) ||
-			    line[2 + klen] != ' ')
-				return bwt_fail(h, lineno, "header out of order");
-			if (lineno == 13 && strcmp(line + 10, BWT_COLUMNS))
-				return bwt_fail(h, lineno, "unexpected columns");
-			if (bwt_parse_head(line, h))
-				return bwt_fail(h, lineno, "bad header line");
-		} else {
-			struct bwt_event *e = &h->ev[h->nevents];
-
-			if (h->nevents == BWT_MAX_EVENTS)
-				return bwt_fail(h, lineno, "too many lines");
-			memset(e, 0, sizeof(*e));
-			if (line[0] == '#' ? bwt_parse_exec(line, e) :
-					     bwt_parse_call(line, e))
-				return bwt_fail(h, lineno, "bad body line");
-			h->nevents++;
-			if (!e->exec)
-				h->ncalls++;
-		}
-		line = nl + 1;
-	}
-	if (lineno < 13)
-		return bwt_fail(h, lineno, "header incomplete");
-	return 0;
-}
+/*
+ * Parses a whole history file held in text (modified in place): 0, or
+ * -EBADMSG with h->error saying which line. The tests' own parser,
+ * independent of the reader's on purpose: see brkwatch_test.c.
+ */
+int bwt_parse_history(char *text, struct bwt_history *h);
 
 /*
  * Reads and parses /proc/brkwatch/<pid>. 0, -errno of open or read, or
  * -EBADMSG with h->error saying which line.
  */
-static inline int bwt_history_read(int pid, struct bwt_history *h)
-{
-	char path[64];
-	char *buf = bwt_zalloc(BWT_FILE_MAX);
-	ssize_t len;
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	bwt_history_path(path, sizeof(path), pid);
-	len = bwt_read_file(path, buf, BWT_FILE_MAX);
-	err = len < 0 ? (int)len : bwt_parse_history(buf, h);
-	bwt_free(buf, BWT_FILE_MAX);
-	return err;
-}
+int bwt_history_read(int pid, struct bwt_history *h);
 
 /* The last call of a history, or NULL. */
-static inline struct bwt_event *bwt_last_call(struct bwt_history *h)
-{
-	int i = h->nevents;
-
-	while (i--)
-		if (!h->ev[i].exec)
-			return &h->ev[i];
-	return NULL;
-}
+struct bwt_event *bwt_last_call(struct bwt_history *h);
 
 /* True when the module is loaded: tests fail, not skip, without it. */
-static inline bool bwt_module_loaded(void)
-{
-	return access(BWT_PROC_DIR "/status", R_OK) == 0;
-}
+bool bwt_module_loaded(void);
 
 /*
  * Waits for child pid to exit without reaping it (its pid stays taken, its
  * history cannot be replaced): 0 or -errno. *status gets its exit status,
  * or 128 + the signal that killed it.
  */
-static inline int bwt_wait_noreap(int pid, int *status)
-{
-	siginfo_t info;
-
-	memset(&info, 0, sizeof(info));
-	while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT))
-		if (errno != EINTR)
-			return -errno;
-	*status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
-	return 0;
-}
+int bwt_wait_noreap(int pid, int *status);
 
 /*
  * Runs fn(arg) in a child that calls nothing but what fn calls, waits for
@@ -403,317 +132,85 @@ static inline int bwt_wait_noreap(int pid, int *status)
  * the caller reads its history and then reaps it with bwt_reap(). *status
  * gets the child's wait status.
  */
-static inline int bwt_run_child(int (*fn)(void *), void *arg, int *status)
-{
-	pid_t pid = fork();
-	int err;
-
-	if (pid < 0)
-		return -errno;
-	if (!pid)
-		_exit(fn(arg));
-	err = bwt_wait_noreap(pid, status);
-	return err ? err : pid;
-}
-
-static inline void bwt_reap(int pid)
-{
-	waitpid(pid, NULL, 0);
-}
+int bwt_run_child(int (*fn)(void *), void *arg, int *status);
+void bwt_reap(int pid);
 
 /* An anonymous MAP_SHARED mapping: what a child writes there survives it. */
-static inline void *bwt_shared_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+void *bwt_shared_alloc(size_t size);
 
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static inline void bwt_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
+/* Sleeps ms milliseconds, the whole of them even if a signal comes. */
+void bwt_sleep_ms(long ms);
 
 /*
  * bwt_history_read(), waiting for the file if it does not exist yet: the
  * module's worker creates it shortly after the process's first call. Gives
  * up after about timeout_ms (the last error is returned).
  */
-static inline int bwt_history_wait(int pid, struct bwt_history *h, long timeout_ms)
-{
-	int err;
-
-	while ((err = bwt_history_read(pid, h)) == -ENOENT && timeout_ms > 0) {
-		bwt_sleep_ms(10);
-		timeout_ms -= 10;
-	}
-	return err;
-}
+int bwt_history_wait(int pid, struct bwt_history *h, long timeout_ms);
 
 /*
  * Fields 45-47 of a /proc/<pid>/stat file (path), counted from 1 as in
  * proc(5): start_data end_data start_brk. Read it in the process itself
  * or while it is alive: a zombie has no mm and shows 0. 0 or -errno.
  */
-static inline int bwt_stat_heap(const char *path, unsigned long *start_data,
-				unsigned long *end_data, unsigned long *start_brk)
-{
-	char buf[2048], *p, *end;
-	unsigned long v[3];
-	ssize_t len = bwt_read_file(path, buf, sizeof(buf));
-	int field;
-
-	if (len < 0)
-		return (int)len;
-	p = strrchr(buf, ')');	/* the comm may hold spaces and parentheses */
-	if (!p)
-		return -EBADMSG;
-	p++;
-	for (field = 3; field <= 47; field++) {
-		while (*p == ' ')
-			p++;
-		errno = 0;
-		if (field >= 45) {
-			v[field - 45] = strtoul(p, &end, 10);
-			if (errno || end == p)
-				return -EBADMSG;
-		} else {
-			end = p;
-			while (*end && *end != ' ')
-				end++;
-			if (end == p)
-				return -EBADMSG;
-		}
-		p = end;
-	}
-	*start_data = v[0];
-	*end_data = v[1];
-	*start_brk = v[2];
-	return 0;
-}
+int bwt_stat_heap(const char *path, unsigned long *start_data,
+		  unsigned long *end_data, unsigned long *start_brk);
 
 /* A "Key:   N kB" line of /proc/self/status, in bytes; -errno if absent. */
-static inline long bwt_status_bytes(const char *key)
-{
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-	ssize_t len = bwt_read_file("/proc/self/status", buf, sizeof(buf));
-
-	if (len < 0)
-		return len;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return (long)strtoul(p + klen + 1, NULL, 10) * 1024;
-	return -ENOENT;
-}
+long bwt_status_bytes(const char *key);
 
 /*
  * ---- Status, control, waiting, and loading the module ----
  * (for the proc, lifecycle, control, memory cap and load/unload tests)
  */
-#include <sys/resource.h>
-#include <sys/utsname.h>
-#include <time.h>
-
 #define BWT_MODULE_NAME	"brkwatch"
 
-static inline unsigned long bwt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long)ts.tv_sec * 1000000000UL + ts.tv_nsec;
-}
+/* CLOCK_MONOTONIC in nanoseconds. */
+unsigned long bwt_now_ns(void);
 
 /* Decimal digits of v into buf (at least 21 bytes); the length. */
-static inline size_t bwt_utoa(char *buf, unsigned long v)
-{
-	char digits[24];
-	size_t n = 0, len = 0;
-
-	do {
-		digits[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[len++] = digits[--n];
-	buf[len] = '\0';
-	return len;
-}
+size_t bwt_utoa(char *buf, unsigned long v);
 
 /* Waits up to ms until /proc/brkwatch/<pid> is gone; true if it is. */
-static inline bool bwt_history_wait_gone(int pid, unsigned int ms)
-{
-	char path[64];
-
-	bwt_history_path(path, sizeof(path), pid);
-	for (;;) {
-		if (access(path, F_OK) && errno == ENOENT)
-			return true;
-		if (!ms)
-			return false;
-		bwt_sleep_ms(ms < 10 ? ms : 10);
-		ms -= ms < 10 ? ms : 10;
-	}
-}
+bool bwt_history_wait_gone(int pid, unsigned int ms);
 
 /*
  * The value of "key: value" in /proc/brkwatch/status, as text (value,
  * size) and, when it is a number, in *num (may be NULL). 0, -errno of
  * the read, or -ENOENT when the key is missing.
  */
-static inline int bwt_status_text(const char *key, char *value, size_t size)
-{
-	char buf[4096], *line = buf, *nl;
-	size_t klen = strlen(key);
-	ssize_t len = bwt_read_file(BWT_PROC_DIR "/status", buf, sizeof(buf));
-
-	if (len < 0)
-		return (int)len;
-	while (*line) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!strncmp(line, key, klen) && line[klen] == ':' &&
-		    line[klen + 1] == ' ')
-			return bwt_copy(value, size, line + klen + 2) ? -ENOSPC : 0;
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
-	return -ENOENT;
-}
-
-static inline int bwt_status_get(const char *key, unsigned long *num)
-{
-	char value[64];
-	int err = bwt_status_text(key, value, sizeof(value));
-
-	if (err)
-		return err;
-	return bwt_parse_ulong(value, num) ? -EBADMSG : 0;
-}
+int bwt_status_text(const char *key, char *value, size_t size);
+int bwt_status_get(const char *key, unsigned long *num);
 
 /* One write(2) of len bytes to /proc/brkwatch/control: 0 or -errno. */
-static inline int bwt_control_write(const void *buf, size_t len)
-{
-	int fd = open(BWT_PROC_DIR "/control", O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EMSGSIZE;
-	close(fd);
-	return err;
-}
+int bwt_control_write(const void *buf, size_t len);
 
 /* A command such as "clear" or "forget 123": 0 or -errno. */
-static inline int bwt_control(const char *cmd)
-{
-	return bwt_control_write(cmd, strlen(cmd));
-}
+int bwt_control(const char *cmd);
 
 /* "forget <pid>": 0 or -errno (-ESRCH when the module has no history). */
-static inline int bwt_forget(int pid)
-{
-	char cmd[32] = "forget ";
-
-	bwt_utoa(cmd + 7, (unsigned long)pid);
-	return bwt_control(cmd);
-}
-
-/*
- * The brkwatch.ko built for the running kernel: $BRKWATCH_KO, else
- * <checkout>/.cache/build/<release>/brkwatch.ko, the checkout being two
- * levels above this program (selftests/<test>).
- */
-static inline int bwt_module_path(char *path, size_t size)
-{
-	const char *env = getenv("BRKWATCH_KO");
-	static const char mid[] = "/.cache/build/", tail[] = "/brkwatch.ko";
-	struct utsname u;
-	ssize_t len;
-	int up;
-
-	if (env && *env)
-		return bwt_copy(path, size, env) ? -ENAMETOOLONG : 0;
-	len = readlink("/proc/self/exe", path, size - 1);
-	if (len < 0)
-		return -errno;
-	path[len] = '\0';
-	for (up = 0; up < 2; up++) {
-		char *slash = strrchr(path, '/');
-
-		if (!slash)
-			return -ENOENT;
-		*slash = '\0';
-	}
-	if (uname(&u))
-		return -errno;
-	len = strlen(path);
-	if (len + sizeof(mid) + strlen(u.release) + sizeof(tail) > size)
-		return -ENAMETOOLONG;
-	memcpy(path + len, mid, sizeof(mid));
-	len += sizeof(mid) - 1;
-	memcpy(path + len, u.release, strlen(u.release) + 1);
-	len += strlen(u.release);
-	memcpy(path + len, tail, sizeof(tail));
-	return 0;
-}
+int bwt_forget(int pid);
 
 /*
  * rmmod brkwatch (root): 0 when it is not loaded any more. Retries for up
  * to ms while it is in use (a reader holds it).
  */
-static inline int bwt_module_unload(unsigned int ms)
-{
-	for (;;) {
-		if (!syscall(SYS_delete_module, BWT_MODULE_NAME, O_NONBLOCK))
-			return 0;
-		if (errno == ENOENT)
-			return 0;
-		if ((errno != EAGAIN && errno != EBUSY) || !ms)
-			return -errno;
-		bwt_sleep_ms(ms < 20 ? ms : 20);
-		ms -= ms < 20 ? ms : 20;
-	}
-}
+int bwt_module_unload(unsigned int ms);
 
 /* insmod brkwatch.ko params (root): 0 or -errno (-EEXIST if loaded). */
-static inline int bwt_module_load(const char *params)
-{
-	char path[4096];
-	int fd, err = bwt_module_path(path, sizeof(path));
-
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return err;
-}
+int bwt_module_load(const char *params);
 
 /*
  * Unloads the module and loads it again with params ("" for the
  * defaults): every history and counter starts afresh. 0 or -errno.
  */
-static inline int bwt_module_reload(const char *params)
-{
-	int err = bwt_module_unload(5000);
+int bwt_module_reload(const char *params);
 
-	return err ? err : bwt_module_load(params);
-}
+/*
+ * Loads the module with its defaults if it is not loaded and this is root
+ * (a test's teardown, after unloading it): 0, or -errno of the load.
+ */
+int bwt_module_load_again(void);
 
 /*
  * A fixture whose tests run with brkwatch reloaded with @params, and
@@ -732,7 +229,7 @@ FIXTURE_SETUP(name)							\
 	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded"); \
 	if (geteuid() != 0)						\
 		return;							\
-	err = bwt_module_reload(params);					\
+	err = bwt_module_reload(params);				\
 	self->reloaded = true;						\
 	ASSERT_EQ(0, err) TH_LOG("reloading brkwatch with %s: %s",	\
 				 params, strerror(-err));		\
@@ -752,40 +249,56 @@ FIXTURE_TEARDOWN(name)							\
 }
 
 /*
+ * ---- Children that keep going while the module comes and goes ----
+ * (for the load/unload, lifecycle and torture tests)
+ */
+
+/* taint bits: 5 bad page, 7 died (oops), 9 warning, 14 soft lockup */
+#define BWT_BAD_TAINT	((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
+
+/* /proc/sys/kernel/tainted; 0 if it cannot be read. */
+unsigned long bwt_tainted(void);
+
+/* SIGKILL for the calling process when its parent dies. */
+void bwt_die_with_parent(void);
+
+/*
+ * Never returns: dies with its parent, and from the break b it starts
+ * at calls brk(b + grow), brk(b + back) and brk(0) over and over,
+ * counting the rounds in *count when count is not NULL.
+ */
+_Noreturn void bwt_looper(unsigned long grow, unsigned long back,
+			  unsigned long *count);
+
+/* SIGKILL to each of the n pids above 0, then waits for each of them. */
+void bwt_kill_wait(const pid_t *pids, int n);
+
+/*
+ * Writes pid to /proc/sys/kernel/ns_last_pid (root): the next process of
+ * this pid namespace gets pid + 1 if it is free. 0 or -errno.
+ */
+int bwt_set_last_pid(int pid);
+
+/* A record of getdents64(2). */
+struct bwt_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
  * ---- Running a program and capturing what it prints ----
  * (for the tests of the reader, userspace/brkwatch)
  */
-#include <sys/stat.h>
-
 #define BWT_CAPTURE_MAX	(4 << 20)
 
 /*
  * A path inside the checkout: <checkout>/rel, the checkout being two levels
- * above this program (selftests/<test>), as in bwt_module_path().
+ * above this program (selftests/<test>). 0 or -errno.
  */
-static inline int bwt_checkout_path(const char *rel, char *path, size_t size)
-{
-	ssize_t len = readlink("/proc/self/exe", path, size - 1);
-	size_t rlen = strlen(rel);
-	int up;
-
-	if (len < 0)
-		return -errno;
-	path[len] = '\0';
-	for (up = 0; up < 2; up++) {
-		char *slash = strrchr(path, '/');
-
-		if (!slash)
-			return -ENOENT;
-		*slash = '\0';
-	}
-	len = strlen(path);
-	if ((size_t)len + 1 + rlen + 1 > size)
-		return -ENAMETOOLONG;
-	path[len] = '/';
-	memcpy(path + len + 1, rel, rlen + 1);
-	return 0;
-}
+int bwt_checkout_path(const char *rel, char *path, size_t size);
 
 /* What a program printed and how it ended (bwt_spawn()). */
 struct bwt_output {
@@ -796,31 +309,6 @@ struct bwt_output {
 	size_t err_len;
 };
 
-/* Reads a whole file descriptor from offset 0 into a new mmap()ed buffer. */
-static inline char *bwt_fd_slurp(int fd, size_t *lenp)
-{
-	char *buf = bwt_zalloc(BWT_CAPTURE_MAX);
-	size_t len = 0;
-	ssize_t n;
-
-	*lenp = 0;
-	if (!buf)
-		return NULL;
-	while (len < BWT_CAPTURE_MAX - 1 &&
-	       (n = pread(fd, buf + len, BWT_CAPTURE_MAX - 1 - len, len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			bwt_free(buf, BWT_CAPTURE_MAX);
-			return NULL;
-		}
-		len += n;
-	}
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-}
-
 /*
  * Runs argv[0] (a path) with argv, stdin from /dev/null, stdout and stderr
  * into memory files, and waits for it. pre(arg), when given, runs in the
@@ -828,83 +316,12 @@ static inline char *bwt_fd_slurp(int fd, size_t *lenp)
  * it returns non-zero, the child exits with 125 (and execve() failing, 127).
  * 0 with *o filled (release it with bwt_output_free()), or -errno.
  */
-static inline int bwt_spawn(char *const argv[], int (*pre)(void *), void *arg,
-			    struct bwt_output *o)
-{
-	int ofd, efd, nfd, err = 0, status;
-	pid_t pid;
+int bwt_spawn(char *const argv[], int (*pre)(void *), void *arg,
+	      struct bwt_output *o);
 
-	memset(o, 0, sizeof(*o));
-	ofd = memfd_create("bwt_stdout", MFD_CLOEXEC);
-	efd = memfd_create("bwt_stderr", MFD_CLOEXEC);
-	if (ofd < 0 || efd < 0) {
-		err = -errno;
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (!pid) {
-		nfd = open("/dev/null", O_RDONLY);
-		if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(ofd, 1) < 0 ||
-		    dup2(efd, 2) < 0)
-			_exit(125);
-		if (pre && pre(arg))
-			_exit(125);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			err = -errno;
-			goto out;
-		}
-	o->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-	o->out = bwt_fd_slurp(ofd, &o->out_len);
-	o->err = bwt_fd_slurp(efd, &o->err_len);
-	if (!o->out || !o->err)
-		err = -ENOMEM;
-out:
-	if (ofd >= 0)
-		close(ofd);
-	if (efd >= 0)
-		close(efd);
-	return err;
-}
-
-static inline void bwt_output_free(struct bwt_output *o)
-{
-	bwt_free(o->out, BWT_CAPTURE_MAX);
-	bwt_free(o->err, BWT_CAPTURE_MAX);
-	memset(o, 0, sizeof(*o));
-}
+void bwt_output_free(struct bwt_output *o);
 
 /* Writes len bytes of buf to a new file path (mode 0644): 0 or -errno. */
-static inline int bwt_write_file(const char *path, const char *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	ssize_t n;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		buf += n;
-		len -= n;
-	}
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
-}
+int bwt_write_file(const char *path, const char *buf, size_t len);
 
 #endif /* BRKWATCH_TEST_H */
