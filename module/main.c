@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -52,10 +53,13 @@ void bw_stats_sum(struct bw_stats *sum)
 	}
 }
 
+/* Called from the probe handlers too. */
 unsigned long bw_memory_cap(void)
 {
 	return bw_memory_cap_kib * 1024;
 }
+
+NOKPROBE_SYMBOL(bw_memory_cap);
 
 static int __init bw_check_params(void)
 {

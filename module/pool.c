@@ -12,6 +12,7 @@
  * every allocation.
  */
 #include <linux/slab.h>
+#include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include "internal.h"
@@ -176,3 +177,13 @@ bool bw_pool_refill(struct bw_pool *pool)
 	}
 	return true;
 }
+
+/* Called from the probe handlers: a probe hit in them would recurse. */
+NOKPROBE_SYMBOL(bw_memory_add);
+NOKPROBE_SYMBOL(bw_memory_sub);
+NOKPROBE_SYMBOL(bw_memory_used);
+NOKPROBE_SYMBOL(bw_pool_alloc);
+NOKPROBE_SYMBOL(bw_pool_get);
+NOKPROBE_SYMBOL(bw_pool_get_nowait);
+NOKPROBE_SYMBOL(bw_pool_put);
+NOKPROBE_SYMBOL(bw_pool_low);

@@ -12,6 +12,7 @@
  */
 #include <linux/errno.h>
 #include <linux/err.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/resource.h>
 #include "compat.h"
@@ -162,3 +163,11 @@ void bw_verdict(const struct bw_call *c, long ret, struct brkwatch_record *rec)
 		rec->flags &= BRKWATCH_F_IA32;
 	}
 }
+
+/* Called from the probe handlers: a probe hit in them would recurse. */
+NOKPROBE_SYMBOL(bw_verdict);
+NOKPROBE_SYMBOL(bw_decide);
+NOKPROBE_SYMBOL(bw_grow_verdict);
+NOKPROBE_SYMBOL(bw_brk_flags_refusal);
+NOKPROBE_SYMBOL(bw_overlap_verdict);
+NOKPROBE_SYMBOL(bw_expect);
