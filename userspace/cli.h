@@ -3,6 +3,7 @@
 #ifndef BWR_CLI_H
 #define BWR_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "format.h"
@@ -13,7 +14,9 @@ struct bwr_cli {
 	int follow;
 	int follow_forks;
 	long top;		/* export: processes with series; -1: not given */
-	FILE *out;
+	const char *out_path;	/* -o: NULL, "-" (stdout) or a file */
+	FILE *out;		/* the report's stream, set by open_output() */
+	bool out_owned;		/* out is out_path, opened by us */
 };
 
 /* "brkwatch: MSG" on stderr */

@@ -33,7 +33,7 @@ static const char usage_text[] =
 "  -c, --chart         the heap's size over its calls\n"
 "  -f, --follow        keep printing new calls until the process exits\n"
 "  -F, --follow-forks  run: also show the processes COMMAND started\n"
-"  -o, --output FILE   write the report to FILE (run: apart from COMMAND's)\n"
+"  -o, --output FILE   the report to FILE ('-': stdout); run reports on stderr\n"
 "      --top N         export: the N processes with the most calls (10)\n"
 "  -h, --help          this help      -V, --version   the version\n"
 "\n"
@@ -109,14 +109,8 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			c->follow_forks = 1;
 			break;
 		case 'o':
-			if (c->out != stdout)
-				fclose(c->out);
-			c->out = fopen(optarg, "w");
-			if (!c->out) {
-				bwr_warn("cannot write %s: %s", optarg, strerror(errno));
-				c->out = stdout;
-				return BWR_EXIT_ERROR;
-			}
+			/* opened once every option is checked; the last -o wins */
+			c->out_path = optarg;
 			break;
 		case 'T': {
 			char *end;
@@ -141,6 +135,31 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	return -1;
+}
+
+/*
+ * The report's stream: -o FILE, "-o -" for standard output, else def (run:
+ * standard error, the others: standard output). Called only after every
+ * option and argument was checked, so a usage error creates no file.
+ */
+static int open_output(struct bwr_cli *c, FILE *def)
+{
+	if (!c->out_path) {
+		c->out = def;
+		return -1;
+	}
+	if (!strcmp(c->out_path, "-")) {
+		c->out = stdout;
+		return -1;
+	}
+	c->out = fopen(c->out_path, "we");
+	if (!c->out) {
+		bwr_warn("cannot write %s: %s", c->out_path, strerror(errno));
+		c->out = def;
+		return BWR_EXIT_ERROR;
+	}
+	c->out_owned = true;
 	return -1;
 }
 
@@ -425,7 +444,8 @@ static int dispatch(int argc, char **argv, struct bwr_cli *c)
 			return usage_error("export takes no arguments");
 		if (c->json || c->follow || c->o.relative || c->o.explain || c->o.chart)
 			return usage_error("export takes only --top and --output");
-		return cmd_export(c);
+		r = open_output(c, stdout);
+		return r >= 0 ? r : cmd_export(c);
 	}
 
 	if (!strcmp(cmd, "run")) {
@@ -433,13 +453,17 @@ static int dispatch(int argc, char **argv, struct bwr_cli *c)
 			return usage_error("--follow goes with a PID, not with run");
 		if (optind >= argc)
 			return usage_error("run: which command? (brkwatch run -- COMMAND [ARGS...])");
-		return bwr_cmd_run(c, argv + optind);
+		r = open_output(c, stderr);
+		return r >= 0 ? r : bwr_cmd_run(c, argv + optind);
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "status")) {
 		if (optind < argc)
 			return usage_error("%s takes no arguments", cmd);
 		if (c->follow || c->o.relative || c->o.explain || c->o.chart)
 			return usage_error("%s takes only --json and --output", cmd);
+		r = open_output(c, stdout);
+		if (r >= 0)
+			return r;
 		return !strcmp(cmd, "list") ? cmd_list(c) : cmd_status(c);
 	}
 	if (!strcmp(cmd, "show")) {
@@ -453,6 +477,9 @@ static int dispatch(int argc, char **argv, struct bwr_cli *c)
 		return usage_error("'%s' is not a PID", cmd);
 	if (optind < argc)
 		return usage_error("one PID at a time ('%s' is extra)", argv[optind]);
+	r = open_output(c, stdout);
+	if (r >= 0)
+		return r;
 	return c->follow ? cmd_follow(c, pid) : cmd_show(c, pid);
 }
 
@@ -466,7 +493,7 @@ int main(int argc, char **argv)
 		if (!r)
 			r = BWR_EXIT_ERROR;
 	}
-	if (c.out != stdout)
+	if (c.out_owned)
 		fclose(c.out);
 	return r;
 }

@@ -137,9 +137,7 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
-		close(pipefd[0]);
-		if (c->out != stdout)
-			fclose(c->out);
+		close(pipefd[0]);	/* -o FILE is close-on-exec */
 		execvp(argv[0], argv);
 		err = errno;
 		if (write(pipefd[1], &err, sizeof(err)) < 0)

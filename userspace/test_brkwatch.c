@@ -694,6 +694,18 @@ static struct cli_result vcli(const char *env, bool no_override, va_list ap)
 	return r;
 }
 
+/* Run ./brkwatch with BRKWATCH_PROC=root, a path. */
+static struct cli_result vcli_root(const char *root, ...)
+{
+	struct cli_result r;
+	va_list ap;
+
+	va_start(ap, root);
+	r = vcli(root, false, ap);
+	va_end(ap);
+	return r;
+}
+
 /* Run ../brkwatch with BRKWATCH_PROC=tests/data/<root> (NULL: a missing directory). */
 static struct cli_result cli(const char *root, ...)
 {
@@ -985,6 +997,108 @@ static void test_explain(void)
 	done(&r);
 }
 
+/* A proc root in $TMPDIR with the canned status in it; returns its path in root. */
+static void temp_root(char *root, size_t size, const char *name)
+{
+	const char *t = getenv("TMPDIR");
+	char path[PATH_MAX + 16];
+
+	snprintf(root, size, "%s/brkwatch-%s.XXXXXX", t && *t ? t : "/tmp", name);
+	if (!mkdtemp(root)) {
+		printf("Bail out! cannot create %s: %s\n", root, strerror(errno));
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/status", root);
+	copy_canned("proc/status", path, 0644);
+}
+
+/* Removes what temp_root() made, and the files named in it. */
+static void remove_root(const char *root)
+{
+	char cmd[PATH_MAX + 32];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		printf("# could not remove %s\n", root);
+}
+
+/*
+ * run: the report goes to stderr (or -o), apart from COMMAND's output. The
+ * command writes its own history (canned 1234, renamed to its pid) into the
+ * proc root, as the module would have, then prints "hello".
+ */
+static void test_run_report(void)
+{
+	char root[PATH_MAX], src[PATH_MAX * 2], script[3 * PATH_MAX + 128], out[PATH_MAX + 16];
+	char *file;
+	struct cli_result r;
+	size_t len;
+
+	temp_root(root, sizeof(root), "run");
+	snprintf(src, sizeof(src), "%s/proc/1234", data);
+	snprintf(script, sizeof(script),
+		 "sed -e \"s/^# pid 1234$/# pid $$/\" '%s' > \"$BRKWATCH_PROC/$$\" && echo hello",
+		 src);
+	r = vcli_root(root, "run", "--", "sh", "-c", script, NULL);
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && strstr(r.err, "comm       demo") &&
+	   strstr(r.err, "refused    5 calls"),
+	   "run: the report on stderr, the command's output alone on stdout");
+	done(&r);
+	r = vcli_root(root, "run", "--json", "--", "sh", "-c", script, NULL);
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err),
+	   "run --json: stderr is one JSON document, stdout the command's");
+	done(&r);
+	r = vcli_root(root, "run", "-o", "-", "--", "sh", "-c", script, NULL);
+	ok(r.status == 0 && !strncmp(r.out, "hello\n", 6) && strstr(r.out, "comm       demo") &&
+	   !r.err[0], "run -o -: the report on stdout");
+	done(&r);
+	snprintf(out, sizeof(out), "%s/report", root);
+	r = vcli_root(root, "run", "-o", out, "--json", "--", "sh", "-c", script, NULL);
+	file = slurp(out, &len);
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file),
+	   "run -o FILE: the report in FILE only");
+	free(file);
+	done(&r);
+	r = cli("proc", "-o", "-", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, "comm       demo"), "show -o -: stdout");
+	done(&r);
+	remove_root(root);
+}
+
+/* -o is opened only once the command line is known good, and only the last one. */
+static void test_output_late(void)
+{
+	char root[PATH_MAX], a[PATH_MAX + 16], b[PATH_MAX + 16], *text;
+	struct cli_result r;
+	struct stat sb;
+	size_t len;
+	int fd;
+
+	temp_root(root, sizeof(root), "late");
+	snprintf(a, sizeof(a), "%s/a", root);
+	snprintf(b, sizeof(b), "%s/b", root);
+	r = cli("proc", "-o", a, "--bogus", "1234", NULL);
+	ok(r.status == 1 && stat(a, &sb) && errno == ENOENT, "a bad option after -o: no file made");
+	done(&r);
+	r = cli("proc", "-o", a, "--json", "--explain", "1234", NULL);
+	ok(r.status == 1 && stat(a, &sb) && errno == ENOENT, "a bad combination: no file made");
+	done(&r);
+	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, "keep\n", 5) != 5 || close(fd)) {
+		printf("Bail out! cannot write %s\n", a);
+		exit(1);
+	}
+	r = cli("proc", "-o", a, "-o", b, "1234", NULL);
+	text = slurp(a, &len);
+	ok(r.status == 0 && !strcmp(text, "keep\n"), "-o a -o b: a is left alone");
+	free(text);
+	text = slurp(b, &len);
+	ok(strstr(text, "comm       demo") != NULL, "-o a -o b: the report in b");
+	free(text);
+	done(&r);
+	remove_root(root);
+}
+
 /* Exit 6 (another error: a write error), -o, -V. */
 static void test_output(void)
 {
@@ -1252,6 +1366,8 @@ int main(int argc, char **argv)
 	test_explain();
 	test_follow_live();
 	test_output();
+	test_run_report();
+	test_output_late();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
