@@ -80,6 +80,13 @@ static const char *pages(uint64_t bytes, char *buf)
 	return buf;
 }
 
+/* PAGE_ALIGN(a), saturating at the top of the address space */
+static uint64_t page_end(uint64_t a)
+{
+	return a > UINT64_MAX - (BWR_PAGE_SIZE - 1) ? a & ~(BWR_PAGE_SIZE - 1)
+						  : (a + BWR_PAGE_SIZE - 1) & ~(BWR_PAGE_SIZE - 1);
+}
+
 /* Bytes a grow to c->request would map: page-rounded request - aligned_before */
 static uint64_t grow_bytes(const struct bwr_call *c)
 {
@@ -106,12 +113,13 @@ static void next_mapping(struct text *t, const struct bwr_view *v, uint64_t end)
 	    bwr_human_size(m.start - end, h, sizeof(h)));
 }
 
-void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_history *h,
-		      const struct bwr_call *c)
+void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_call *c)
 {
 	struct text t = { .n = 0 };
 	char rq[32], b0[32], b1[32], a0[32], a1[32], ret[32], x[64], y[64];
-	uint64_t data = h->end_data >= h->start_data ? h->end_data - h->start_data : 0;
+	/* this program's data segment: its exec line's, not the header's (the last one's) */
+	const struct bwr_walk *w = &v->walk;
+	uint64_t data = w->end_data >= w->start_data ? w->end_data - w->start_data : 0;
 
 	A(v, c->request, rq);
 	A(v, c->brk_before, b0);
@@ -162,8 +170,9 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 			    bwr_human_size((c->request - v->walk.base) + data, x, 32));
 		else
 			add(&t, " The kernel checked RLIMIT_DATA,");
-		add(&t, " rounded old and new break up to 4 KiB pages (%s -> %s), found no mapping "
-		    "within a page of the new end %s", a0, a1, a1);
+		add(&t, " rounded old and new break up to 4 KiB pages (%s -> %s), "
+		    "check_brk_limits() accepted the range, no mapping (nor the stack guard gap "
+		    "below one) reaches within a page of the new end %s", a0, a1, a1);
 		next_mapping(&t, v, c->aligned_after);
 		add(&t, ", and mapped %s of anonymous memory. It returned the new break %s.",
 		    pages((uint64_t)c->delta, y), ret);
@@ -175,9 +184,14 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 		    pages((uint64_t)0 - (uint64_t)c->delta, x), ret);
 		break;
 	case BRKWATCH_SHRINK_FAILED:
-		/* nothing moved: the range is the request's, rounded up, not the after's */
-		add(&t, "The program moved the break down from %s to %s; the kernel tried to "
-		    "unmap [%s, %s) and that failed", b0, rq,
+		/*
+		 * brk() wants the mapping holding the heap's end to exist and start
+		 * below the old aligned break; then it unmaps [PAGE_ALIGN(request),
+		 * aligned old break). Nothing moved: the range is the request's.
+		 */
+		add(&t, "The program asked to move the break down from %s to %s, but the kernel "
+		    "found no heap mapping below the old break %s (or could not unmap), so "
+		    "[%s, %s) stayed mapped", b0, rq, b0,
 		    A(v, (c->request + BWR_PAGE_SIZE - 1) & ~(BWR_PAGE_SIZE - 1), x), a0);
 		err_suffix(&t, c);
 		add(&t, ". It returned %s, the old break.", ret);
@@ -185,7 +199,7 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 	case BRKWATCH_LIMITS:
 		add(&t, "check_brk_limits refused the new end %s (pages %s -> %s): the range is "
 		    "outside what this address space allows (TASK_SIZE, mmap_min_addr)", rq, a0,
-		    A(v, c->request > c->brk_before ? c->request : c->brk_before, x));
+		    A(v, page_end(c->request > c->brk_before ? c->request : c->brk_before), x));
 		err_suffix(&t, c);
 		add(&t, ". The kernel returned %s, the old break.", ret);
 		break;
@@ -209,7 +223,10 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 			if (c->gap_only)
 				add(&t, " keeps a stack guard gap below it that reaches within a page "
 				    "of that end.");
-			else if (c->next_start <= end)
+			else if (c->next_start == end)
+				add(&t, " starts exactly at that end, leaving no free page between "
+				    "them (the kernel keeps one).");
+			else if (c->next_start < end)
 				add(&t, " begins below that end: the heap would run into it.");
 			else
 				add(&t, " starts only %s after it, less than the one free page the "
@@ -221,8 +238,9 @@ void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_histor
 		break;
 	}
 	case BRKWATCH_NOMEM:
-		add(&t, "All checks passed, but do_brk_flags could not map %s: RLIMIT_AS, the "
-		    "overcommit policy or vm.max_map_count refused them",
+		add(&t, "All checks passed, but do_brk_flags could not map %s: may_expand_vm "
+		    "refused it (RLIMIT_AS, or RLIMIT_DATA on all private writable memory), or "
+		    "vm.max_map_count, the overcommit policy, or allocating the mapping failed",
 		    pages(grow_bytes(c), x));
 		err_suffix(&t, c);
 		add(&t, ". The kernel returned %s, the old break.", ret);

@@ -181,7 +181,7 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, s
 		fprintf(f, ROW_ABS, seq, bwr_since(c->time_ns, v->t0, t, sizeof(t)),
 			thread(v, c->tid, tid, sizeof(tid)), rq, b0, b1, a0, a1, d, verdict);
 	if (v->o->explain)
-		bwr_explain_call(f, v, h, c);
+		bwr_explain_call(f, v, c);
 	v->prev = *c;
 	v->has_prev = true;
 }

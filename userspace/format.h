@@ -50,8 +50,7 @@ void bwr_print_history(FILE *f, const struct bwr_history *h, const struct bwr_op
 		       const char *maps, size_t maps_len);
 
 /* explain.c: what the kernel did on one call, in words, with its numbers. */
-void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_history *h,
-		      const struct bwr_call *c);
+void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_call *c);
 /* chart.c: heap size over the calls of the current heap, 80 columns. */
 void bwr_print_chart(FILE *f, const struct bwr_history *h);
 

@@ -626,6 +626,8 @@ void bwr_history_free(struct bwr_history *h)
 void bwr_walk_init(const struct bwr_history *h, struct bwr_walk *w)
 {
 	w->base = h->start_brk;
+	w->start_data = h->start_data;
+	w->end_data = h->end_data;
 	w->known = !h->has_exec;
 }
 
@@ -633,6 +635,8 @@ void bwr_walk_step(struct bwr_walk *w, const struct bwr_event *e)
 {
 	if (e->is_exec) {
 		w->base = e->exec.start_brk;
+		w->start_data = e->exec.start_data;
+		w->end_data = e->exec.end_data;
 		w->known = true;
 	}
 }

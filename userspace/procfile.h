@@ -127,13 +127,14 @@ bool bwr_verdict_refused(enum brkwatch_verdict v);
 const char *bwr_next_kind_name(enum brkwatch_next_kind k);
 
 /*
- * Walking a history, the start_brk of the heap each event belongs to: the
- * last exec marker's, or the header's when the history has no exec marker.
- * Unknown (known == false) for calls before the first exec marker.
- * Call bwr_walk_step() on each event, in order, before using base.
+ * Walking a history, the start_brk and data segment of the program each event
+ * belongs to: the last exec marker's, or the header's when the history has no
+ * exec marker. Unknown (known == false) for calls before the first exec
+ * marker. Call bwr_walk_step() on each event, in order, before using them.
  */
 struct bwr_walk {
 	uint64_t base;
+	uint64_t start_data, end_data;
 	bool known;
 };
 void bwr_walk_init(const struct bwr_history *h, struct bwr_walk *w);

@@ -429,6 +429,72 @@ static void test_maps(void)
 	free(text);
 }
 
+/*
+ * The canned histories must be what the kernel can write: a call that got
+ * past brk()'s RLIMIT_DATA check (any verdict after rlimit-data in the
+ * kernel's order) cannot ask for more than the limit a refusal of the same
+ * program showed.
+ */
+static void check_producible(const char *name)
+{
+	struct bwr_history h;
+	struct bwr_error e;
+	struct bwr_walk w;
+	size_t len;
+	char *text = canned(name, &len);
+	uint64_t limit = UINT64_MAX;
+	bool good = true;
+
+	if (parse(text, len, &h, &e) != BWR_OK) {
+		ok(false, "canned %s parses (line %u: %s)", name, e.line, e.msg);
+		free(text);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		bwr_walk_init(&h, &w);
+		for (size_t i = 0; i < h.n_ev; i++) {
+			const struct bwr_call *c = &h.ev[i].call;
+			uint64_t data;
+
+			bwr_walk_step(&w, &h.ev[i]);
+			if (h.ev[i].is_exec) {
+				limit = pass ? limit : UINT64_MAX;
+				continue;
+			}
+			if (!w.known)
+				continue;
+			data = w.end_data - w.start_data;
+			if (c->verdict == BRKWATCH_RLIMIT_DATA && (c->details & BWR_D_LIMIT)) {
+				limit = c->limit;
+				continue;
+			}
+			if (!pass || c->verdict <= BRKWATCH_RLIMIT_DATA ||
+			    c->verdict == BRKWATCH_INTERRUPTED || c->request < w.base)
+				continue;
+			if (c->request - w.base + data > limit) {
+				printf("# %s seq %" PRIu64 ": %s asks for %" PRIu64 " bytes, over RLIMIT_DATA %" PRIu64 "\n",
+				       name, c->seq, bwr_verdict_name(c->verdict),
+				       c->request - w.base + data, limit);
+				good = false;
+			}
+		}
+	}
+	ok(good, "canned %s: no call past RLIMIT_DATA's check asks for more than its limit", name);
+	bwr_history_free(&h);
+	free(text);
+}
+
+static void test_data_producible(void)
+{
+	static const char *const names[] = {
+		"proc/1234", "proc/1235", "proc/2000", "proc/3000", "explain/4000", "explain/4001",
+		"real/120", "real/157", "real/164", "real/178", "real/180", "real/182", "real/186",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		check_producible(names[i]);
+}
+
 /* ---- a small JSON validator ---- */
 
 static const char *js_value(const char *p, int depth);
@@ -559,6 +625,8 @@ static bool lines_fit(const char *s, size_t width)
 	return true;
 }
 
+static void squash(char *s);
+
 static void test_format(void)
 {
 	struct bwr_opts plain = { 0 }, rel = { .relative = true }, expl = { .explain = true },
@@ -589,6 +657,7 @@ static void test_format(void)
 	free(a);
 	free(b);
 	a = render("proc/1234", &expl, false, "proc/1234.maps");
+	squash(a);	/* the explanations wrap where their words fall */
 	ok(strstr(a, "mapped 33 pages (132") && strstr(a, "/proc/1234/maps") &&
 	   strstr(a, "268509200 bytes (256.1 MiB)") && strstr(a, "67108864 bytes (64 MiB)") &&
 	   strstr(a, "-EINTR") && strstr(a, "err=-12") && strstr(a, "unmapped") &&
@@ -962,9 +1031,10 @@ static void squash(char *s)
 static void test_explain(void)
 {
 	static const char *const want[][2] = {
-		{ "shrink-failed", "from 0x55ff09564000 to 0x55ff09550000; the kernel tried to unmap "
-		  "[0x55ff09550000, 0x55ff09564000) and that failed. It returned 0x55ff09564000, "
-		  "the old break." },
+		{ "shrink-failed: no heap mapping below the old break, and the range it kept",
+		  "from 0x55ff09564000 to 0x55ff09550000, but the kernel found no heap mapping "
+		  "below the old break 0x55ff09564000 (or could not unmap), so [0x55ff09550000, "
+		  "0x55ff09564000) stayed mapped. It returned 0x55ff09564000, the old break." },
 		{ "limits", "check_brk_limits refused the new end 0x8000000000000000 (pages "
 		  "0x55ff09564000 -> 0x8000000000000000): the range is outside what this address "
 		  "space allows (TASK_SIZE, mmap_min_addr) (err=-12). The kernel returned "
@@ -981,10 +1051,25 @@ static void test_explain(void)
 		{ "interrupted", "interrupted (-4) A fatal signal arrived while the call waited for "
 		  "the mmap lock (down_write_killable): the kernel gave up, returned -4 (-EINTR) and "
 		  "the break did not move." },
-		{ "nomem", "do_brk_flags could not map 1 page (4 KiB): RLIMIT_AS, the overcommit "
-		  "policy or vm.max_map_count refused them (err=-12)." },
+		{ "nomem: every cause do_brk_flags has", "do_brk_flags could not map 1 page (4 KiB): "
+		  "may_expand_vm refused it (RLIMIT_AS, or RLIMIT_DATA on all private writable "
+		  "memory), or vm.max_map_count, the overcommit policy, or allocating the mapping "
+		  "failed (err=-12)." },
 		{ "the totals", "refused 6 calls: shrink-failed 1, limits 1, mlock-limit 1, overlap 1, "
 		  "nomem 1, interrupted 1 unknown 1 call the module could not classify" },
+	};
+	/* tests/data/explain/4001: two execs with different data segments */
+	static const char *const want2[][2] = {
+		{ "after an exec, heap + data is the exec line's data segment",
+		  "The kernel checked RLIMIT_DATA (heap + data = 136 KiB)" },
+		{ "after a second exec, its own data segment", "(heap + data = 644 KiB)" },
+		{ "grow names check_brk_limits and the guard gap", "check_brk_limits() accepted "
+		  "the range, no mapping (nor the stack guard gap below one) reaches within a page "
+		  "of the new end" },
+		{ "limits: the page-rounded end, not the request", "check_brk_limits refused the "
+		  "new end 0x7ffffffff800 (pages 0x562000121000 -> 0x800000000000)" },
+		{ "overlap: a mapping starting exactly at the new end", "(anon) starts exactly "
+		  "at that end, leaving no free page between them" },
 	};
 	struct cli_result r = cli("explain", "--explain", "4000", NULL);
 	size_t i;
@@ -993,6 +1078,13 @@ static void test_explain(void)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ok(r.status == 0 && strstr(r.out, want[i][1]), "--explain: %s", want[i][0]);
 	if (r.status || !strstr(r.out, want[0][1]))
+		printf("# status %d, output: %s\n", r.status, r.out);
+	done(&r);
+	r = cli("explain", "--explain", "4001", NULL);
+	squash(r.out);
+	for (i = 0; i < sizeof(want2) / sizeof(want2[0]); i++)
+		ok(r.status == 0 && strstr(r.out, want2[i][1]), "--explain: %s", want2[i][0]);
+	if (r.status || !strstr(r.out, want2[0][1]))
 		printf("# status %d, output: %s\n", r.status, r.out);
 	done(&r);
 }
@@ -1361,6 +1453,7 @@ int main(int argc, char **argv)
 	test_units();
 	test_maps();
 	test_format();
+	test_data_producible();
 	test_cli();
 	test_permission();
 	test_explain();
