@@ -63,8 +63,10 @@ void bwr_print_chart(FILE *f, const struct bwr_history *h)
 		refused[col] |= bwr_verdict_refused(c->verdict);
 		k++;
 	}
-	fprintf(f, "heap size after each call (seq %" PRIu64 " to %" PRIu64 "%s)\n", seq0, seq1,
-		n > PLOT ? ", each column the largest of several calls" : "");
+	fprintf(f, "heap size after each call (seq %" PRIu64 " to %" PRIu64 ")\n", seq0, seq1);
+	if (n > PLOT)
+		fprintf(f, "(each column: the largest of %zu or %zu calls)\n", n / cols,
+			(n + cols - 1) / cols);
 	for (int r = HEIGHT; r >= 1; r--) {
 		if (r == HEIGHT)
 			fprintf(f, "%*s |", LABEL - 1, bwr_human_size(max, s, sizeof(s)));

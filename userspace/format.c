@@ -114,7 +114,8 @@ void bwr_print_header(FILE *f, const struct bwr_history *h, const struct bwr_opt
 }
 
 #define ROW_REL "%6s  %-6s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
-#define ROW_ABS "%6s  %-11s  %7s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
+/* TIME: "+99999.999999s" at most (bwr_since()), 14 columns, past 100 s too */
+#define ROW_ABS "%6s  %-14s  %7s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
 
 void bwr_print_table_head(FILE *f, const struct bwr_opts *o)
 {
@@ -268,10 +269,13 @@ size_t bwr_status_losses(const struct bwr_status *st, char out[][BWR_LOSS_LEN], 
 	static const struct {
 		const char *key, *what;
 	} lost[] = {
-		{ "records_dropped_ring", "calls overwritten in full per-process rings (raise records_per_process)" },
-		{ "records_dropped_memcap", "calls not stored because the memory cap was reached (raise memory_cap_bytes)" },
+		{ "records_dropped_ring", "calls overwritten in full per-process rings "
+		  "(load the module with a larger records_per_process=)" },
+		{ "records_dropped_memcap", "calls not stored because the memory cap was reached "
+		  "(load the module with a larger memory_cap_kib=)" },
 		{ "records_dropped_nomem", "calls not stored because the kernel had no memory" },
-		{ "kretprobe_missed", "calls missed by the probes (kretprobe instances exhausted)" },
+		{ "kretprobe_missed", "calls missed by the probes: kretprobe instances exhausted "
+		  "(load the module with a larger maxactive=)" },
 		{ "inflight_overflow", "calls whose entry could not be tracked (too many in flight)" },
 		{ "unknown_verdicts", "calls the module could not classify (verdict \"unknown\")" },
 	};
@@ -289,7 +293,7 @@ size_t bwr_status_losses(const struct bwr_status *st, char out[][BWR_LOSS_LEN], 
 			 missing);
 	if (bwr_status_u64(st, "paused") && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "recording is paused: new calls are not recorded "
-			 "(echo resume > control)");
+			 "(echo resume > /proc/" BRKWATCH_PROC_DIR "/control)");
 	if (bwr_status_u64(st, "format") != BRKWATCH_FORMAT_VERSION && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "the module writes format %" PRIu64 ", this reader reads %d",
 			 bwr_status_u64(st, "format"), BRKWATCH_FORMAT_VERSION);

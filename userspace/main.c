@@ -36,9 +36,9 @@ static const char usage_text[] =
 "  -o, --output FILE   the report to FILE ('-': stdout); run reports on stderr\n"
 "      --top N         export: the N processes with the most calls (10)\n"
 "  -h, --help          this help      -V, --version   the version\n"
-"\n"
 "Exit status: 0 ok, 1 usage error, 2 module not loaded, 3 no history for that\n"
-"PID, 4 permission denied, 5 malformed or unsupported proc data, 6 other error.\n"
+"PID, 4 permission denied, 5 malformed or unsupported proc data, 6 other error,\n"
+"7 (status) something was lost.\n"
 "run exits with COMMAND's status (128+N if signal N killed it, 127 if not found).\n"
 "See brkwatch(1).\n";
 
@@ -340,7 +340,8 @@ static int cmd_list(const struct bwr_cli *c)
 static int cmd_status(const struct bwr_cli *c)
 {
 	struct bwr_status *st = malloc(sizeof(*st));
-	char msg[1024];
+	char msg[1024], lines[16][BWR_LOSS_LEN];
+	bool lost;
 	int r;
 
 	if (!st)
@@ -358,11 +359,12 @@ static int cmd_status(const struct bwr_cli *c)
 		bwr_json_str(&j, "command", "status", 6);
 		bwr_json_status(&j, st);
 		bwr_json_end(&j);
+		lost = bwr_status_losses(st, lines, 16) > 0;
 	} else {
-		bwr_print_status(c->out, st);
+		lost = bwr_print_status(c->out, st);
 	}
 	free(st);
-	return BWR_EXIT_OK;
+	return lost ? BWR_EXIT_LOST : BWR_EXIT_OK;
 }
 
 static int cmd_export(const struct bwr_cli *c)

@@ -17,6 +17,7 @@ enum bwr_exit {
 	BWR_EXIT_PERM = 4,
 	BWR_EXIT_DATA = 5,
 	BWR_EXIT_ERROR = 6,	/* any other system error */
+	BWR_EXIT_LOST = 7,	/* status: the module lost calls or verdicts */
 };
 
 /* $BRKWATCH_PROC, or /proc/brkwatch */

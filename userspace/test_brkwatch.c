@@ -374,7 +374,7 @@ static void test_status(void)
 	   bwr_status_losses(st, lost, 16) == 0, "parses the status file, nothing lost");
 	free(text);
 	text = canned("lossy/status", &len);
-	ok(bwr_parse_status(text, len, st, &e) == BWR_OK && bwr_status_losses(st, lost, 16) == 4 &&
+	ok(bwr_parse_status(text, len, st, &e) == BWR_OK && bwr_status_losses(st, lost, 16) == 6 &&
 	   strstr(lost[0], "17 calls overwritten"), "counts the losses in a lossy status");
 	ok(bwr_parse_status(text, (size_t)((char *)memchr(text + len / 2, '\n', len - len / 2) - text) + 1, st, &e) != BWR_OK &&
 	   strstr(e.msg, "missing"),
@@ -383,7 +383,7 @@ static void test_status(void)
 		char t[4096];
 
 		snprintf(t, sizeof(t), "%s", text);
-		memcpy(strstr(t, "calls_seen: 12"), "calls_seen: 1x", 14);
+		memcpy(strstr(t, "calls_seen: 40"), "calls_seen: 4x", 14);
 		ok(bwr_parse_status(t, strlen(t), st, &e) != BWR_OK && e.line == 7,
 		   "rejects a bad number with its line (%u: %s)", e.line, e.msg);
 		snprintf(t, sizeof(t), "%sformat: 1\n", text);
@@ -481,6 +481,110 @@ static void check_producible(const char *name)
 	}
 	ok(good, "canned %s: no call past RLIMIT_DATA's check asks for more than its limit", name);
 	bwr_history_free(&h);
+	free(text);
+}
+
+static bool lines_fit(const char *s, size_t width);
+
+/* A history in text -> what bwr_print_history() prints (malloc'ed) */
+static char *render_text(const char *text, const struct bwr_opts *o)
+{
+	struct bwr_history h;
+	struct bwr_error e;
+	size_t out_len;
+	char *out = NULL;
+	FILE *f;
+
+	if (parse(text, strlen(text), &h, &e) != BWR_OK) {
+		printf("Bail out! test text does not parse: line %u: %s\n", e.line, e.msg);
+		exit(1);
+	}
+	f = open_memstream(&out, &out_len);
+	bwr_print_history(f, &h, o, NULL, 0);
+	fclose(f);
+	bwr_history_free(&h);
+	return out;
+}
+
+/* Column of `what` in each table row (lines starting with a seq); true if all equal */
+static bool aligned_at(const char *out, const char *what, int *rows)
+{
+	long col = -1;
+
+	*rows = 0;
+	for (const char *l = out; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		const char *p = strstr(l, what), *nl = l + strcspn(l, "\n");
+
+		if (strspn(l, " ") < 6 && *l != ' ')
+			continue;
+		if (!p || p > nl || !strchr("0123456789", l[strspn(l, " ")]))
+			continue;
+		if (col >= 0 && p - l != col)
+			return false;
+		col = p - l;
+		(*rows)++;
+	}
+	return true;
+}
+
+/* Times past 100 s, past a day: the table keeps its columns. */
+static void test_time_column(void)
+{
+	struct bwr_opts plain = { 0 };
+	char text[1 << 16], calls[4096], *out;
+	const char *line2 = call2 + 2;	/* after "2 " */
+	int rows = 0;
+
+	snprintf(calls, sizeof(calls), "%s%s", call1, call2);
+	/* the same grow at +150 s and at +200000 s, as same-page calls of 0 bytes */
+	for (int i = 0; i < 2; i++) {
+		char l[512];
+		uint64_t t = 5123456789ull + (i ? 200000ull : 150ull) * 1000000000ull;
+
+		snprintf(l, sizeof(l), "%d %" PRIu64 "%s", 3 + i, t,
+			 strchr(line2, ' '));
+		replace(l, sizeof(l), "0x000055ff09564000 0x000055ff09543000 0x000055ff09564000 "
+			"0x000055ff09543000 0x000055ff09564000 135168",
+			"0x000055ff09564000 0x000055ff09564000 0x000055ff09564000 "
+			"0x000055ff09564000 0x000055ff09564000 0");
+		replace(l, sizeof(l), " grow -", " same-page -");
+		strncat(calls, l, sizeof(calls) - strlen(calls) - 1);
+	}
+	snprintf(text, sizeof(text), "%s", doc(calls));
+	replace(text, sizeof(text), "# calls 2", "# calls 4");
+	out = render_text(text, &plain);
+	ok(aligned_at(out, " -> ", &rows) && rows == 4 && strstr(out, "+150.000000s") &&
+	   strstr(out, "+200000s"), "the TIME column keeps the table aligned past 100 s (%d rows)", rows);
+	if (rows != 4)
+		printf("# %s\n", out);
+	free(out);
+}
+
+/* --chart of a long history: still 80 columns. */
+static void test_chart_wide(void)
+{
+	struct bwr_opts chart = { .chart = true };
+	size_t cap = 1 << 20, n = 0;
+	char *text = malloc(cap), *out;
+	uint64_t brk = 0x55ff09543000ull;
+
+	n += (size_t)snprintf(text, cap, "%s", header);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint64_t next = brk + ((i % 4) == 3 ? 0 : 4096);
+		const char *v = next == brk ? "same-page" : "grow";
+
+		n += (size_t)snprintf(text + n, cap - n, "%u %u 1234 x64 0x%016" PRIx64 " 0x%016" PRIx64
+				      " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " %d 0x%016" PRIx64
+				      " 2000 %s -\n", 999001 + i, 600000000u + i, next, brk, next, brk,
+				      next, next == brk ? 0 : 4096, next, v);
+		brk = next;
+	}
+	replace(text, cap, "# calls 2", "# calls 1000000");
+	replace(text, cap, "# dropped 0", "# dropped 999000");
+	out = render_text(text, &chart);
+	ok(strstr(out, "heap size after each call") && lines_fit(strstr(out, "heap size after each call"), 80),
+	   "--chart of 1000 calls numbered up to 1000000 fits 80 columns");
+	free(out);
 	free(text);
 }
 
@@ -1260,15 +1364,18 @@ static void test_cli(void)
 	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 3000"), "list --json");
 	done(&r);
 	r = cli("proc", "status", NULL);
-	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost");
+	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost, exit 0");
 	done(&r);
 	r = cli("lossy", "status", NULL);
-	ok(r.status == 0 && strstr(r.out, "SOMETHING IS LOST") && strstr(r.out, "17 calls") &&
+	ok(r.status == 7 && strstr(r.out, "SOMETHING IS LOST") && strstr(r.out, "17 calls") &&
 	   strstr(r.out, "probes not attached: check_brk_limits") && strstr(r.out, "5 calls the module could not classify"),
-	   "status says clearly what was lost");
+	   "status says clearly what was lost, exit 7");
+	ok(strstr(r.out, "memory_cap_kib=") && strstr(r.out, "maxactive=") &&
+	   strstr(r.out, "(echo resume > /proc/brkwatch/control)") && !strstr(r.out, "memory_cap_bytes)"),
+	   "status's hints name the module's real parameters and the control file's path");
 	done(&r);
 	r = cli("lossy", "status", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"lost\": true") &&
+	ok(r.status == 7 && valid_json(r.out) && strstr(r.out, "\"lost\": true") &&
 	   strstr(r.out, "\"probes_missing\": [\n      \"check_brk_limits\""), "status --json");
 	done(&r);
 	/* Files the module printed in the test VMs: every verdict kind seen. */
@@ -1285,7 +1392,8 @@ static void test_cli(void)
 	   "real rlimit-data record: --explain");
 	done(&r);
 	r = cli("real", "status", NULL);
-	ok(r.status == 0 && strstr(r.out, "6.12.117"), "real status file");
+	ok(r.status == 7 && strstr(r.out, "6.12.117") && strstr(r.out, "30050 calls overwritten"),
+	   "real status file: its ring losses, exit 7");
 	done(&r);
 	r = cli(NULL, "1234", NULL);
 	ok(r.status == 2 && strstr(r.err, "sudo insmod module/brkwatch.ko"),
@@ -1454,6 +1562,8 @@ int main(int argc, char **argv)
 	test_maps();
 	test_format();
 	test_data_producible();
+	test_time_column();
+	test_chart_wide();
 	test_cli();
 	test_permission();
 	test_explain();

@@ -57,6 +57,10 @@ const char *bwr_since(uint64_t t, uint64_t t0, char *buf, size_t size)
 {
 	uint64_t d = t > t0 ? t - t0 : 0;
 
+	if (d >= 100000 * 1000000000ull) {	/* past 27 hours: whole seconds, still 14 columns */
+		snprintf(buf, size, "+%" PRIu64 "s", d / 1000000000u);
+		return buf;
+	}
 	snprintf(buf, size, "+%" PRIu64 ".%06" PRIu64 "s", d / 1000000000u,
 		 d % 1000000000u / 1000u);
 	return buf;

@@ -12,7 +12,7 @@
 const char *bwr_human_delta(int64_t bytes, char *buf, size_t size);
 /* "0 B", "132 KiB", "1.5 MiB" (unsigned) */
 const char *bwr_human_size(uint64_t bytes, char *buf, size_t size);
-/* nanoseconds since the first call: "+0.000123s" */
+/* nanoseconds since the first call: "+0.000123s"; 14 bytes at most below 10^13 s */
 const char *bwr_since(uint64_t t, uint64_t t0, char *buf, size_t size);
 /* "0x55ff09543000" */
 const char *bwr_addr(uint64_t a, char *buf, size_t size);
