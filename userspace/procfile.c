@@ -429,6 +429,12 @@ static enum bwr_parse_result parse_details(char *s, struct bwr_call *c, unsigned
 	return BWR_OK;
 }
 
+/* PAGE_ALIGN(); an address in the last page (not a user one) wraps to 0, as in the kernel */
+static uint64_t page_align(uint64_t a)
+{
+	return (a + 4095) & ~(uint64_t)4095;
+}
+
 static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call *c,
 					struct bwr_error *err)
 {
@@ -484,6 +490,21 @@ static enum bwr_parse_result parse_call(char *line, unsigned no, struct bwr_call
 		return fail(err, BWR_E_FORMAT, no,
 			    "column 'delta': %lld is not aligned_after - aligned_before",
 			    (long long)c->delta);
+	if (c->aligned_before != page_align(c->brk_before))
+		return fail(err, BWR_E_FORMAT, no,
+			    "column 'aligned_before': %s is not brk_before rounded up to a page",
+			    t[7]);
+	if (c->aligned_after != page_align(c->brk_after))
+		return fail(err, BWR_E_FORMAT, no,
+			    "column 'aligned_after': %s is not brk_after rounded up to a page",
+			    t[8]);
+	/* what each verdict did to the pages: grow maps, shrink unmaps, the rest neither */
+	if ((c->verdict == BRKWATCH_GROW && c->delta <= 0) ||
+	    (c->verdict == BRKWATCH_SHRINK && c->delta >= 0) ||
+	    (c->verdict != BRKWATCH_GROW && c->verdict != BRKWATCH_SHRINK &&
+	     c->verdict != BRKWATCH_UNKNOWN && c->delta != 0))
+		return fail(err, BWR_E_FORMAT, no, "verdict '%s' with delta %lld: the two contradict",
+			    t[12], (long long)c->delta);
 	return parse_details(t[13], c, no, err);
 }
 
@@ -562,6 +583,10 @@ static enum bwr_parse_result parse_history(struct lines *it, struct bwr_history 
 		r = parse_header_line(it, k, h, err);
 		if (r)
 			return r;
+		if (k == H_DROPPED && h->dropped > h->calls)
+			return fail(err, BWR_E_FORMAT, it->no,
+				    "%" PRIu64 " calls dropped of %" PRIu64 " seen: more than there were",
+				    h->dropped, h->calls);
 	}
 	while ((got = next_line(it, err)) > 0) {
 		struct bwr_event *e;

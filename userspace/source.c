@@ -147,7 +147,15 @@ int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size
 		return r;
 	pr = bwr_parse_history(buf, len, h, &e);
 	free(buf);
-	return pr ? parse_error(path, pr, &e, msg, size) : BWR_EXIT_OK;
+	if (pr)
+		return parse_error(path, pr, &e, msg, size);
+	if (h->pid != pid) {
+		snprintf(msg, size, "%s line 2: the history says '# pid %u': not the file of PID %u",
+			 path, h->pid, pid);
+		bwr_history_free(h);
+		return BWR_EXIT_DATA;
+	}
+	return BWR_EXIT_OK;
 }
 
 int bwr_load_status(struct bwr_status *st, char *msg, size_t size)

@@ -172,6 +172,33 @@ static void test_parser(void)
 	   "parses the example of module/ABI/procfs-brkwatch");
 	bwr_history_free(&h);
 
+	/* records that contradict themselves are malformed, never "16 EiB" */
+	{
+		char t[8192], l[512];
+
+		snprintf(l, sizeof(l), "%s", call2);
+		replace(l, sizeof(l), "0x000055ff09543000 0x000055ff09564000 0x000055ff09543000 "
+			"0x000055ff09564000 135168", "0x000055ff09564000 0x000055ff09543000 "
+			"0x000055ff09564000 0x000055ff09543000 -135168");
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, l);
+		rejects(t, strlen(t), 15, "verdict 'grow' with delta -135168", "a grow with a negative delta");
+		snprintf(l, sizeof(l), "%s", call2);
+		replace(l, sizeof(l), "135168 0x000055ff09564000 53000 grow", "135168 0x000055ff09564000 53000 overlap");
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, l);
+		rejects(t, strlen(t), 15, "verdict 'overlap' with delta 135168", "a refusal that mapped pages");
+		snprintf(l, sizeof(l), "%s", call2);
+		replace(l, sizeof(l), "0x000055ff09543000 0x000055ff09564000 135168",
+			"0x000055ff09542000 0x000055ff09564000 135168");
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, l);
+		replace(t, sizeof(t), "0x000055ff09542000 0x000055ff09564000 135168",
+			"0x000055ff09542000 0x000055ff09564000 139264");
+		rejects(t, strlen(t), 15, "'aligned_before': 0x000055ff09542000 is not brk_before rounded",
+			"aligned values that are not the page-rounded breaks");
+		snprintf(t, sizeof(t), "%s%s%s", header, call1, call2);
+		replace(t, sizeof(t), "# dropped 0", "# dropped 3");
+		rejects(t, strlen(t), 12, "3 calls dropped of 2 seen", "more dropped than calls");
+	}
+
 	text = canned("proc/1234", &len);
 	ok(parse(text, len, &h, &e) == BWR_OK && h.n_ev == 10 &&
 	   h.ev[5].call.verdict == BRKWATCH_RLIMIT_DATA && h.ev[5].call.limit == 67108864 &&
@@ -1407,6 +1434,10 @@ static void test_cli(void)
 	done(&r);
 	r = cli("lossy", "66", NULL);
 	ok(r.status == 5 && strstr(r.err, "66 line 15:"), "malformed line: exit 5, names the line");
+	done(&r);
+	r = cli("lossy", "68", NULL);
+	ok(r.status == 5 && strstr(r.err, "68 line 2: the history says '# pid 999'"),
+	   "a file named 68 that says '# pid 999': exit 5, names the line");
 	done(&r);
 	r = cli("lossy", "67", NULL);
 	ok(r.status == 5 && strstr(r.err, "line 1: format version 2"), "unknown version: exit 5");
