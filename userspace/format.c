@@ -160,6 +160,11 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, s
 		v->has_prev = false;
 		return;
 	}
+	/* where calls are missing: the same line for show and -f */
+	if (c->seq > v->last_seq + 1)
+		fprintf(f, "(%" PRIu64 " call%s dropped before seq %" PRIu64 ")\n",
+			c->seq - v->last_seq - 1, c->seq - v->last_seq - 1 == 1 ? "" : "s", c->seq);
+	v->last_seq = c->seq;
 	snprintf(seq, sizeof(seq), "%" PRIu64, c->seq);
 	if (c->request == 0)
 		snprintf(rq, sizeof(rq), "0x0");

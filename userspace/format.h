@@ -34,6 +34,7 @@ struct bwr_view {
 	struct bwr_tids tids;	/* --relative thread labels */
 	bool has_prev;
 	struct bwr_call prev;	/* the previous call, for --explain */
+	uint64_t last_seq;	/* of the last call printed, 0 before the first */
 	const char *maps;	/* /proc/PID/maps text for --explain, or NULL */
 	size_t maps_len;
 };

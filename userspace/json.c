@@ -19,8 +19,12 @@ static void raw_str(FILE *f, const char *s, size_t n)
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t u8 = bwr_utf8_len(s + i, n - i);
 
-		if (c == '"' || c == '\\')
+		if (u8) {		/* valid UTF-8 goes as it is */
+			fwrite(s + i, 1, u8, f);
+			i += u8 - 1;
+		} else if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)	/* bytes as U+0000..U+00FF */
 			fprintf(f, "\\u%04x", c);

@@ -81,6 +81,23 @@ static int usage_error(const char *fmt, ...)
 	return BWR_EXIT_USAGE;
 }
 
+/*
+ * getopt_long's '?': an unknown long option (optopt 0), a known long one given
+ * "=VALUE" it does not take (optopt its letter: a long option always moves
+ * optind past itself), or an unknown letter, maybe inside a cluster ("-jx").
+ */
+static int option_error(char **argv, const char *optstring)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (optopt == 0)
+		return usage_error("unknown option '%.*s'", len, arg);
+	if (optopt != ':' && strchr(optstring, optopt) && !strncmp(arg, "--", 2) && arg[len])
+		return usage_error("option '%.*s' takes no argument", len, arg);
+	return usage_error("unknown option '-%c'", optopt);
+}
+
 /* Options; returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, const char *optstring, struct bwr_cli *c)
 {
@@ -130,9 +147,11 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			       BRKWATCH_FORMAT_VERSION);
 			return BWR_EXIT_OK;
 		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			if (!strncmp(argv[optind - 1], "--", 2))
+				return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return usage_error("option '-%c' needs an argument", optopt);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return option_error(argv, optstring);
 		}
 	}
 	return -1;
@@ -260,9 +279,6 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 
 			if (e->is_exec ? t <= last_time : e->call.seq <= last_seq)
 				continue;
-			if (!e->is_exec && last_seq && e->call.seq > last_seq + 1)
-				fprintf(c->out, "(%" PRIu64 " calls dropped before seq %" PRIu64 ")\n",
-					e->call.seq - last_seq - 1, e->call.seq);
 			bwr_print_event(c->out, &v, &h, i);
 			if (!e->is_exec)
 				last_seq = e->call.seq;
@@ -274,6 +290,10 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 		fflush(c->out);
 		if (h.exited) {
 			bwr_print_footer(c->out, &h, &c->o);
+			if (c->o.chart) {
+				fputc('\n', c->out);
+				bwr_print_chart(c->out, &h);
+			}
 			bwr_history_free(&h);
 			return BWR_EXIT_OK;
 		}

@@ -58,12 +58,12 @@ static enum bwr_parse_result fail(struct bwr_error *err, enum bwr_parse_result r
 	return r;
 }
 
-/* A token quoted for an error message: escaped, cut at 40 bytes. */
+/* A token quoted for an error message: readable, escaped where it must be, cut at 40 bytes. */
 static const char *quote(const char *s, char *buf, size_t size)
 {
 	size_t n = strlen(s);
 
-	return bwr_escape(s, n > 40 ? 40 : n, buf, size);
+	return bwr_escape_msg(s, n > 40 ? 40 : n, buf, size);
 }
 
 /* ---- lines ---- */

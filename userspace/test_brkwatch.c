@@ -172,6 +172,11 @@ static void test_parser(void)
 	   "parses the example of module/ABI/procfs-brkwatch");
 	bwr_history_free(&h);
 
+	/* a line quoted in an error reads as it was: spaces stay spaces */
+	snprintf(buf, sizeof(buf), "%s%s", header, call1);
+	replace(buf, sizeof(buf), "# pid 1234", "# pid 12 34");
+	rejects(buf, strlen(buf), 2, "bad value for 'pid': '12 34'", "a bad value, quoted readably");
+
 	/* records that contradict themselves are malformed, never "16 EiB" */
 	{
 		char t[8192], l[512];
@@ -213,7 +218,7 @@ static void test_parser(void)
 	text = canned("proc/2000", &len);
 	ok(parse(text, len, &h, &e) == BWR_OK && h.n_ev == 5 && h.has_exec && h.ev[1].is_exec &&
 	   h.ev[1].exec.comm.len == 7 && !memcmp(h.ev[1].exec.comm.s, "my prog", 7) &&
-	   h.comm.len == 7 && h.ev[4].call.ia32 && h.exited && h.dropped == 3,
+	   h.comm.len == 7 && h.ev[4].call.ia32 && h.exited && h.dropped == 5,
 	   "parses exec markers, escaped comm, ia32, exited (canned 2000): %s", e.msg);
 	{
 		struct bwr_walk w;
@@ -512,6 +517,7 @@ static void check_producible(const char *name)
 }
 
 static bool lines_fit(const char *s, size_t width);
+static bool valid_json(const char *s);
 
 /* A history in text -> what bwr_print_history() prints (malloc'ed) */
 static char *render_text(const char *text, const struct bwr_opts *o)
@@ -552,6 +558,41 @@ static bool aligned_at(const char *out, const char *what, int *rows)
 		(*rows)++;
 	}
 	return true;
+}
+
+/* Command names in UTF-8 print as UTF-8, in text and JSON; invalid bytes are escaped. */
+static void test_utf8_comm(void)
+{
+	struct bwr_opts plain = { 0 };
+	char text[1 << 16], *out;
+	struct bwr_history h;
+	struct bwr_error e;
+	struct bwr_json j;
+	size_t len;
+	FILE *f;
+
+	snprintf(text, sizeof(text), "%s", doc(call1));
+	replace(text, sizeof(text), "# comm demo", "# comm caf\\303\\251\\377\\302\\205");
+	replace(text, sizeof(text), "# calls 2", "# calls 1");
+	replace(text, sizeof(text), "# brk 0x000055ff09564000", "# brk 0x000055ff09543000");
+	out = render_text(text, &plain);
+	ok(strstr(out, "comm       caf\xc3\xa9\\377\\302\\205\n") != NULL,
+	   "text: a UTF-8 comm as UTF-8, a bad byte and a C1 control escaped");
+	free(out);
+	if (parse(text, strlen(text), &h, &e) != BWR_OK) {
+		printf("Bail out! %s\n", e.msg);
+		exit(1);
+	}
+	out = NULL;
+	f = open_memstream(&out, &len);
+	bwr_json_begin(&j, f);
+	bwr_json_history(&j, &h, false, false);
+	bwr_json_end(&j);
+	fclose(f);
+	ok(strstr(out, "\"comm\": \"caf\xc3\xa9\\u00ff\\u00c2\\u0085\"") && valid_json(out),
+	   "JSON: a UTF-8 comm as UTF-8, a bad byte as \\u00XX");
+	free(out);
+	bwr_history_free(&h);
 }
 
 /* Times past 100 s, past a day: the table keeps its columns. */
@@ -772,7 +813,7 @@ static void test_format(void)
 	   "table, header and totals of canned 1234");
 	free(a);
 	a = render("proc/2000", &plain, false, NULL);
-	ok(strstr(a, "exec my\\040prog") && strstr(a, "3 calls are not shown"),
+	ok(strstr(a, "exec my\\040prog") && strstr(a, "5 calls are not shown"),
 	   "exec marker and dropped calls are shown");
 	free(a);
 	a = render("proc/1234", &rel, false, NULL);
@@ -1124,7 +1165,7 @@ static void test_follow_live(void)
 	ok(ended && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "-f on a live process: ends with status 0 when it exits");
 	ok(count(out, " query\n") == 1 && count(out, " grow\n") == 2 && count(out, " shrink\n") == 1 &&
-	   strstr(out, "(1 calls dropped before seq 5)"),
+	   strstr(out, "(1 call dropped before seq 5)"),
 	   "-f on a live process: every call once, and the dropped one said");
 	if (!ended || count(out, " grow\n") != 2)
 		printf("# output:\n%s\n", out);
@@ -1470,6 +1511,21 @@ static void test_cli(void)
 	r = cli("proc", "-f", "2000", NULL);
 	ok(r.status == 0 && strstr(r.out, "exec my\\040prog") && strstr(r.out, "grown"),
 	   "--follow on an exited process prints it and stops");
+	s = cli("proc", "2000", NULL);
+	ok(!strcmp(r.out, s.out) && strstr(s.out, "(2 calls dropped before seq 4)\n") &&
+	   strstr(s.out, "(3 calls dropped before seq 9)\n"),
+	   "-f and show say the same, where calls were dropped included");
+	done(&r);
+	done(&s);
+	r = cli("proc", "-f", "-c", "2000", NULL);
+	ok(r.status == 0 && strstr(r.out, "heap size after each call"), "-f -c: the chart at the end");
+	done(&r);
+	r = cli("proc", "-jx", "1234", NULL);
+	ok(r.status == 1 && strstr(r.err, "unknown option '-x'\n"), "-jx: the letter that is wrong ('-x')");
+	done(&r);
+	r = cli("proc", "--json=yes", "1234", NULL);
+	ok(r.status == 1 && strstr(r.err, "option '--json' takes no argument"),
+	   "--json=yes: the option takes no argument");
 	done(&r);
 	/* run: on the host there is no history for the child, but the status must pass through */
 	r = cli("proc", "run", "--", "sh", "-c", "exit 7", NULL);
@@ -1594,6 +1650,7 @@ int main(int argc, char **argv)
 	test_format();
 	test_data_producible();
 	test_time_column();
+	test_utf8_comm();
 	test_chart_wide();
 	test_cli();
 	test_permission();

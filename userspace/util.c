@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,7 +82,35 @@ const char *bwr_offset(uint64_t a, uint64_t base, char *buf, size_t size)
 	return buf;
 }
 
-const char *bwr_escape(const char *s, size_t n, char *out, size_t size)
+/*
+ * The length of the valid UTF-8 sequence of 2 to 4 bytes at s (at most n), or
+ * 0: no overlong forms, no surrogates, nothing past U+10FFFF, and no C1
+ * control (U+0080..U+009F), which a terminal would obey.
+ */
+size_t bwr_utf8_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t len;
+
+	if (n == 0 || u[0] < 0xc2 || u[0] > 0xf4)
+		return 0;
+	len = u[0] >= 0xf0 ? 4 : u[0] >= 0xe0 ? 3 : 2;
+	if (n < len)
+		return 0;
+	cp = u[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;
+	return len;
+}
+
+static const char *escape(const char *s, size_t n, char *out, size_t size, bool keep_space)
 {
 	size_t o = 0;
 
@@ -89,10 +118,15 @@ const char *bwr_escape(const char *s, size_t n, char *out, size_t size)
 		return out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t u8 = bwr_utf8_len(s + i, n - i);
 		char tmp[5];
+		const char *src = tmp;
 		size_t len;
 
-		if (c > 0x20 && c < 0x7f && c != '\\') {
+		if (u8) {
+			src = s + i;
+			len = u8;
+		} else if ((c > 0x20 && c < 0x7f && c != '\\') || (c == ' ' && keep_space)) {
 			tmp[0] = (char)c;
 			len = 1;
 		} else {
@@ -106,9 +140,21 @@ const char *bwr_escape(const char *s, size_t n, char *out, size_t size)
 			}
 			break;
 		}
-		memcpy(out + o, tmp, len);
+		memcpy(out + o, src, len);
 		o += len;
+		if (u8)
+			i += u8 - 1;
 	}
 	out[o] = '\0';
 	return out;
+}
+
+const char *bwr_escape(const char *s, size_t n, char *out, size_t size)
+{
+	return escape(s, n, out, size, false);
+}
+
+const char *bwr_escape_msg(const char *s, size_t n, char *out, size_t size)
+{
+	return escape(s, n, out, size, true);
 }

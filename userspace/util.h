@@ -20,11 +20,15 @@ const char *bwr_addr(uint64_t a, char *buf, size_t size);
 const char *bwr_offset(uint64_t a, uint64_t base, char *buf, size_t size);
 
 /*
- * Escape arbitrary bytes for a terminal or an error message: printable ASCII
- * except backslash as is, everything else (space, controls, bytes >= 0x80,
- * backslash) as \ooo octal, like the proc file. Always NUL-terminates; cuts
- * the output (ending with "...") when out is too small.
+ * Escape arbitrary bytes for a terminal: printable ASCII except backslash as
+ * is, valid UTF-8 (bwr_utf8_len()) as is, everything else (space, controls,
+ * invalid bytes, backslash) as \ooo octal, like the proc file. Always
+ * NUL-terminates; cuts the output (ending with "...") when out is too small.
  */
 const char *bwr_escape(const char *s, size_t n, char *out, size_t size);
+/* The same for a line quoted in an error message: spaces kept as they are. */
+const char *bwr_escape_msg(const char *s, size_t n, char *out, size_t size);
+/* Length of the valid, printable UTF-8 sequence (2 to 4 bytes) at s, or 0 */
+size_t bwr_utf8_len(const char *s, size_t n);
 
 #endif
