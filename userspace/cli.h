@@ -4,6 +4,7 @@
 #define BWR_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "format.h"
@@ -21,8 +22,13 @@ struct bwr_cli {
 
 /* "brkwatch: MSG" on stderr */
 void bwr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* show: one process, text or JSON, with maps for --explain */
-void bwr_report_one(const struct bwr_cli *c, const struct bwr_history *h);
+struct bwr_json;
+/*
+ * One process's report, read as it comes in bounded memory: text on c->out,
+ * or with j the members of its JSON object. Returns an exit code, msg set.
+ */
+int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
+		   char *msg, size_t size);
 /* run: brkwatch run [-F] -- COMMAND...; returns the exit status */
 int bwr_cmd_run(const struct bwr_cli *c, char **argv);
 

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 
 void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bwr_history *h)
@@ -21,23 +22,7 @@ uint64_t bwr_heap_size(const struct bwr_history *h)
 
 void bwr_totals(const struct bwr_history *h, struct bwr_totals *t)
 {
-	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < h->n_ev; i++) {
-		const struct bwr_call *c = &h->ev[i].call;
-
-		if (h->ev[i].is_exec)
-			continue;
-		t->by_verdict[c->verdict]++;
-		if (bwr_verdict_refused(c->verdict))
-			t->refused++;
-		if (c->delta > 0) {
-			t->grown += (uint64_t)c->delta;
-			t->grow_calls++;
-		} else if (c->delta < 0) {
-			t->shrunk += (uint64_t)0 - (uint64_t)c->delta;
-			t->shrink_calls++;
-		}
-	}
+	*t = h->tot;
 }
 
 /* An address as printed: absolute, or with --relative an offset from start_brk. */
@@ -143,9 +128,8 @@ static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
 		fprintf(f, ": a new heap (offsets below are from its start_brk)\n");
 }
 
-void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, size_t i)
+void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e)
 {
-	const struct bwr_event *e = &h->ev[i];
 	const struct bwr_call *c = &e->call;
 	char seq[24], t[32], tid[16], rq[32], b0[32], b1[32], a0[32], a1[32], d[32];
 	char verdict[48];
@@ -223,25 +207,89 @@ void bwr_print_footer(FILE *f, const struct bwr_history *h, const struct bwr_opt
 			"the totals cover the calls shown\n", h->dropped, h->dropped == 1 ? " is" : "s are");
 }
 
+void bwr_printer_init(struct bwr_printer *p, FILE *f, const struct bwr_opts *o,
+		      struct bwr_json *j, bool has_exec, const char *maps, size_t maps_len)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->o = o;
+	p->j = j;
+	p->has_exec = has_exec;
+	p->maps = maps;
+	p->maps_len = maps_len;
+	bwr_chart_init(&p->chart);
+}
+
+void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h)
+{
+	struct bwr_history head = *h;
+
+	if (p->started)
+		return;
+	head.has_exec = p->has_exec;	/* what the walk needs: the whole file's */
+	bwr_view_init(&p->v, p->o, &head);
+	p->v.maps = p->maps;
+	p->v.maps_len = p->maps_len;
+	p->started = true;
+	if (p->j) {
+		bwr_json_history_head(p->j, h, p->o->relative);
+		bwr_json_key_arr(p->j, "events");
+		return;
+	}
+	bwr_print_header(p->f, h, p->o);
+	bwr_print_table_head(p->f, p->o);
+}
+
+enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
+					const struct bwr_event *e)
+{
+	struct bwr_printer *p = ctx;
+
+	if (!p->started)
+		bwr_printer_start(p, h);
+	p->events++;
+	if (p->j) {
+		char buf[16];
+
+		bwr_walk_step(&p->v.walk, e);
+		bwr_json_event(p->j, e, p->o->relative, &p->v.walk,
+			       e->is_exec ? "" : bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
+								  buf, sizeof(buf)));
+		return BWR_OK;
+	}
+	bwr_print_event(p->f, &p->v, e);	/* steps the walk */
+	if (p->o->chart)
+		bwr_chart_add(&p->chart, &p->v.walk, e);
+	return BWR_OK;
+}
+
+void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h)
+{
+	if (!p->started)
+		bwr_printer_start(p, h);
+	if (p->j) {
+		bwr_json_close(p->j, ']');
+		bwr_json_totals(p->j, &h->tot);
+		return;
+	}
+	if (!p->events)
+		fputs("(no calls recorded)\n", p->f);
+	bwr_print_footer(p->f, h, p->o);
+	if (p->o->chart) {
+		fputc('\n', p->f);
+		bwr_chart_print(p->f, &p->chart);
+	}
+}
+
 void bwr_print_history(FILE *f, const struct bwr_history *h, const struct bwr_opts *o,
 		       const char *maps, size_t maps_len)
 {
-	struct bwr_view v;
+	struct bwr_printer p;
 
-	bwr_view_init(&v, o, h);
-	v.maps = maps;
-	v.maps_len = maps_len;
-	bwr_print_header(f, h, o);
-	bwr_print_table_head(f, o);
+	bwr_printer_init(&p, f, o, NULL, h->has_exec, maps, maps_len);
 	for (size_t i = 0; i < h->n_ev; i++)
-		bwr_print_event(f, &v, h, i);
-	if (h->n_ev == 0)
-		fputs("(no calls recorded)\n", f);
-	bwr_print_footer(f, h, o);
-	if (o->chart) {
-		fputc('\n', f);
-		bwr_print_chart(f, h);
-	}
+		bwr_printer_event(&p, h, &h->ev[i]);
+	bwr_printer_end(&p, h);
 }
 
 /* ---- list ---- */

@@ -44,23 +44,59 @@ void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bw
 void bwr_print_header(FILE *f, const struct bwr_history *h, const struct bwr_opts *o);
 void bwr_print_table_head(FILE *f, const struct bwr_opts *o);
 /* One event (call row or exec marker), and its explanation with --explain. */
-void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_history *h, size_t i);
+void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e);
 void bwr_print_footer(FILE *f, const struct bwr_history *h, const struct bwr_opts *o);
+struct bwr_json;
+
+/* chart.c: heap size over the calls of the current heap, 80 columns. */
+#define BWR_CHART_COLS 68		/* 80 - a label of 10 - " |" */
+struct bwr_chart {
+	uint64_t val[BWR_CHART_COLS];	/* the largest heap size of each column's calls */
+	bool refused[BWR_CHART_COLS];
+	uint64_t per_col;		/* calls per column */
+	uint64_t n, seq0, seq1, base, max;
+};
+void bwr_chart_init(struct bwr_chart *c);
+/* Each event in order, with the walk stepped past it. */
+void bwr_chart_add(struct bwr_chart *c, const struct bwr_walk *w, const struct bwr_event *e);
+void bwr_chart_print(FILE *f, const struct bwr_chart *c);
+/* The whole of an in-memory history */
+void bwr_print_chart(FILE *f, const struct bwr_history *h);
+
+/*
+ * One history printed as it is read, in bounded memory: text, or with j
+ * JSON (the members of a process object: j is inside it). has_exec: whether
+ * the whole history holds an exec marker (calls before it belong to an
+ * earlier program). bwr_printer_event() is a bwr_event_fn.
+ */
+struct bwr_printer {
+	FILE *f;
+	const struct bwr_opts *o;
+	struct bwr_json *j;
+	bool has_exec, started;
+	uint64_t events;
+	const char *maps;
+	size_t maps_len;
+	struct bwr_view v;
+	struct bwr_chart chart;
+};
+void bwr_printer_init(struct bwr_printer *p, FILE *f, const struct bwr_opts *o,
+		      struct bwr_json *j, bool has_exec, const char *maps, size_t maps_len);
+enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
+					const struct bwr_event *e);
+/* The header now (the first event does it otherwise); once only. */
+void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h);
+/* The header if no event came, then the footer and chart, or the JSON totals. */
+void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h);
+
 /* Header, table, footer, and the chart with --chart. */
 void bwr_print_history(FILE *f, const struct bwr_history *h, const struct bwr_opts *o,
 		       const char *maps, size_t maps_len);
 
 /* explain.c: what the kernel did on one call, in words, with its numbers. */
 void bwr_explain_call(FILE *f, const struct bwr_view *v, const struct bwr_call *c);
-/* chart.c: heap size over the calls of the current heap, 80 columns. */
-void bwr_print_chart(FILE *f, const struct bwr_history *h);
 
-/* Totals over the calls of a history. */
-struct bwr_totals {
-	uint64_t grown, shrunk;		/* bytes */
-	uint64_t grow_calls, shrink_calls, refused;
-	uint64_t by_verdict[BRKWATCH_NR_VERDICTS];
-};
+/* Totals over the calls of a history read so far (h->tot). */
 void bwr_totals(const struct bwr_history *h, struct bwr_totals *t);
 /* The heap's size now: brk - start_brk */
 uint64_t bwr_heap_size(const struct bwr_history *h);

@@ -194,12 +194,8 @@ static void call(struct bwr_json *j, const struct bwr_call *c, bool relative,
 	details(j, c, relative, w);
 }
 
-void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool relative, bool events)
+void bwr_json_history_head(struct bwr_json *j, const struct bwr_history *h, bool relative)
 {
-	struct bwr_totals t;
-	struct bwr_walk w;
-	struct bwr_tids tids = { .n = 0 };
-
 	bwr_json_u64(j, "format", h->version);
 	if (!relative) {
 		bwr_json_u64(j, "pid", h->pid);
@@ -221,48 +217,66 @@ void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool rela
 	bwr_json_u64(j, "heap_size", bwr_heap_size(h));
 	bwr_json_u64(j, "calls", h->calls);
 	bwr_json_u64(j, "dropped", h->dropped);
+}
+
+void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative,
+		    const struct bwr_walk *w, const char *thread)
+{
+	bwr_json_key_obj(j, NULL);
+	if (e->is_exec) {
+		cstr(j, "type", "exec");
+		if (!relative) {
+			bwr_json_u64(j, "time_ns", e->exec.time_ns);
+			bwr_json_u64(j, "tid", e->exec.tid);
+		}
+		bwr_json_str(j, "comm", e->exec.comm.s, e->exec.comm.len);
+		if (!relative) {
+			addr(j, "start_brk", e->exec.start_brk);
+			addr(j, "start_data", e->exec.start_data);
+			addr(j, "end_data", e->exec.end_data);
+		}
+	} else {
+		call(j, &e->call, relative, w, thread);
+	}
+	bwr_json_close(j, '}');
+}
+
+void bwr_json_totals(struct bwr_json *j, const struct bwr_totals *t)
+{
+	bwr_json_key_obj(j, "totals");
+	bwr_json_u64(j, "grown_bytes", t->grown);
+	bwr_json_u64(j, "grow_calls", t->grow_calls);
+	bwr_json_u64(j, "shrunk_bytes", t->shrunk);
+	bwr_json_u64(j, "shrink_calls", t->shrink_calls);
+	bwr_json_u64(j, "refused_calls", t->refused);
+	bwr_json_key_obj(j, "by_verdict");
+	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++)
+		bwr_json_u64(j, bwr_verdict_name((enum brkwatch_verdict)v), t->by_verdict[v]);
+	bwr_json_close(j, '}');
+	bwr_json_close(j, '}');
+}
+
+void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool relative, bool events)
+{
+	struct bwr_walk w;
+	struct bwr_tids tids = { .n = 0 };
+
+	bwr_json_history_head(j, h, relative);
 	if (events) {
 		bwr_walk_init(h, &w);
 		bwr_json_key_arr(j, "events");
 		for (size_t i = 0; i < h->n_ev; i++) {
-			const struct bwr_event *e = &h->ev[i];
 			char buf[16];
 
-			bwr_walk_step(&w, e);
-			bwr_json_key_obj(j, NULL);
-			if (e->is_exec) {
-				cstr(j, "type", "exec");
-				if (!relative) {
-					bwr_json_u64(j, "time_ns", e->exec.time_ns);
-					bwr_json_u64(j, "tid", e->exec.tid);
-				}
-				bwr_json_str(j, "comm", e->exec.comm.s, e->exec.comm.len);
-				if (!relative) {
-					addr(j, "start_brk", e->exec.start_brk);
-					addr(j, "start_data", e->exec.start_data);
-					addr(j, "end_data", e->exec.end_data);
-				}
-			} else {
-				call(j, &e->call, relative, &w,
-				     bwr_thread_label(&tids, e->call.tid, h->pid,
-						      buf, sizeof(buf)));
-			}
-			bwr_json_close(j, '}');
+			bwr_walk_step(&w, &h->ev[i]);
+			bwr_json_event(j, &h->ev[i], relative, &w,
+				       h->ev[i].is_exec ? "" :
+				       bwr_thread_label(&tids, h->ev[i].call.tid, h->pid,
+							buf, sizeof(buf)));
 		}
 		bwr_json_close(j, ']');
 	}
-	bwr_totals(h, &t);
-	bwr_json_key_obj(j, "totals");
-	bwr_json_u64(j, "grown_bytes", t.grown);
-	bwr_json_u64(j, "grow_calls", t.grow_calls);
-	bwr_json_u64(j, "shrunk_bytes", t.shrunk);
-	bwr_json_u64(j, "shrink_calls", t.shrink_calls);
-	bwr_json_u64(j, "refused_calls", t.refused);
-	bwr_json_key_obj(j, "by_verdict");
-	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++)
-		bwr_json_u64(j, bwr_verdict_name((enum brkwatch_verdict)v), t.by_verdict[v]);
-	bwr_json_close(j, '}');
-	bwr_json_close(j, '}');
+	bwr_json_totals(j, &h->tot);
 }
 
 static void list(struct bwr_json *j, const char *k, const char *v)

@@ -31,6 +31,12 @@ void bwr_json_bool(struct bwr_json *j, const char *key, bool v);
  * events: include them.
  */
 void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool relative, bool events);
+/* The same in three steps, for a history read as it comes: */
+void bwr_json_history_head(struct bwr_json *j, const struct bwr_history *h, bool relative);
+/* one element of the "events" array (opened by the caller) */
+void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative,
+		    const struct bwr_walk *w, const char *thread);
+void bwr_json_totals(struct bwr_json *j, const struct bwr_totals *t);
 void bwr_json_status(struct bwr_json *j, const struct bwr_status *st);
 
 #endif

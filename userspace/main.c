@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "format.h"
 #include "json.h"
 #include "prom.h"
 #include "source.h"
@@ -205,101 +206,128 @@ static int fail(int code, const char *msg)
 	return code;
 }
 
-void bwr_report_one(const struct bwr_cli *c, const struct bwr_history *h)
+int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
+		   char *msg, size_t size)
 {
+	struct bwr_printer pr;
+	struct bwr_file f;
 	size_t maps_len = 0;
 	char *maps = NULL;
+	bool has_exec = false;
+	int r;
 
-	if (c->json) {
-		struct bwr_json j;
-
-		bwr_json_begin(&j, c->out);
-		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
-		bwr_json_str(&j, "command", "show", 4);
-		bwr_json_bool(&j, "relative", c->o.relative);
-		bwr_json_key_obj(&j, "process");
-		bwr_json_history(&j, h, c->o.relative, true);
-		bwr_json_close(&j, '}');
-		bwr_json_end(&j);
-		return;
+	/* which heap a call belongs to, known only at the end: asked first, when it matters */
+	if (c->o.relative || c->o.explain || c->o.chart) {
+		r = bwr_history_has_exec(pid, &has_exec, msg, size);
+		if (r)
+			return r;
 	}
-	if (c->o.explain && !h->exited)
-		maps = bwr_read_maps(h->pid, &maps_len);
-	bwr_print_history(c->out, h, &c->o, maps, maps_len);
+	if (c->o.explain && !j) {
+		struct bwr_history h;
+
+		r = bwr_load_header(pid, &h, msg, size);
+		if (r)
+			return r;
+		if (!h.exited)
+			maps = bwr_read_maps(pid, &maps_len);
+	}
+	bwr_printer_init(&pr, c->out, &c->o, j, has_exec, maps, maps_len);
+	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
+	if (!r)
+		r = bwr_file_read(&f, true, msg, size);
+	if (!r)
+		bwr_printer_end(&pr, &f.h);
+	bwr_file_close(&f);
 	free(maps);
+	return r;
 }
 
 static int cmd_show(const struct bwr_cli *c, uint32_t pid)
 {
 	struct bwr_history h;
+	struct bwr_json j;
 	char msg[1024];
-	int r = bwr_load_history(pid, &h, msg, sizeof(msg));
+	int r;
 
+	if (!c->json) {
+		r = bwr_report_pid(c, pid, NULL, msg, sizeof(msg));
+		return r ? fail(r, msg) : BWR_EXIT_OK;
+	}
+	/* a document is begun only for a history that can be opened */
+	r = bwr_load_header(pid, &h, msg, sizeof(msg));
 	if (r)
 		return fail(r, msg);
-	bwr_report_one(c, &h);
-	bwr_history_free(&h);
+	bwr_json_begin(&j, c->out);
+	bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+	bwr_json_str(&j, "command", "show", 4);
+	bwr_json_bool(&j, "relative", c->o.relative);
+	bwr_json_key_obj(&j, "process");
+	r = bwr_report_pid(c, pid, &j, msg, sizeof(msg));
+	if (r)
+		return fail(r, msg);
+	bwr_json_close(&j, '}');
+	bwr_json_end(&j);
 	return BWR_EXIT_OK;
 }
 
+/*
+ * -f: the file stays open and is read on from where the last read stopped
+ * (the module's file gives the records appended since); the header, read
+ * afresh (and only it), says when the process has exited.
+ */
 static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 {
-	struct bwr_history h;
-	struct bwr_view v;
+	struct bwr_printer pr;
+	struct bwr_history now;
+	struct bwr_file f;
+	bool has_exec = false;
+	size_t maps_len = 0;
+	char *maps = NULL;
 	char msg[1024];
-	uint64_t last_seq = 0;
-	uint64_t last_time = 0;
-	bool first = true;
 	int r;
 
-	for (;;) {
-		size_t maps_len = 0;
-		char *maps = NULL;
+	r = bwr_load_header(pid, &now, msg, sizeof(msg));
+	if (!r && (c->o.relative || c->o.chart || c->o.explain))
+		r = bwr_history_has_exec(pid, &has_exec, msg, sizeof(msg));
+	if (r)
+		return fail(r, msg);
+	if (c->o.explain && !now.exited)
+		maps = bwr_read_maps(pid, &maps_len);
+	bwr_printer_init(&pr, c->out, &c->o, NULL, has_exec, maps, maps_len);
+	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, sizeof(msg));
+	for (bool exited = false; !r;) {
+		uint64_t before = f.h.n_events;
 
-		r = bwr_load_history(pid, &h, msg, sizeof(msg));
-		if (r == BWR_EXIT_NOHISTORY && !first) {
-			fprintf(c->out, "(the history of PID %" PRIu32 " is gone)\n", pid);
-			return BWR_EXIT_OK;
-		}
-		if (r)
-			return fail(r, msg);
-		if (first) {
-			bwr_print_header(c->out, &h, &c->o);
-			bwr_print_table_head(c->out, &c->o);
-			bwr_view_init(&v, &c->o, &h);
-			first = false;
-		}
-		if (c->o.explain && !h.exited)
-			maps = bwr_read_maps(pid, &maps_len);
-		v.maps = maps;
-		v.maps_len = maps_len;
-		for (size_t i = 0; i < h.n_ev; i++) {
-			const struct bwr_event *e = &h.ev[i];
-			uint64_t t = e->is_exec ? e->exec.time_ns : e->call.time_ns;
-
-			if (e->is_exec ? t <= last_time : e->call.seq <= last_seq)
-				continue;
-			bwr_print_event(c->out, &v, &h, i);
-			if (!e->is_exec)
-				last_seq = e->call.seq;
-			if (t > last_time)
-				last_time = t;
-		}
-		v.maps = NULL;
-		free(maps);
+		r = bwr_file_read(&f, exited, msg, sizeof(msg));
+		if (r || exited)
+			break;
 		fflush(c->out);
-		if (h.exited) {
-			bwr_print_footer(c->out, &h, &c->o);
-			if (c->o.chart) {
-				fputc('\n', c->out);
-				bwr_print_chart(c->out, &h);
-			}
-			bwr_history_free(&h);
-			return BWR_EXIT_OK;
+		if (f.h.n_events != before)
+			continue;	/* more may be there already */
+		if (!pr.started && bwr_parser_header_done(f.p)) {
+			bwr_printer_start(&pr, &f.h);
+			fflush(c->out);
 		}
-		bwr_history_free(&h);
-		nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = POLL_NS }, NULL);
+		r = bwr_load_header(pid, &now, msg, sizeof(msg));
+		if (r == BWR_EXIT_NOHISTORY && pr.started) {
+			fprintf(c->out, "(the history of PID %" PRIu32 " is gone)\n", pid);
+			r = BWR_EXIT_OK;
+			goto out;
+		}
+		exited = !r && now.exited;
+		if (!exited && !r)
+			nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = POLL_NS }, NULL);
 	}
+	if (!r) {
+		/* the footer with the header as it is now, the totals of what was read */
+		now.tot = f.h.tot;
+		now.n_events = f.h.n_events;
+		bwr_printer_end(&pr, &now);
+	}
+out:
+	bwr_file_close(&f);
+	free(maps);
+	return r ? fail(r, msg) : BWR_EXIT_OK;
 }
 
 static int cmd_list(const struct bwr_cli *c)

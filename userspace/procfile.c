@@ -120,6 +120,20 @@ static int next_line(struct lines *it, struct bwr_error *err)
 	return 1;
 }
 
+
+/* One line, without its newline: CRLF taken as LF, NUL and overlong lines refused. */
+static enum bwr_parse_result check_line(char *buf, size_t *n, unsigned no, struct bwr_error *err)
+{
+	if (*n > 0 && buf[*n - 1] == '\r')	/* CRLF */
+		(*n)--;
+	if (*n > BWR_MAX_LINE)
+		return fail(err, BWR_E_FORMAT, no, "line longer than %d bytes", BWR_MAX_LINE);
+	if (memchr(buf, '\0', *n))
+		return fail(err, BWR_E_FORMAT, no, "NUL byte in line");
+	buf[*n] = '\0';
+	return BWR_OK;
+}
+
 #define MAX_TOKENS 20
 
 /* Split s in place on runs of spaces. Returns the count, MAX_TOKENS + 1 if more. */
@@ -280,7 +294,7 @@ static const char *const header_keys[H_N] = {
 	"start_data", "end_data", "brk", "calls", "dropped", "columns",
 };
 
-static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
+static enum bwr_parse_result parse_header_line(char *line, unsigned no, enum hkey k,
 					       struct bwr_history *h,
 					       struct bwr_error *err)
 {
@@ -293,17 +307,17 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 	uint64_t *const u64[H_N] = { [H_CALLS] = &h->calls, [H_DROPPED] = &h->dropped };
 	const char *key = header_keys[k];
 	size_t klen = strlen(key);
-	char *line = it->buf, *val;
+	char *val;
 	char q[200];
 	bool ok;
 
 	if (line[0] != '#' || line[1] != ' ' || strncmp(line + 2, key, klen) ||
 	    (line[2 + klen] != ' ' && line[2 + klen] != '\0')) {
 		if (k == H_VERSION)
-			return fail(err, BWR_E_FORMAT, it->no,
+			return fail(err, BWR_E_FORMAT, no,
 				    "not a brkwatch history: expected '# brkwatch %d', got '%s'",
 				    BRKWATCH_FORMAT_VERSION, quote(line, q, sizeof(q)));
-		return fail(err, BWR_E_FORMAT, it->no, "expected header '# %s ...', got '%s'",
+		return fail(err, BWR_E_FORMAT, no, "expected header '# %s ...', got '%s'",
 			    key, quote(line, q, sizeof(q)));
 	}
 	val = line + 2 + klen;
@@ -315,10 +329,10 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 		uint64_t v;
 
 		if (!parse_u64(val, UINT32_MAX, &v))
-			return fail(err, BWR_E_FORMAT, it->no, "bad format version '%s'",
+			return fail(err, BWR_E_FORMAT, no, "bad format version '%s'",
 				    quote(val, q, sizeof(q)));
 		if (v != BRKWATCH_FORMAT_VERSION)
-			return fail(err, BWR_E_VERSION, it->no,
+			return fail(err, BWR_E_VERSION, no,
 				    "format version %llu, this reader understands version %d",
 				    (unsigned long long)v, BRKWATCH_FORMAT_VERSION);
 		h->version = (unsigned)v;
@@ -333,7 +347,7 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 		break;
 	case H_COLUMNS:
 		if (strcmp(val, columns_line))
-			return fail(err, BWR_E_FORMAT, it->no,
+			return fail(err, BWR_E_FORMAT, no,
 				    "unexpected columns '%s' (expected '%s')",
 				    quote(val, q, sizeof(q)), columns_line);
 		return BWR_OK;
@@ -346,7 +360,7 @@ static enum bwr_parse_result parse_header_line(struct lines *it, enum hkey k,
 			ok = u64[k] && parse_u64(val, UINT64_MAX, u64[k]);
 	}
 	if (!ok)
-		return fail(err, BWR_E_FORMAT, it->no, "bad value for '%s': '%s'", key,
+		return fail(err, BWR_E_FORMAT, no, "bad value for '%s': '%s'", key,
 			    quote(val, q, sizeof(q)));
 	return BWR_OK;
 }
@@ -547,96 +561,191 @@ static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec
 	return BWR_OK;
 }
 
-static struct bwr_event *push(struct bwr_history *h, size_t *cap)
+void bwr_history_count(struct bwr_history *h, const struct bwr_event *e)
 {
-	if (h->n_ev == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
+	const struct bwr_call *c = &e->call;
+	struct bwr_totals *t = &h->tot;
+
+	if (!h->n_events++)
+		h->first_ns = e->is_exec ? e->exec.time_ns : c->time_ns;
+	if (e->is_exec) {
+		h->has_exec = true;
+		return;
+	}
+	t->by_verdict[c->verdict]++;
+	if (bwr_verdict_refused(c->verdict))
+		t->refused++;
+	if (c->delta > 0) {
+		t->grown += (uint64_t)c->delta;
+		t->grow_calls++;
+	} else if (c->delta < 0) {
+		t->shrunk += (uint64_t)0 - (uint64_t)c->delta;
+		t->shrink_calls++;
+	}
+}
+
+void bwr_parser_init(struct bwr_parser *p, struct bwr_history *h)
+{
+	p->no = 0;
+	p->key = 0;
+	p->last_seq = 0;
+	p->part_len = 0;
+	p->cr = false;
+	memset(h, 0, sizeof(*h));
+}
+
+bool bwr_parser_header_done(const struct bwr_parser *p)
+{
+	return p->key == H_N;
+}
+
+/* One complete line (NUL-terminated in p->part) */
+static enum bwr_parse_result parse_line(struct bwr_parser *p, struct bwr_history *h,
+					bwr_event_fn fn, void *ctx, struct bwr_error *err)
+{
+	enum bwr_parse_result r;
+	struct bwr_event e;
+	char q[200];
+
+	if (p->key < H_N) {
+		r = parse_header_line(p->part, p->no, (enum hkey)p->key, h, err);
+		if (r)
+			return r;
+		if (p->key == H_DROPPED && h->dropped > h->calls)
+			return fail(err, BWR_E_FORMAT, p->no,
+				    "%" PRIu64 " calls dropped of %" PRIu64 " seen: more than there were",
+				    h->dropped, h->calls);
+		p->key++;
+		return BWR_OK;
+	}
+	if (p->part[0] == '\0')
+		return fail(err, BWR_E_FORMAT, p->no, "empty line");
+	if (p->part[0] == '#') {
+		if (strncmp(p->part, "# exec ", 7))
+			return fail(err, BWR_E_FORMAT, p->no, "unexpected comment '%s'",
+				    quote(p->part, q, sizeof(q)));
+		e.is_exec = true;
+		r = parse_exec(p->part + 7, p->no, &e.exec, err);
+	} else {
+		e.is_exec = false;
+		r = parse_call(p->part, p->no, &e.call, err);
+		if (!r && e.call.seq <= p->last_seq)
+			r = fail(err, BWR_E_FORMAT, p->no,
+				 "seq %" PRIu64 " after seq %" PRIu64 ": not increasing",
+				 e.call.seq, p->last_seq);
+		if (!r)
+			p->last_seq = e.call.seq;
+	}
+	if (r)
+		return r;
+	bwr_history_count(h, &e);
+	return fn ? fn(ctx, h, &e) : BWR_OK;
+}
+
+enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *h,
+				      const char *text, size_t n, bool eof,
+				      bwr_event_fn fn, void *ctx, struct bwr_error *err)
+{
+	enum bwr_parse_result r;
+	const char *end = n ? text + n : text;	/* text may be NULL when n is 0 */
+
+	memset(err, 0, sizeof(*err));
+	while (text < end) {
+		const char *nl = memchr(text, '\n', (size_t)(end - text));
+		size_t take = (size_t)((nl ? nl : end) - text);
+
+		/* room for the longest line, its '\r', and one byte to see it is too long */
+		if (p->part_len + take > BWR_MAX_LINE + 1)
+			return fail(err, BWR_E_FORMAT, p->no + 1, "line longer than %d bytes",
+				    BWR_MAX_LINE);
+		memcpy(p->part + p->part_len, text, take);
+		p->part_len += take;
+		text += take;
+		if (!nl)
+			break;
+		text++;
+		p->no++;
+		r = check_line(p->part, &p->part_len, p->no, err);
+		p->part_len = 0;
+		if (!r)
+			r = parse_line(p, h, fn, ctx, err);
+		if (r)
+			return r;
+	}
+	if (!eof)
+		return BWR_OK;
+	if (p->part_len) {
+		p->no++;
+		r = check_line(p->part, &p->part_len, p->no, err);
+		p->part_len = 0;
+		if (!r)
+			r = parse_line(p, h, fn, ctx, err);
+		if (r)
+			return r;
+	}
+	if (p->key < H_N)
+		return fail(err, BWR_E_FORMAT, p->no + 1,
+			    "truncated: expected header '# %s', found the end of the file",
+			    header_keys[p->key]);
+	return BWR_OK;
+}
+
+struct keep {
+	size_t cap;
+	struct bwr_history *h;
+	unsigned no;
+};
+
+/* bwr_parse_history(): every event into h->ev, bounded */
+static enum bwr_parse_result keep_event(void *ctx, const struct bwr_history *hh,
+					const struct bwr_event *e)
+{
+	struct keep *k = ctx;
+	struct bwr_history *h = k->h;
+
+	(void)hh;
+	if (h->n_ev == BWR_MAX_EVENTS)
+		return BWR_E_FORMAT;	/* the caller words it */
+	if (h->n_ev == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 64;
 		struct bwr_event *ev;
 
 		if (ncap > BWR_MAX_EVENTS)
 			ncap = BWR_MAX_EVENTS;
 		ev = realloc(h->ev, ncap * sizeof(*ev));
 		if (!ev)
-			return NULL;
+			return BWR_E_NOMEM;
 		h->ev = ev;
-		*cap = ncap;
+		k->cap = ncap;
 	}
-	return &h->ev[h->n_ev++];
-}
-
-static enum bwr_parse_result parse_history(struct lines *it, struct bwr_history *h,
-					   struct bwr_error *err)
-{
-	enum bwr_parse_result r;
-	uint64_t last_seq = 0;
-	size_t cap = 0;
-	int got;
-
-	for (enum hkey k = 0; k < H_N; k++) {
-		got = next_line(it, err);
-		if (got < 0)
-			return BWR_E_FORMAT;
-		if (got == 0)
-			return fail(err, BWR_E_FORMAT, it->no + 1,
-				    "truncated: expected header '# %s', found the end of the file",
-				    header_keys[k]);
-		r = parse_header_line(it, k, h, err);
-		if (r)
-			return r;
-		if (k == H_DROPPED && h->dropped > h->calls)
-			return fail(err, BWR_E_FORMAT, it->no,
-				    "%" PRIu64 " calls dropped of %" PRIu64 " seen: more than there were",
-				    h->dropped, h->calls);
-	}
-	while ((got = next_line(it, err)) > 0) {
-		struct bwr_event *e;
-
-		if (it->buf[0] == '\0')
-			return fail(err, BWR_E_FORMAT, it->no, "empty line");
-		if (h->n_ev == BWR_MAX_EVENTS)
-			return fail(err, BWR_E_FORMAT, it->no, "more than %u events (refusing, to bound memory)",
-				    BWR_MAX_EVENTS);
-		e = push(h, &cap);
-		if (!e)
-			return fail(err, BWR_E_NOMEM, it->no, "out of memory");
-		if (it->buf[0] == '#') {
-			if (strncmp(it->buf, "# exec ", 7)) {
-				char q[200];
-
-				h->n_ev--;
-				return fail(err, BWR_E_FORMAT, it->no, "unexpected comment '%s'",
-					    quote(it->buf, q, sizeof(q)));
-			}
-			e->is_exec = true;
-			h->has_exec = true;
-			r = parse_exec(it->buf + 7, it->no, &e->exec, err);
-		} else {
-			e->is_exec = false;
-			r = parse_call(it->buf, it->no, &e->call, err);
-			if (!r && e->call.seq <= last_seq)
-				r = fail(err, BWR_E_FORMAT, it->no, "seq %" PRIu64 " after seq %" PRIu64 ": not increasing",
-					 e->call.seq, last_seq);
-			if (!r)
-				last_seq = e->call.seq;
-		}
-		if (r)
-			return r;
-	}
-	return got < 0 ? BWR_E_FORMAT : BWR_OK;
+	h->ev[h->n_ev++] = *e;
+	return BWR_OK;
 }
 
 enum bwr_parse_result bwr_parse_history(const char *text, size_t len,
 					struct bwr_history *h, struct bwr_error *err)
 {
-	struct lines *it;
+	struct bwr_parser *p;
+	struct keep k = { .cap = 0, .h = h };
 	enum bwr_parse_result r;
 
 	memset(h, 0, sizeof(*h));
-	r = lines_open(text, len, &it, err);
-	if (r)
-		return r;
-	r = parse_history(it, h, err);
-	free(it);
+	memset(err, 0, sizeof(*err));
+	if (len > BWR_MAX_INPUT)
+		return fail(err, BWR_E_FORMAT, 0, "more than %u bytes", BWR_MAX_INPUT);
+	p = malloc(sizeof(*p));
+	if (!p)
+		return fail(err, BWR_E_NOMEM, 0, "out of memory");
+	bwr_parser_init(p, h);
+	r = bwr_parser_feed(p, h, text, len, true, keep_event, &k, err);
+	if (r != BWR_OK && !err->msg[0]) {
+		if (r == BWR_E_NOMEM)
+			fail(err, r, p->no, "out of memory");
+		else
+			fail(err, r, p->no, "more than %u events (refusing, to bound memory)",
+			     BWR_MAX_EVENTS);
+	}
+	free(p);
 	if (r)
 		bwr_history_free(h);
 	return r;
@@ -697,7 +806,7 @@ static const struct {
 enum bwr_parse_result bwr_parse_status(const char *text, size_t len,
 				       struct bwr_status *st, struct bwr_error *err)
 {
-	struct lines *it;
+	struct lines *it = NULL;
 	enum bwr_parse_result r = BWR_OK;
 	char q[200];
 	int got;

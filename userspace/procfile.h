@@ -14,8 +14,12 @@
 #include <brkwatch.h>
 
 #define BWR_MAX_LINE	4096		/* bytes in one line, without the newline */
-#define BWR_MAX_INPUT	(32u << 20)	/* bytes in one proc file */
-#define BWR_MAX_EVENTS	(1u << 17)	/* calls + exec markers in one history */
+/*
+ * bwr_parse_history() holds a whole text and its events in memory, so it is
+ * bounded; the reader itself streams (struct bwr_parser): any length.
+ */
+#define BWR_MAX_INPUT	(32u << 20)	/* bytes of one text in memory */
+#define BWR_MAX_EVENTS	(1u << 17)	/* events of one history in memory */
 #define BWR_COMM_MAX	64		/* decoded bytes of a command name */
 
 enum bwr_parse_result {
@@ -23,6 +27,7 @@ enum bwr_parse_result {
 	BWR_E_FORMAT,		/* malformed: a line breaks the format */
 	BWR_E_VERSION,		/* a format version this reader does not know */
 	BWR_E_NOMEM,
+	BWR_STOP,		/* not an error: a callback asked to stop reading */
 };
 
 struct bwr_error {
@@ -80,6 +85,13 @@ struct bwr_event {
 	};
 };
 
+/* Totals over the calls of a history (kept as they are parsed). */
+struct bwr_totals {
+	uint64_t grown, shrunk;		/* bytes */
+	uint64_t grow_calls, shrink_calls, refused;
+	uint64_t by_verdict[BRKWATCH_NR_VERDICTS];
+};
+
 struct bwr_history {
 	unsigned version;
 	uint32_t pid, ppid, uid;
@@ -87,15 +99,43 @@ struct bwr_history {
 	bool exited;		/* state: exited (else running) */
 	uint64_t start_brk, start_data, end_data, brk;
 	uint64_t calls, dropped;
-	struct bwr_event *ev;	/* calls and exec markers, in file order */
+	struct bwr_event *ev;	/* calls and exec markers, in file order (in memory only) */
 	size_t n_ev;
-	bool has_exec;		/* some event is an exec marker */
+	bool has_exec;		/* some event read so far is an exec marker */
+	uint64_t n_events;	/* events read so far */
+	uint64_t first_ns;	/* time of the first event, when n_events */
+	struct bwr_totals tot;	/* over the calls read so far */
 };
 
-/* Parse one /proc/brkwatch/<PID>. On error h is left empty. */
+/* Parse one /proc/brkwatch/<PID>, all in memory. On error h is left empty. */
 enum bwr_parse_result bwr_parse_history(const char *text, size_t len,
 					struct bwr_history *h, struct bwr_error *err);
 void bwr_history_free(struct bwr_history *h);
+
+/*
+ * The same as the text comes, in bounded memory: feed it in pieces of any
+ * size. The header fills h (h->ev stays NULL); each event goes to fn, once
+ * the header is complete, and is counted in h's totals. fn returns BWR_OK to
+ * go on, or anything else to stop (BWR_STOP: not an error).
+ */
+typedef enum bwr_parse_result (*bwr_event_fn)(void *ctx, const struct bwr_history *h,
+					       const struct bwr_event *e);
+struct bwr_parser {
+	unsigned no;		/* lines seen */
+	unsigned key;		/* header lines parsed */
+	uint64_t last_seq;
+	size_t part_len;	/* bytes of an unfinished line */
+	bool cr;		/* the unfinished line ends with '\r' */
+	char part[BWR_MAX_LINE + 2];
+};
+void bwr_parser_init(struct bwr_parser *p, struct bwr_history *h);
+/* n bytes of text; eof: nothing more will come (an unfinished line is a line). */
+enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *h,
+				      const char *text, size_t n, bool eof,
+				      bwr_event_fn fn, void *ctx, struct bwr_error *err);
+bool bwr_parser_header_done(const struct bwr_parser *p);
+/* Count an event in h's totals (bwr_parser_feed() does). */
+void bwr_history_count(struct bwr_history *h, const struct bwr_event *e);
 
 #define BWR_STATUS_MAX	64
 #define BWR_STATUS_KEY	48

@@ -20,22 +20,16 @@
 
 #define MAX_PROCS 1024
 
+/* The processes of the report, by pid: the command first, then its descendants. */
 struct procs {
-	struct bwr_history h[MAX_PROCS];
+	uint32_t pid[MAX_PROCS];
 	size_t n;
 };
-
-static uint64_t first_time(const struct bwr_history *h)
-{
-	if (!h->n_ev)
-		return UINT64_MAX;
-	return h->ev[0].is_exec ? h->ev[0].exec.time_ns : h->ev[0].call.time_ns;
-}
 
 static bool have(const struct procs *p, uint32_t pid)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->h[i].pid == pid)
+		if (p->pid[i] == pid)
 			return true;
 	return false;
 }
@@ -43,6 +37,7 @@ static bool have(const struct procs *p, uint32_t pid)
 /*
  * The processes COMMAND started, at any depth: histories whose ppid is one of
  * ours and that began after we started COMMAND (a pid may have been reused).
+ * Only headers and first events are read.
  */
 static void descendants(struct procs *p, uint64_t t_start)
 {
@@ -60,25 +55,25 @@ static void descendants(struct procs *p, uint64_t t_start)
 		for (size_t i = 0; i < n && p->n < MAX_PROCS; i++) {
 			struct bwr_history h;
 
-			if (have(p, pids[i]) || bwr_load_history(pids[i], &h, msg, sizeof(msg)))
+			if (have(p, pids[i]) || bwr_load_header(pids[i], &h, msg, sizeof(msg)))
 				continue;
-			if (have(p, h.ppid) && first_time(&h) != UINT64_MAX &&
-			    first_time(&h) >= t_start) {
-				p->h[p->n++] = h;
+			if (have(p, h.ppid) && h.n_events && h.first_ns >= t_start) {
+				p->pid[p->n++] = pids[i];
 				added = true;
-			} else {
-				bwr_history_free(&h);
 			}
 		}
 	}
 	free(pids);
 }
 
+/* Each history read and printed as it comes, while COMMAND is still a zombie. */
 static void report(const struct bwr_cli *c, struct procs *p, char **argv, int status)
 {
-	if (c->json) {
-		struct bwr_json j;
+	char msg[1024];
+	struct bwr_json j;
+	int r;
 
+	if (c->json) {
 		bwr_json_begin(&j, c->out);
 		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
 		bwr_json_str(&j, "command", "run", 3);
@@ -89,19 +84,22 @@ static void report(const struct bwr_cli *c, struct procs *p, char **argv, int st
 		bwr_json_i64(&j, "exit_status", status);
 		bwr_json_bool(&j, "relative", c->o.relative);
 		bwr_json_key_arr(&j, "processes");
-		for (size_t i = 0; i < p->n; i++) {
-			bwr_json_key_obj(&j, NULL);
-			bwr_json_history(&j, &p->h[i], c->o.relative, true);
-			bwr_json_close(&j, '}');
-		}
-		bwr_json_close(&j, ']');
-		bwr_json_end(&j);
-		return;
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		if (p->n > 1)
+		if (c->json) {
+			bwr_json_key_obj(&j, NULL);
+		} else if (p->n > 1) {
 			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
-		bwr_print_history(c->out, &p->h[i], &c->o, NULL, 0);
+		}
+		r = bwr_report_pid(c, p->pid[i], c->json ? &j : NULL, msg, sizeof(msg));
+		if (r)
+			bwr_warn("%s", msg);
+		if (c->json)
+			bwr_json_close(&j, '}');
+	}
+	if (c->json) {
+		bwr_json_close(&j, ']');
+		bwr_json_end(&j);
 	}
 }
 
@@ -157,27 +155,27 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 		;
+	status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	if (r == (int)sizeof(err)) {
 		bwr_warn("cannot run %s: %s", argv[0], strerror(err));
 	} else {
-		r = bwr_load_history((uint32_t)pid, &p->h[0], msg, sizeof(msg));
-		if (r)
+		struct bwr_history h;
+
+		/* no document for a command whose history cannot be read */
+		r = bwr_load_header((uint32_t)pid, &h, msg, sizeof(msg));
+		if (r) {
 			bwr_warn("%s", msg);
-		else
-			p->n = 1;
-		if (!r && c->follow_forks)
-			descendants(p, t_start);
+		} else {
+			p->pid[p->n++] = (uint32_t)pid;
+			if (c->follow_forks)
+				descendants(p, t_start);
+			report(c, p, argv, status);
+		}
 	}
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR)
 		;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-
-	status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-	if (p->n)
-		report(c, p, argv, status);
-	for (size_t i = 0; i < p->n; i++)
-		bwr_history_free(&p->h[i]);
 	free(p);
 	return status;
 }

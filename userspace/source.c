@@ -84,17 +84,9 @@ int bwr_check_module(char *msg, size_t size)
 	return BWR_EXIT_NOMODULE;
 }
 
-/* Read a proc file, mapping errno to an exit code and message. */
-static int load(const char *path, uint32_t pid, char **buf, size_t *len,
-		char *msg, size_t size)
+/* An error opening or reading a proc file (-errno) as an exit code and message. */
+static int open_error(const char *path, int r, uint32_t pid, char *msg, size_t size)
 {
-	int r = bwr_check_module(msg, size);
-
-	if (r)
-		return r;
-	r = bwr_read_file(path, buf, len);
-	if (r == 0)
-		return BWR_EXIT_OK;
 	if (r == -EACCES || r == -EPERM) {
 		snprintf(msg, size,
 			 "permission denied reading %s: only the process's owner and "
@@ -115,6 +107,20 @@ static int load(const char *path, uint32_t pid, char **buf, size_t *len,
 	return BWR_EXIT_ERROR;
 }
 
+/* Read a proc file, mapping errno to an exit code and message. */
+static int load(const char *path, uint32_t pid, char **buf, size_t *len,
+		char *msg, size_t size)
+{
+	int r = bwr_check_module(msg, size);
+
+	if (r)
+		return r;
+	r = bwr_read_file(path, buf, len);
+	if (r == 0)
+		return BWR_EXIT_OK;
+	return open_error(path, r, pid, msg, size);
+}
+
 static int parse_error(const char *path, enum bwr_parse_result r,
 		       const struct bwr_error *e, char *msg, size_t size)
 {
@@ -131,31 +137,163 @@ static int parse_error(const char *path, enum bwr_parse_result r,
 	return BWR_EXIT_DATA;
 }
 
-int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
+/* The events of f, after checking that the file is the PID's (its header complete by then) */
+static enum bwr_parse_result file_event(void *ctx, const struct bwr_history *h,
+					const struct bwr_event *e)
 {
-	char path[4096];
-	struct bwr_error e;
-	enum bwr_parse_result pr;
-	char *buf;
-	size_t len;
-	int r;
+	struct bwr_file *f = ctx;
 
-	memset(h, 0, sizeof(*h));
-	snprintf(path, sizeof(path), "%s/%u", bwr_proc_root(), pid);
-	r = load(path, pid, &buf, &len, msg, size);
+	if (!f->pid_checked) {
+		if (h->pid != f->pid)
+			return BWR_E_FORMAT;	/* worded by bwr_file_read() */
+		f->pid_checked = true;
+	}
+	return f->fn ? f->fn(f->ctx, h, e) : BWR_OK;
+}
+
+int bwr_file_open(struct bwr_file *f, uint32_t pid, bwr_event_fn fn, void *ctx,
+		  char *msg, size_t size)
+{
+	int r = bwr_check_module(msg, size);
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 	if (r)
 		return r;
-	pr = bwr_parse_history(buf, len, h, &e);
-	free(buf);
-	if (pr)
-		return parse_error(path, pr, &e, msg, size);
-	if (h->pid != pid) {
+	snprintf(f->path, sizeof(f->path), "%s/%u", bwr_proc_root(), pid);
+	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return open_error(f->path, -errno, pid, msg, size);
+	f->p = malloc(sizeof(*f->p));
+	if (!f->p) {
+		close(f->fd);
+		f->fd = -1;
+		snprintf(msg, size, "out of memory");
+		return BWR_EXIT_ERROR;
+	}
+	f->pid = pid;
+	f->fn = fn;
+	f->ctx = ctx;
+	bwr_parser_init(f->p, &f->h);
+	return BWR_EXIT_OK;
+}
+
+static int file_feed(struct bwr_file *f, const char *buf, size_t n, bool eof, char *msg, size_t size)
+{
+	struct bwr_error e;
+	enum bwr_parse_result pr = bwr_parser_feed(f->p, &f->h, buf, n, eof, file_event, f, &e);
+
+	if (pr == BWR_OK && bwr_parser_header_done(f->p) && !f->pid_checked) {
+		if (f->h.pid != f->pid)
+			pr = BWR_E_FORMAT;
+		else
+			f->pid_checked = true;
+	}
+	if (pr == BWR_OK || pr == BWR_STOP)
+		return pr == BWR_STOP ? -1 : BWR_EXIT_OK;
+	if (bwr_parser_header_done(f->p) && f->h.pid != f->pid) {
 		snprintf(msg, size, "%s line 2: the history says '# pid %u': not the file of PID %u",
-			 path, h->pid, pid);
-		bwr_history_free(h);
+			 f->path, f->h.pid, f->pid);
 		return BWR_EXIT_DATA;
 	}
+	return parse_error(f->path, pr, &e, msg, size);
+}
+
+int bwr_file_read(struct bwr_file *f, bool final, char *msg, size_t size)
+{
+	static char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(f->fd, buf, sizeof(buf));
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(msg, size, "%s: %s", f->path, strerror(errno));
+			return BWR_EXIT_ERROR;
+		}
+		if (n == 0)
+			break;
+		r = file_feed(f, buf, (size_t)n, false, msg, size);
+		if (r)
+			return r < 0 ? BWR_EXIT_OK : r;
+	}
+	if (final) {
+		int r = file_feed(f, NULL, 0, true, msg, size);
+
+		return r < 0 ? BWR_EXIT_OK : r;
+	}
 	return BWR_EXIT_OK;
+}
+
+void bwr_file_close(struct bwr_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->p);
+	f->fd = -1;
+	f->p = NULL;
+}
+
+int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
+{
+	struct bwr_file f;
+	int r = bwr_file_open(&f, pid, NULL, NULL, msg, size);
+
+	memset(h, 0, sizeof(*h));
+	if (!r)
+		r = bwr_file_read(&f, true, msg, size);
+	if (!r)
+		*h = f.h;
+	bwr_file_close(&f);
+	return r;
+}
+
+static enum bwr_parse_result stop_at_exec(void *ctx, const struct bwr_history *h,
+					  const struct bwr_event *e)
+{
+	(void)h;
+	if (!e->is_exec)
+		return BWR_OK;
+	*(bool *)ctx = true;
+	return BWR_STOP;
+}
+
+int bwr_history_has_exec(uint32_t pid, bool *has, char *msg, size_t size)
+{
+	struct bwr_file f;
+	int r;
+
+	*has = false;
+	r = bwr_file_open(&f, pid, stop_at_exec, has, msg, size);
+	if (!r)
+		r = bwr_file_read(&f, true, msg, size);
+	bwr_file_close(&f);
+	return r;
+}
+
+static enum bwr_parse_result stop_at_once(void *ctx, const struct bwr_history *h,
+					  const struct bwr_event *e)
+{
+	(void)ctx;
+	(void)h;
+	(void)e;
+	return BWR_STOP;
+}
+
+int bwr_load_header(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
+{
+	struct bwr_file f;
+	int r = bwr_file_open(&f, pid, stop_at_once, NULL, msg, size);
+
+	memset(h, 0, sizeof(*h));
+	if (!r)
+		r = bwr_file_read(&f, true, msg, size);
+	if (!r)
+		*h = f.h;
+	bwr_file_close(&f);
+	return r;
 }
 
 int bwr_load_status(struct bwr_status *st, char *msg, size_t size)

@@ -26,7 +26,37 @@ const char *bwr_proc_root(void);
 int bwr_read_file(const char *path, char **buf, size_t *len);
 /* BWR_EXIT_OK, or an exit code with a one-line message (no "brkwatch: " prefix) */
 int bwr_check_module(char *msg, size_t size);
+/*
+ * A history's header and totals, read to its end in bounded memory (h->ev
+ * stays NULL): for list, export and run -F.
+ */
 int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size);
+
+/* A history file held open, read as it comes: to its end, or as it grows (-f). */
+struct bwr_file {
+	int fd;
+	uint32_t pid;
+	bool pid_checked;
+	struct bwr_parser *p;
+	struct bwr_history h;	/* header and totals of what was read */
+	bwr_event_fn fn;	/* where the events go */
+	void *ctx;
+	char path[4096];
+};
+int bwr_file_open(struct bwr_file *f, uint32_t pid, bwr_event_fn fn, void *ctx,
+		  char *msg, size_t size);
+/*
+ * Reads what the file holds now (from where the last read stopped) and hands
+ * the events on. final: nothing more will come (a last line without newline
+ * is a line; a header cut short is an error). fn returning BWR_STOP stops
+ * early, without error. Returns BWR_EXIT_OK or an exit code, with msg.
+ */
+int bwr_file_read(struct bwr_file *f, bool final, char *msg, size_t size);
+void bwr_file_close(struct bwr_file *f);
+/* Whether the history holds an exec marker (it stops reading at the first). */
+int bwr_history_has_exec(uint32_t pid, bool *has, char *msg, size_t size);
+/* Only the header of a history, as it is now (reads no further than it). */
+int bwr_load_header(uint32_t pid, struct bwr_history *h, char *msg, size_t size);
 int bwr_load_status(struct bwr_status *st, char *msg, size_t size);
 /* The pids under the root, ascending; *pids is malloc'ed. 0 or an exit code. */
 int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -903,6 +904,8 @@ static int tmpfile_fd(void)
  * CAP_DAC_READ_SEARCH) is dropped from the child's bounding set first, so
  * that file permissions hold for it as for anyone (status 98 if that fails).
  */
+static rlim_t cli_as_limit = RLIM_INFINITY;	/* the child's RLIMIT_AS */
+
 static struct cli_result vcli(const char *env, bool no_override, va_list ap)
 {
 	struct cli_result r;
@@ -923,6 +926,9 @@ static struct cli_result vcli(const char *env, bool no_override, va_list ap)
 		     prctl(PR_CAPBSET_DROP, 2 /* CAP_DAC_READ_SEARCH */, 0, 0, 0)))
 			_exit(98);
 		setenv("BRKWATCH_PROC", env, 1);
+		if (cli_as_limit != RLIM_INFINITY &&
+		    setrlimit(RLIMIT_AS, &(struct rlimit){ cli_as_limit, cli_as_limit }))
+			_exit(97);
 		dup2(out, 1);
 		dup2(err, 2);
 		execv(exe, argv);
@@ -1072,6 +1078,22 @@ static void put_file(const char *path, const char *text)
 	}
 }
 
+/*
+ * Writes text over path's content in place (the same file, as a proc file
+ * grows under an open reader): text must extend the old content, with header
+ * lines of the same lengths.
+ */
+static void grow_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	size_t len = strlen(text);
+
+	if (fd < 0 || pwrite(fd, text, len, 0) != (ssize_t)len || close(fd)) {
+		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
 /* Waits up to 10 s until fd's output holds what; true if it does. */
 static bool wait_output(int fd, const char *what)
 {
@@ -1142,14 +1164,21 @@ static void test_follow_live(void)
 	snprintf(text, sizeof(text), "%s%s%s%s", header, call1, call2, call3);
 	replace(text, sizeof(text), "# calls 2", "# calls 3");
 	replace(text, sizeof(text), "# brk 0x000055ff09564000", "# brk 0x000055ff09554000");
-	put_file(path, text);
+	grow_file(path, text);
 	seen3 = wait_output(fd, " shrink\n");
-	/* call 4 dropped, call 5, and the process exits */
+	/* call 4 dropped, call 5, and the process exits (a header of another length: anew) */
 	snprintf(text, sizeof(text), "%s%s%s%s%s", header, call1, call2, call3, call5);
 	replace(text, sizeof(text), "# calls 2", "# calls 5");
 	replace(text, sizeof(text), "# dropped 0", "# dropped 1");
-	replace(text, sizeof(text), "# state running", "# state exited");
 	replace(text, sizeof(text), "# brk 0x000055ff09564000", "# brk 0x000055ff09556000");
+	/*
+	 * call 2, read already, made unreadable: a reader that follows from where
+	 * it stopped never reads it again; one that re-read the file would stop
+	 * on it (exit 5)
+	 */
+	replace(text, sizeof(text), " 53000 grow -", " 53000 xxxx -");
+	grow_file(path, text);
+	replace(text, sizeof(text), "# state running", "# state exited");
 	put_file(path, text);
 	for (i = 0; i < 1000 && !ended; i++) {
 		ended = waitpid(pid, &st, WNOHANG) == pid;
@@ -1163,7 +1192,7 @@ static void test_follow_live(void)
 	out = peek_fd(fd);
 	ok(seen2 && seen3, "-f on a live process: prints each call as it comes");
 	ok(ended && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	   "-f on a live process: ends with status 0 when it exits");
+	   "-f on a live process: reads on from where it stopped, ends with status 0 when it exits");
 	ok(count(out, " query\n") == 1 && count(out, " grow\n") == 2 && count(out, " shrink\n") == 1 &&
 	   strstr(out, "(1 call dropped before seq 5)"),
 	   "-f on a live process: every call once, and the dropped one said");
@@ -1305,7 +1334,7 @@ static void test_run_report(void)
 		 src);
 	r = vcli_root(root, "run", "--", "sh", "-c", script, NULL);
 	ok(r.status == 0 && !strcmp(r.out, "hello\n") && strstr(r.err, "comm       demo") &&
-	   strstr(r.err, "refused    5 calls"),
+	   strstr(r.err, "refused    5 calls") && strstr(r.err, " rlimit-data\n"),
 	   "run: the report on stderr, the command's output alone on stdout");
 	done(&r);
 	r = vcli_root(root, "run", "--json", "--", "sh", "-c", script, NULL);
@@ -1360,6 +1389,90 @@ static void test_output_late(void)
 	ok(strstr(text, "comm       demo") != NULL, "-o a -o b: the report in b");
 	free(text);
 	done(&r);
+	remove_root(root);
+}
+
+/*
+ * Writes, into the FIFO path, a history of n calls as the module would: each
+ * call grows the heap by a page, every 1024th is refused (below-min).
+ */
+static void write_history(const char *path, uint64_t n)
+{
+	uint64_t start = 0x55ff09543000ull, brk = start, grown = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		_exit(1);
+	for (uint64_t i = 1; i <= n; i++)
+		grown += i % 1024 ? 4096 : 0;
+	fprintf(f, "# brkwatch 1\n# pid 1234\n# ppid 1\n# comm big\n# state exited\n# uid 0\n"
+		"# start_brk 0x%016" PRIx64 "\n# start_data 0x000055ff08f2e000\n"
+		"# end_data 0x000055ff08f2f010\n# brk 0x%016" PRIx64 "\n# calls %" PRIu64 "\n"
+		"# dropped 0\n# columns %s\n", start, start + grown, n, BRKWATCH_COLUMNS);
+	for (uint64_t i = 1; i <= n; i++) {
+		if (i % 1024 == 0) {
+			fprintf(f, "%" PRIu64 " %" PRIu64 " 1234 x64 0x0000000000001000 0x%016" PRIx64
+				" 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0 0x%016" PRIx64
+				" 1000 below-min -\n", i, 1000000 + i, brk, brk, brk, brk, brk);
+			continue;
+		}
+		fprintf(f, "%" PRIu64 " %" PRIu64 " 1234 x64 0x%016" PRIx64 " 0x%016" PRIx64
+			" 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 4096 0x%016" PRIx64
+			" 1000 grow -\n", i, 1000000 + i, brk + 4096, brk, brk + 4096, brk,
+			brk + 4096, brk + 4096);
+		brk += 4096;
+	}
+	if (fclose(f))
+		_exit(1);
+}
+
+/* The same, times times over (a reader may open it more than once). */
+static pid_t history_writer(const char *path, uint64_t n, int times)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	signal(SIGPIPE, SIG_IGN);
+	alarm(60);
+	while (times--)
+		write_history(path, n);
+	_exit(0);
+}
+
+/*
+ * The module keeps up to 1,048,576 records per process: the reader reads
+ * them all, as they come, in bounded memory (under RLIMIT_AS 96 MiB here,
+ * less than the text or its events would take whole).
+ */
+static void test_big_history(void)
+{
+	const uint64_t n = 1048576 + 1000;
+	char root[PATH_MAX], fifo[PATH_MAX + 16], devnull[] = "/dev/null";
+	struct cli_result r;
+	pid_t w;
+	int st;
+
+	temp_root(root, sizeof(root), "big");
+	snprintf(fifo, sizeof(fifo), "%s/1234", root);
+	if (mkfifo(fifo, 0600)) {
+		printf("Bail out! mkfifo %s: %s\n", fifo, strerror(errno));
+		exit(1);
+	}
+	cli_as_limit = 96u << 20;
+	w = history_writer(fifo, n, 1);
+	r = vcli_root(root, "list", NULL);
+	waitpid(w, &st, 0);
+	ok(r.status == 0 && strstr(r.out, "1049576") && strstr(r.out, "  1024\n"),
+	   "list reads a history of 1049576 calls in bounded memory (status %d: %.200s)",
+	   r.status, r.err);
+	done(&r);
+	w = history_writer(fifo, n, 2);	/* --chart reads it twice: for an exec, then */
+	r = vcli_root(root, "-o", devnull, "--chart", "1234", NULL);
+	waitpid(w, &st, 0);
+	ok(r.status == 0 && !r.err[0], "show --chart reads it too (status %d: %.200s)", r.status, r.err);
+	done(&r);
+	cli_as_limit = RLIM_INFINITY;
 	remove_root(root);
 }
 
@@ -1659,6 +1772,7 @@ int main(int argc, char **argv)
 	test_output();
 	test_run_report();
 	test_output_late();
+	test_big_history();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
