@@ -330,59 +330,95 @@ out:
 	return r ? fail(r, msg) : BWR_EXIT_OK;
 }
 
-static int cmd_list(const struct bwr_cli *c)
+/* How a walk over every history went. */
+struct walk_counts {
+	size_t unreadable;	/* not ours to read */
+	size_t bad;		/* malformed (said on stderr) */
+};
+
+/*
+ * list and export: each history the module holds, header and totals read in
+ * bounded memory, handed to fn; those we may not read counted, malformed ones
+ * said and counted, forgotten ones skipped. Returns an exit code of the
+ * listing itself (msg set), else 0.
+ */
+static int each_history(void (*fn)(void *ctx, struct bwr_history *h), void *ctx,
+			struct walk_counts *wc, char *msg, size_t size)
 {
 	uint32_t *pids;
-	size_t n, unreadable = 0, bad = 0;
-	char msg[1024];
+	size_t n;
+	int r = bwr_list_pids(&pids, &n, msg, size);
+
+	memset(wc, 0, sizeof(*wc));
+	if (r)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct bwr_history h;
+
+		r = bwr_load_history(pids[i], &h, msg, size);
+		if (r == BWR_EXIT_PERM) {
+			wc->unreadable++;
+		} else if (r == BWR_EXIT_NOHISTORY) {	/* forgotten meanwhile */
+			continue;
+		} else if (r) {
+			wc->bad++;
+			bwr_warn("%s", msg);
+		} else {
+			fn(ctx, &h);
+		}
+	}
+	free(pids);
+	return 0;
+}
+
+struct list_ctx {
+	const struct bwr_cli *c;
 	struct bwr_json j;
-	int r = bwr_list_pids(&pids, &n, msg, sizeof(msg));
+};
+
+static void list_one(void *ctx, struct bwr_history *h)
+{
+	struct list_ctx *l = ctx;
+
+	if (!l->c->json) {
+		bwr_print_list_row(l->c->out, h);
+		return;
+	}
+	bwr_json_key_obj(&l->j, NULL);
+	bwr_json_history(&l->j, h, false, false);
+	bwr_json_close(&l->j, '}');
+}
+
+static int cmd_list(const struct bwr_cli *c)
+{
+	struct list_ctx l = { .c = c };
+	struct walk_counts wc;
+	char msg[1024];
+	int r = bwr_check_module(msg, sizeof(msg));
 
 	if (r)
 		return fail(r, msg);
 	if (c->json) {
-		bwr_json_begin(&j, c->out);
-		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
-		bwr_json_str(&j, "command", "list", 4);
-		bwr_json_key_arr(&j, "processes");
+		bwr_json_begin(&l.j, c->out);
+		bwr_json_u64(&l.j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&l.j, "command", "list", 4);
+		bwr_json_key_arr(&l.j, "processes");
 	} else {
 		bwr_print_list_head(c->out);
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct bwr_history h;
-
-		r = bwr_load_history(pids[i], &h, msg, sizeof(msg));
-		if (r == BWR_EXIT_PERM) {
-			unreadable++;
-			continue;
-		}
-		if (r == BWR_EXIT_NOHISTORY)	/* forgotten meanwhile */
-			continue;
-		if (r) {
-			bad++;
-			bwr_warn("%s", msg);
-			continue;
-		}
-		if (c->json) {
-			bwr_json_key_obj(&j, NULL);
-			bwr_json_history(&j, &h, false, false);
-			bwr_json_close(&j, '}');
-		} else {
-			bwr_print_list_row(c->out, &h);
-		}
-		bwr_history_free(&h);
-	}
+	r = each_history(list_one, &l, &wc, msg, sizeof(msg));
+	if (r)
+		return fail(r, msg);
 	if (c->json) {
-		bwr_json_close(&j, ']');
-		bwr_json_u64(&j, "unreadable", unreadable);
-		bwr_json_u64(&j, "malformed", bad);
-		bwr_json_end(&j);
-	} else if (unreadable) {
+		bwr_json_close(&l.j, ']');
+		bwr_json_u64(&l.j, "unreadable", wc.unreadable);
+		bwr_json_u64(&l.j, "malformed", wc.bad);
+		bwr_json_end(&l.j);
+	} else if (wc.unreadable) {
 		fprintf(c->out, "(%zu more process%s not shown: only their owner and root can "
-			"read their history)\n", unreadable, unreadable == 1 ? "" : "es");
+			"read their history)\n", wc.unreadable, wc.unreadable == 1 ? "" : "es");
 	}
-	free(pids);
-	return bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
+	return wc.bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
 }
 
 static int cmd_status(const struct bwr_cli *c)
@@ -415,54 +451,45 @@ static int cmd_status(const struct bwr_cli *c)
 	return lost ? BWR_EXIT_LOST : BWR_EXIT_OK;
 }
 
+struct export_ctx {
+	struct bwr_history *hs;
+	size_t kept, top, total;
+};
+
+static void export_one(void *ctx, struct bwr_history *h)
+{
+	struct export_ctx *x = ctx;
+
+	x->total++;
+	bwr_prom_keep(x->hs, &x->kept, x->top, h);
+}
+
 static int cmd_export(const struct bwr_cli *c)
 {
-	size_t top = c->top < 0 ? BWR_PROM_TOP_DEFAULT : (size_t)c->top;
-	size_t n, kept = 0, total = 0, unreadable = 0, bad = 0;
+	struct export_ctx x = { .top = c->top < 0 ? BWR_PROM_TOP_DEFAULT : (size_t)c->top };
 	struct bwr_status *st = malloc(sizeof(*st));
-	struct bwr_history *hs = calloc(top ? top : 1, sizeof(*hs));
-	uint32_t *pids = NULL;
+	struct walk_counts wc;
 	char msg[1024];
 	int r;
 
-	if (!st || !hs) {
+	x.hs = calloc(x.top ? x.top : 1, sizeof(*x.hs));
+	if (!st || !x.hs) {
 		free(st);
-		free(hs);
+		free(x.hs);
 		return fail(BWR_EXIT_ERROR, "out of memory");
 	}
 	r = bwr_load_status(st, msg, sizeof(msg));
 	if (!r)
-		r = bwr_list_pids(&pids, &n, msg, sizeof(msg));
-	if (r) {
-		free(st);
-		free(hs);
-		return fail(r, msg);
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct bwr_history h;
-
-		r = bwr_load_history(pids[i], &h, msg, sizeof(msg));
-		if (r == BWR_EXIT_PERM) {
-			unreadable++;
-			continue;
-		}
-		if (r == BWR_EXIT_NOHISTORY)	/* forgotten meanwhile */
-			continue;
-		if (r) {
-			bad++;
-			bwr_warn("%s", msg);
-			continue;
-		}
-		total++;
-		bwr_prom_keep(hs, &kept, top, &h);
-	}
-	bwr_prom_write(c->out, st, hs, kept, total, unreadable);
-	for (size_t i = 0; i < kept; i++)
-		bwr_history_free(&hs[i]);
-	free(hs);
-	free(pids);
+		r = each_history(export_one, &x, &wc, msg, sizeof(msg));
+	if (!r)
+		bwr_prom_write(c->out, st, x.hs, x.kept, x.total, wc.unreadable);
+	for (size_t i = 0; i < x.kept; i++)
+		bwr_history_free(&x.hs[i]);
+	free(x.hs);
 	free(st);
-	return bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
+	if (r)
+		return fail(r, msg);
+	return wc.bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
 }
 
 static int dispatch(int argc, char **argv, struct bwr_cli *c)

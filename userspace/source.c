@@ -236,10 +236,12 @@ void bwr_file_close(struct bwr_file *f)
 	f->p = NULL;
 }
 
-int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
+/* The header and totals of pid's history, read to its end or until fn stops it. */
+static int load_with(uint32_t pid, struct bwr_history *h, bwr_event_fn fn, void *ctx,
+		     char *msg, size_t size)
 {
 	struct bwr_file f;
-	int r = bwr_file_open(&f, pid, NULL, NULL, msg, size);
+	int r = bwr_file_open(&f, pid, fn, ctx, msg, size);
 
 	memset(h, 0, sizeof(*h));
 	if (!r)
@@ -248,6 +250,11 @@ int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size
 		*h = f.h;
 	bwr_file_close(&f);
 	return r;
+}
+
+int bwr_load_history(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
+{
+	return load_with(pid, h, NULL, NULL, msg, size);
 }
 
 static enum bwr_parse_result stop_at_exec(void *ctx, const struct bwr_history *h,
@@ -262,15 +269,10 @@ static enum bwr_parse_result stop_at_exec(void *ctx, const struct bwr_history *h
 
 int bwr_history_has_exec(uint32_t pid, bool *has, char *msg, size_t size)
 {
-	struct bwr_file f;
-	int r;
+	struct bwr_history h;
 
 	*has = false;
-	r = bwr_file_open(&f, pid, stop_at_exec, has, msg, size);
-	if (!r)
-		r = bwr_file_read(&f, true, msg, size);
-	bwr_file_close(&f);
-	return r;
+	return load_with(pid, &h, stop_at_exec, has, msg, size);
 }
 
 static enum bwr_parse_result stop_at_once(void *ctx, const struct bwr_history *h,
@@ -284,16 +286,7 @@ static enum bwr_parse_result stop_at_once(void *ctx, const struct bwr_history *h
 
 int bwr_load_header(uint32_t pid, struct bwr_history *h, char *msg, size_t size)
 {
-	struct bwr_file f;
-	int r = bwr_file_open(&f, pid, stop_at_once, NULL, msg, size);
-
-	memset(h, 0, sizeof(*h));
-	if (!r)
-		r = bwr_file_read(&f, true, msg, size);
-	if (!r)
-		*h = f.h;
-	bwr_file_close(&f);
-	return r;
+	return load_with(pid, h, stop_at_once, NULL, msg, size);
 }
 
 int bwr_load_status(struct bwr_status *st, char *msg, size_t size)
