@@ -216,8 +216,11 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	bool has_exec = false;
 	int r;
 
-	/* which heap a call belongs to, known only at the end: asked first, when it matters */
-	if (c->o.relative || c->o.explain || c->o.chart) {
+	/*
+	 * which heap a call belongs to, known only at the end: asked first, when
+	 * it matters (not for --chart: it starts again at each exec anyway)
+	 */
+	if (c->o.relative || c->o.explain) {
 		r = bwr_history_has_exec(pid, &has_exec, msg, size);
 		if (r)
 			return r;
@@ -287,7 +290,7 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 	int r;
 
 	r = bwr_load_header(pid, &now, msg, sizeof(msg));
-	if (!r && (c->o.relative || c->o.chart || c->o.explain))
+	if (!r && (c->o.relative || c->o.explain))
 		r = bwr_history_has_exec(pid, &has_exec, msg, sizeof(msg));
 	if (r)
 		return fail(r, msg);
