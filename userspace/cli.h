@@ -9,12 +9,17 @@
 
 #include "format.h"
 
+#define BWR_MAX_PIDS 64
+
 struct bwr_cli {
 	struct bwr_opts o;
 	int json;
 	int follow;
 	int follow_forks;
 	long top;		/* export: processes with series; -1: not given */
+	uint32_t pids[BWR_MAX_PIDS];	/* -p */
+	size_t n_pids;
+	bool wide;		/* --wide */
 	const char *out_path;	/* -o: NULL, "-" (stdout) or a file */
 	FILE *out;		/* the report's stream, set by open_output() */
 	bool out_owned;		/* out is out_path, opened by us */

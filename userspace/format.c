@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "util.h"
@@ -98,19 +99,75 @@ void bwr_print_header(FILE *f, const struct bwr_history *h, const struct bwr_opt
 		      "pids, thread ids and times are hidden)\n", f);
 }
 
-#define ROW_REL "%6s  %-6s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
-/* TIME: "+99999.999999s" at most (bwr_since()), 14 columns, past 100 s too */
-#define ROW_ABS "%6s  %-14s  %7s  %-14s  %14s -> %-14s  %14s -> %-14s  %9s  %s\n"
+bool bwr_call_shown(const struct bwr_opts *o, const struct bwr_call *c)
+{
+	size_t i;
+
+	if (o->refused_only && !bwr_verdict_refused(c->verdict))
+		return false;
+	if (o->verdicts && !((o->verdicts >> c->verdict) & 1))
+		return false;
+	for (i = 0; i < o->n_tids && o->tids[i] != c->tid; i++)
+		;
+	return !o->n_tids || i < o->n_tids;
+}
+
+/*
+ * The table's columns. TIME holds "+99999.999999s" (bwr_since()) or, with
+ * -tt, "HH:MM:SS.uuuuuu": 15 columns, past 100 s too. The narrow layout
+ * (under 132 columns) leaves out the old break and the aligned breaks.
+ */
+#define W_SEQ	"%6s  "
+#define W_TIME	"%-15s  "
+#define W_TID	"%7s  "
+#define W_THR	"%-6s  "
+#define W_ENTRY	"%-5s  "
+#define W_RQ	"%-14s  "
+#define W_TAIL	"%9s  %s\n"
+
+static void row(FILE *f, const struct bwr_opts *o, const char *seq, const char *t,
+		const char *tid, const char *entry, const char *rq, const char *b0,
+		const char *b1, const char *a0, const char *a1, const char *d, const char *verdict)
+{
+	fprintf(f, W_SEQ, seq);
+	if (o->relative)
+		fprintf(f, W_THR, tid);
+	else
+		fprintf(f, W_TIME W_TID, t, tid);
+	fprintf(f, W_ENTRY W_RQ, entry, rq);
+	if (o->narrow)
+		fprintf(f, "%-14s  ", b1);
+	else
+		fprintf(f, "%14s -> %-14s  %14s -> %-14s  ", b0, b1, a0, a1);
+	fprintf(f, W_TAIL, d, verdict);
+}
 
 void bwr_print_table_head(FILE *f, const struct bwr_opts *o)
 {
 	fputc('\n', f);
-	if (o->relative)
-		fprintf(f, ROW_REL, "SEQ", "THREAD", "REQUEST", "OLD BREAK", "NEW BREAK",
-			"OLD ALIGNED", "NEW ALIGNED", "MAPPED", "VERDICT");
+	row(f, o, "SEQ", "TIME", o->relative ? "THREAD" : "TID", "ENTRY", "REQUEST", "OLD BREAK",
+	    o->narrow ? "BREAK" : "NEW BREAK", "OLD ALIGNED", "NEW ALIGNED", "MAPPED", "VERDICT");
+}
+
+/* A time as the TIME column shows it: since the first event, or with -t the wall clock */
+static const char *when(const struct bwr_view *v, uint64_t t, char *buf, size_t size)
+{
+	int64_t real = (int64_t)t + v->o->real_minus_mono;
+	time_t sec = (time_t)(real / 1000000000);
+	struct tm tm;
+
+	if (!v->o->abs_time)
+		return bwr_since(t, v->t0, buf, size);
+	if (real < 0 || !localtime_r(&sec, &tm)) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (v->o->abs_time == 1)
+		snprintf(buf, size, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 	else
-		fprintf(f, ROW_ABS, "SEQ", "TIME", "TID", "REQUEST", "OLD BREAK", "NEW BREAK",
-			"OLD ALIGNED", "NEW ALIGNED", "MAPPED", "VERDICT");
+		snprintf(buf, size, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (int)(real % 1000000000 / 1000));
+	return buf;
 }
 
 static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
@@ -121,7 +178,7 @@ static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
 	comm(f, &x->comm);
 	if (!v->o->relative)
 		fprintf(f, " at %s by tid %s: new heap at start_brk %s\n",
-			bwr_since(x->time_ns, v->t0, t, sizeof(t)),
+			when(v, x->time_ns, t, sizeof(t)),
 			thread(v, x->tid, tid, sizeof(tid)),
 			bwr_addr(x->start_brk, a, sizeof(a)));
 	else
@@ -132,7 +189,8 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e)
 {
 	const struct bwr_call *c = &e->call;
 	char seq[24], t[32], tid[16], rq[32], b0[32], b1[32], a0[32], a1[32], d[32];
-	char verdict[48];
+	char verdict[64];
+	int n;
 
 	if (!v->t0_set) {
 		v->t0 = e->is_exec ? e->exec.time_ns : c->time_ns;
@@ -149,27 +207,29 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e)
 		fprintf(f, "(%" PRIu64 " call%s dropped before seq %" PRIu64 ")\n",
 			c->seq - v->last_seq - 1, c->seq - v->last_seq - 1 == 1 ? "" : "s", c->seq);
 	v->last_seq = c->seq;
+	if (!bwr_call_shown(v->o, c)) {
+		v->prev = *c;
+		v->has_prev = true;
+		return;
+	}
 	snprintf(seq, sizeof(seq), "%" PRIu64, c->seq);
 	if (c->request == 0)
 		snprintf(rq, sizeof(rq), "0x0");
 	else
 		addr(v, c->request, rq, sizeof(rq));
+	n = snprintf(verdict, sizeof(verdict), "%s", bwr_verdict_name(c->verdict));
 	if (c->ret_errno)
-		snprintf(verdict, sizeof(verdict), "%s (%d)", bwr_verdict_name(c->verdict),
-			 c->ret_errno);
-	else
-		snprintf(verdict, sizeof(verdict), "%s", bwr_verdict_name(c->verdict));
+		n += snprintf(verdict + n, sizeof(verdict) - (size_t)n, " (%d)", c->ret_errno);
+	if (v->o->durations)
+		snprintf(verdict + n, sizeof(verdict) - (size_t)n, " <%" PRIu32 ".%09" PRIu32 ">",
+			 c->duration_ns / 1000000000u, c->duration_ns % 1000000000u);
 	addr(v, c->brk_before, b0, sizeof(b0));
 	addr(v, c->brk_after, b1, sizeof(b1));
 	addr(v, c->aligned_before, a0, sizeof(a0));
 	addr(v, c->aligned_after, a1, sizeof(a1));
 	bwr_human_delta(c->delta, d, sizeof(d));
-	if (v->o->relative)
-		fprintf(f, ROW_REL, seq, thread(v, c->tid, tid, sizeof(tid)), rq, b0, b1, a0, a1,
-			d, verdict);
-	else
-		fprintf(f, ROW_ABS, seq, bwr_since(c->time_ns, v->t0, t, sizeof(t)),
-			thread(v, c->tid, tid, sizeof(tid)), rq, b0, b1, a0, a1, d, verdict);
+	row(f, v->o, seq, when(v, c->time_ns, t, sizeof(t)), thread(v, c->tid, tid, sizeof(tid)),
+	    c->ia32 ? "ia32" : "x64", rq, b0, b1, a0, a1, d, verdict);
 	if (v->o->explain)
 		bwr_explain_call(f, v, c);
 	v->prev = *c;
@@ -207,6 +267,62 @@ void bwr_print_footer(FILE *f, const struct bwr_history *h, const struct bwr_opt
 			"the totals cover the calls shown\n", h->dropped, h->dropped == 1 ? " is" : "s are");
 }
 
+static void cstr_type(struct bwr_json *j, const char *type)
+{
+	bwr_json_str(j, "type", type, strlen(type));
+}
+
+static bool filtering(const struct bwr_opts *o)
+{
+	return o->refused_only || o->verdicts || o->n_tids;
+}
+
+void bwr_summary_add(struct bwr_summary *s, const struct bwr_call *c)
+{
+	s->calls[c->verdict]++;
+	if (c->delta > 0)
+		s->mapped[c->verdict] += (uint64_t)c->delta;
+	else
+		s->unmapped[c->verdict] += (uint64_t)0 - (uint64_t)c->delta;
+	s->ns[c->verdict] += c->duration_ns;
+}
+
+/* -c, like strace's: time in the kernel, calls and bytes per verdict, most time first */
+void bwr_print_summary(FILE *f, const struct bwr_history *h, const struct bwr_summary *s)
+{
+	uint64_t ns = 0, calls = 0, mapped = 0, unmapped = 0;
+	bool done[BRKWATCH_NR_VERDICTS] = { false };
+	char c[4 * BWR_COMM_MAX + 4], m[32], u[32];
+
+	for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++) {
+		ns += s->ns[v];
+		calls += s->calls[v];
+		mapped += s->mapped[v];
+		unmapped += s->unmapped[v];
+	}
+	fprintf(f, "pid %" PRIu32 " (%s)\n", h->pid, bwr_escape(h->comm.s, h->comm.len, c, sizeof(c)));
+	fprintf(f, "%% time     seconds      calls     mapped   unmapped  verdict\n");
+	fprintf(f, "------ ----------- ---------- ---------- ----------  -------------\n");
+	for (;;) {
+		int best = -1;
+
+		for (int v = 0; v < BRKWATCH_NR_VERDICTS; v++)
+			if (!done[v] && s->calls[v] && (best < 0 || s->ns[v] > s->ns[best]))
+				best = v;
+		if (best < 0)
+			break;
+		done[best] = true;
+		fprintf(f, "%6.2f %11.6f %10" PRIu64 " %10s %10s  %s\n",
+			ns ? 100.0 * (double)s->ns[best] / (double)ns : 0.0, (double)s->ns[best] / 1e9,
+			s->calls[best], bwr_human_size(s->mapped[best], m, sizeof(m)),
+			bwr_human_size(s->unmapped[best], u, sizeof(u)),
+			bwr_verdict_name((enum brkwatch_verdict)best));
+	}
+	fprintf(f, "------ ----------- ---------- ---------- ----------  -------------\n");
+	fprintf(f, "100.00 %11.6f %10" PRIu64 " %10s %10s  total\n", (double)ns / 1e9, calls,
+		bwr_human_size(mapped, m, sizeof(m)), bwr_human_size(unmapped, u, sizeof(u)));
+}
+
 void bwr_printer_init(struct bwr_printer *p, FILE *f, const struct bwr_opts *o,
 		      struct bwr_json *j, bool has_exec, const char *maps, size_t maps_len)
 {
@@ -231,11 +347,23 @@ void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h)
 	p->v.maps = p->maps;
 	p->v.maps_len = p->maps_len;
 	p->started = true;
+	if (p->jsonl) {
+		struct bwr_json j;
+
+		bwr_json_begin(&j, p->f);
+		j.compact = true;
+		cstr_type(&j, "process");
+		bwr_json_history_head(&j, h, p->o->relative);
+		bwr_json_end(&j);
+		return;
+	}
 	if (p->j) {
 		bwr_json_history_head(p->j, h, p->o->relative);
 		bwr_json_key_arr(p->j, "events");
 		return;
 	}
+	if (p->o->summary)
+		return;
 	bwr_print_header(p->f, h, p->o);
 	bwr_print_table_head(p->f, p->o);
 }
@@ -245,19 +373,47 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 {
 	struct bwr_printer *p = ctx;
 
+	bool shown = e->is_exec || bwr_call_shown(p->o, &e->call);
+
 	if (!p->started)
 		bwr_printer_start(p, h);
 	p->events++;
+	p->shown += shown && !e->is_exec;
+	if (shown && !e->is_exec)
+		bwr_summary_add(&p->sum, &e->call);
+	if (p->jsonl) {
+		struct bwr_json j;
+		char buf[16];
+
+		bwr_walk_step(&p->v.walk, e);
+		if (!shown)
+			return BWR_OK;
+		bwr_json_begin(&j, p->f);
+		j.compact = true;
+		if (!p->o->relative)
+			bwr_json_u64(&j, "pid", h->pid);
+		bwr_json_event_members(&j, e, p->o->relative, &p->v.walk,
+				       e->is_exec ? "" :
+				       bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
+							buf, sizeof(buf)));
+		bwr_json_end(&j);
+		return BWR_OK;
+	}
 	if (p->j) {
 		char buf[16];
 
 		bwr_walk_step(&p->v.walk, e);
-		bwr_json_event(p->j, e, p->o->relative, &p->v.walk,
-			       e->is_exec ? "" : bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
-								  buf, sizeof(buf)));
+		if (shown)
+			bwr_json_event(p->j, e, p->o->relative, &p->v.walk,
+				       e->is_exec ? "" :
+				       bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
+							buf, sizeof(buf)));
 		return BWR_OK;
 	}
-	bwr_print_event(p->f, &p->v, e);	/* steps the walk */
+	if (p->o->summary)
+		bwr_walk_step(&p->v.walk, e);
+	else
+		bwr_print_event(p->f, &p->v, e);	/* steps the walk */
 	if (p->o->chart)
 		bwr_chart_add(&p->chart, &p->v.walk, e);
 	return BWR_OK;
@@ -267,14 +423,34 @@ void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h)
 {
 	if (!p->started)
 		bwr_printer_start(p, h);
+	if (p->jsonl) {
+		struct bwr_json j;
+
+		bwr_json_begin(&j, p->f);
+		j.compact = true;
+		cstr_type(&j, "end");
+		bwr_json_u64(&j, "calls", h->calls);
+		bwr_json_u64(&j, "dropped", h->dropped);
+		bwr_json_str(&j, "state", h->exited ? "exited" : "running", h->exited ? 6 : 7);
+		bwr_json_totals(&j, &h->tot);
+		bwr_json_end(&j);
+		return;
+	}
 	if (p->j) {
 		bwr_json_close(p->j, ']');
 		bwr_json_totals(p->j, &h->tot);
 		return;
 	}
+	if (p->o->summary) {
+		bwr_print_summary(p->f, h, &p->sum);
+		return;
+	}
 	if (!p->events)
 		fputs("(no calls recorded)\n", p->f);
 	bwr_print_footer(p->f, h, p->o);
+	if (filtering(p->o))
+		fprintf(p->f, "filter     %" PRIu64 " of the calls read shown; the totals "
+			"above are of them all\n", p->shown);
 	if (p->o->chart) {
 		fputc('\n', p->f);
 		bwr_chart_print(p->f, &p->chart);

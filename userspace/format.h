@@ -8,11 +8,26 @@
 
 #include "procfile.h"
 
+#define BWR_MAX_TID_FILTER 16
+
 struct bwr_opts {
 	bool relative;		/* offsets from start_brk, no pids/tids/times */
 	bool explain;		/* a sentence or two after each call */
 	bool chart;		/* the heap's size over its calls */
+	bool narrow;		/* the table without the old and aligned breaks */
+	bool durations;		/* -T: each call's time in the kernel */
+	bool summary;		/* -c: per verdict, instead of the table */
+	int abs_time;		/* -t: 1 wall-clock seconds, 2 microseconds too */
+	int64_t real_minus_mono;	/* -t: CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	/* filters: which calls are shown (exec lines always are) */
+	bool refused_only;	/* --refused */
+	uint32_t verdicts;	/* --verdict: a bit per verdict, 0 for all */
+	uint32_t tids[BWR_MAX_TID_FILTER];	/* --tid */
+	size_t n_tids;
 };
+
+/* Whether the filters of o let c be shown */
+bool bwr_call_shown(const struct bwr_opts *o, const struct bwr_call *c);
 
 #define BWR_MAX_TIDS 256
 
@@ -34,7 +49,7 @@ struct bwr_view {
 	struct bwr_tids tids;	/* --relative thread labels */
 	bool has_prev;
 	struct bwr_call prev;	/* the previous call, for --explain */
-	uint64_t last_seq;	/* of the last call printed, 0 before the first */
+	uint64_t last_seq;	/* of the last call read, 0 before the first */
 	const char *maps;	/* /proc/PID/maps text for --explain, or NULL */
 	size_t maps_len;
 };
@@ -69,12 +84,23 @@ void bwr_print_chart(FILE *f, const struct bwr_history *h);
  * the whole history holds an exec marker (calls before it belong to an
  * earlier program). bwr_printer_event() is a bwr_event_fn.
  */
+/* -c: per verdict, over the calls shown */
+struct bwr_summary {
+	uint64_t calls[BRKWATCH_NR_VERDICTS];
+	uint64_t mapped[BRKWATCH_NR_VERDICTS], unmapped[BRKWATCH_NR_VERDICTS];
+	uint64_t ns[BRKWATCH_NR_VERDICTS];
+};
+void bwr_summary_add(struct bwr_summary *s, const struct bwr_call *c);
+void bwr_print_summary(FILE *f, const struct bwr_history *h, const struct bwr_summary *s);
+
 struct bwr_printer {
 	FILE *f;
 	const struct bwr_opts *o;
 	struct bwr_json *j;
+	bool jsonl;		/* JSON lines on f (-f --json): a line per event */
 	bool has_exec, started;
-	uint64_t events;
+	uint64_t events, shown;
+	struct bwr_summary sum;
 	const char *maps;
 	size_t maps_len;
 	struct bwr_view v;

@@ -9,6 +9,8 @@
 
 static void indent(struct bwr_json *j)
 {
+	if (j->compact)
+		return;
 	fputc('\n', j->f);
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->f);
@@ -66,7 +68,7 @@ void bwr_json_begin(struct bwr_json *j, FILE *f)
 
 void bwr_json_end(struct bwr_json *j)
 {
-	fputs("\n}\n", j->f);
+	fputs(j->compact ? "}\n" : "\n}\n", j->f);
 }
 
 void bwr_json_key_obj(struct bwr_json *j, const char *k) { open_nested(j, k, '{'); }
@@ -223,6 +225,13 @@ void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative
 		    const struct bwr_walk *w, const char *thread)
 {
 	bwr_json_key_obj(j, NULL);
+	bwr_json_event_members(j, e, relative, w, thread);
+	bwr_json_close(j, '}');
+}
+
+void bwr_json_event_members(struct bwr_json *j, const struct bwr_event *e, bool relative,
+			    const struct bwr_walk *w, const char *thread)
+{
 	if (e->is_exec) {
 		cstr(j, "type", "exec");
 		if (!relative) {
@@ -238,7 +247,6 @@ void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative
 	} else {
 		call(j, &e->call, relative, w, thread);
 	}
-	bwr_json_close(j, '}');
 }
 
 void bwr_json_totals(struct bwr_json *j, const struct bwr_totals *t)

@@ -14,6 +14,7 @@ struct bwr_json {
 	FILE *f;
 	int depth;
 	bool need_comma[32];
+	bool compact;		/* one line: JSON lines (set after bwr_json_begin) */
 };
 
 void bwr_json_begin(struct bwr_json *j, FILE *f);	/* opens the document's object */
@@ -36,6 +37,9 @@ void bwr_json_history_head(struct bwr_json *j, const struct bwr_history *h, bool
 /* one element of the "events" array (opened by the caller) */
 void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative,
 		    const struct bwr_walk *w, const char *thread);
+/* its members only, in an object the caller opened */
+void bwr_json_event_members(struct bwr_json *j, const struct bwr_event *e, bool relative,
+			    const struct bwr_walk *w, const char *thread);
 void bwr_json_totals(struct bwr_json *j, const struct bwr_totals *t);
 void bwr_json_status(struct bwr_json *j, const struct bwr_status *st);
 

@@ -2,11 +2,14 @@
 /* brkwatch: what happened after malloc. Command line and the small commands. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "format.h"
@@ -18,42 +21,55 @@
 #define POLL_NS 200000000L	/* --follow: 0.2 s between reads */
 
 static const char usage_text[] =
-"Usage: brkwatch [OPTIONS] [show] PID    one process's brk() calls and verdicts\n"
-"       brkwatch [OPTIONS] run [-F] -- COMMAND [ARGS...]\n"
-"                                        run COMMAND, then show its calls\n"
-"       brkwatch [OPTIONS] list          every process the module tracks\n"
-"       brkwatch [OPTIONS] status        the module's counters, and what was lost\n"
-"       brkwatch [--top N] export        the counters for Prometheus (textfile)\n"
-"       brkwatch -f PID                  print new calls until the process exits\n"
-"\n"
+"Usage: brkwatch [OPTIONS] [show] PID... | -p PID...  processes' brk() calls\n"
+"       brkwatch [OPTIONS] run [-F] -- COMMAND [ARGS...]   run it, then its calls\n"
+"       brkwatch [OPTIONS] list | status   every process tracked | what was lost\n"
+"       brkwatch [--top N] export          the counters for Prometheus\n"
+"       brkwatch -f PID                    new calls as they come, until it exits\n"
 "Options:\n"
-"  -j, --json          one JSON document (show, run, list, status)\n"
-"  -r, --relative      addresses as offsets from start_brk, no pids, tids or\n"
-"                      times: two runs of one program can be diffed\n"
-"  -e, --explain       after each call, what the kernel did, in words\n"
-"  -c, --chart         the heap's size over its calls\n"
-"  -f, --follow        keep printing new calls until the process exits\n"
-"  -F, --follow-forks  run: also show the processes COMMAND started\n"
-"  -o, --output FILE   the report to FILE ('-': stdout); run reports on stderr\n"
-"      --top N         export: the N processes with the most calls (10)\n"
-"  -h, --help          this help      -V, --version   the version\n"
-"Exit status: 0 ok, 1 usage error, 2 module not loaded, 3 no history for that\n"
-"PID, 4 permission denied, 5 malformed or unsupported proc data, 6 other error,\n"
-"7 (status) something was lost.\n"
-"run exits with COMMAND's status (128+N if signal N killed it, 127 if not found).\n"
-"See brkwatch(1).\n";
+"  -j, --json         JSON (-f: JSON lines)   -o, --output FILE  ('-': stdout)\n"
+"  -r, --relative     offsets from start_brk, no pids, tids or times (diffable)\n"
+"  -e, --explain      what the kernel did, in words  --chart  the heap's size\n"
+"  -c, --summary      calls, bytes and time per verdict, instead of the table\n"
+"  -t, -tt            wall-clock times (-tt: microseconds)  -T  time in brk()\n"
+"  -f, --follow       print new calls until the process exits (Ctrl-C: totals)\n"
+"  -F, --follow-forks run: the processes COMMAND started too\n"
+"  -p, --pid PID      a process to show (repeat for several)\n"
+"      --refused      refused calls only   --verdict LIST   those verdicts only\n"
+"      --tid TID      that thread's calls only (repeatable)\n"
+"      --wide         the full table on a terminal under 132 columns\n"
+"      --top N        export: the N processes with the most calls (10)\n"
+"  -h, --help         this help            -V, --version\n"
+"run reports on stderr, the others on stdout. Exit: 0 ok, 1 usage, 2 no module,\n"
+"3 no history, 4 permission denied, 5 malformed data, 6 other error, 7 (status)\n"
+"something was lost; run: COMMAND's status. See brkwatch(1).\n";
+
+enum {
+	OPT_CHART = 256,
+	OPT_TOP,
+	OPT_REFUSED,
+	OPT_VERDICT,
+	OPT_TID,
+	OPT_WIDE,
+};
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "relative", no_argument, NULL, 'r' },
 	{ "explain", no_argument, NULL, 'e' },
-	{ "chart", no_argument, NULL, 'c' },
+	{ "chart", no_argument, NULL, OPT_CHART },
+	{ "summary", no_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "follow-forks", no_argument, NULL, 'F' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "refused", no_argument, NULL, OPT_REFUSED },
+	{ "verdict", required_argument, NULL, OPT_VERDICT },
+	{ "tid", required_argument, NULL, OPT_TID },
+	{ "wide", no_argument, NULL, OPT_WIDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ "top", required_argument, NULL, 'T' },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -82,6 +98,36 @@ static int usage_error(const char *fmt, ...)
 	return BWR_EXIT_USAGE;
 }
 
+static bool parse_pid(const char *s, uint32_t *pid);
+
+/* --verdict LIST: comma-separated verdict names, into a mask */
+static int parse_verdicts(const char *list, uint32_t *mask)
+{
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		int v;
+
+		for (v = 0; v < BRKWATCH_NR_VERDICTS; v++) {
+			const char *name = bwr_verdict_name((enum brkwatch_verdict)v);
+
+			if (strlen(name) == n && !strncmp(name, list, n))
+				break;
+		}
+		if (v == BRKWATCH_NR_VERDICTS) {
+			usage_error("--verdict: unknown verdict '%.*s' (the verdicts are in brkwatch(1))",
+				    (int)n, list);
+			return -1;
+		}
+		*mask |= 1u << v;
+		list += n + (list[n] == ',');
+	}
+	if (!*mask) {
+		usage_error("--verdict needs a list of verdicts, like grow,overlap");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * getopt_long's '?': an unknown long option (optopt 0), a known long one given
  * "=VALUE" it does not take (optopt its letter: a long option always moves
@@ -94,7 +140,8 @@ static int option_error(char **argv, const char *optstring)
 
 	if (optopt == 0)
 		return usage_error("unknown option '%.*s'", len, arg);
-	if (optopt != ':' && strchr(optstring, optopt) && !strncmp(arg, "--", 2) && arg[len])
+	if ((optopt >= 256 || (optopt != ':' && strchr(optstring, optopt))) &&
+	    !strncmp(arg, "--", 2) && arg[len])
 		return usage_error("option '%.*s' takes no argument", len, arg);
 	return usage_error("unknown option '-%c'", optopt);
 }
@@ -117,9 +164,44 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 		case 'e':
 			c->o.explain = true;
 			break;
-		case 'c':
+		case OPT_CHART:
 			c->o.chart = true;
 			break;
+		case 'c':
+			c->o.summary = true;
+			break;
+		case 't':
+			c->o.abs_time = c->o.abs_time < 2 ? c->o.abs_time + 1 : 2;
+			break;
+		case 'T':
+			c->o.durations = true;
+			break;
+		case OPT_REFUSED:
+			c->o.refused_only = true;
+			break;
+		case OPT_WIDE:
+			c->wide = true;
+			break;
+		case OPT_VERDICT:
+			if (parse_verdicts(optarg, &c->o.verdicts))
+				return BWR_EXIT_USAGE;
+			break;
+		case OPT_TID:
+		case 'p': {
+			uint32_t id;
+
+			if (!parse_pid(optarg, &id))
+				return usage_error("%s needs a number, not '%s'",
+						   ch == 'p' ? "-p" : "--tid", optarg);
+			if (ch == 'p' && c->n_pids < BWR_MAX_PIDS)
+				c->pids[c->n_pids++] = id;
+			else if (ch == OPT_TID && c->o.n_tids < BWR_MAX_TID_FILTER)
+				c->o.tids[c->o.n_tids++] = id;
+			else
+				return usage_error("too many %s (at most %d)", ch == 'p' ? "-p" : "--tid",
+						   ch == 'p' ? BWR_MAX_PIDS : BWR_MAX_TID_FILTER);
+			break;
+		}
 		case 'f':
 			c->follow = 1;
 			break;
@@ -130,7 +212,7 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			/* opened once every option is checked; the last -o wins */
 			c->out_path = optarg;
 			break;
-		case 'T': {
+		case OPT_TOP: {
 			char *end;
 
 			errno = 0;
@@ -245,32 +327,57 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	return r;
 }
 
-static int cmd_show(const struct bwr_cli *c, uint32_t pid)
+/*
+ * show PID, or several (-p PID -p PID, show PID PID): one report, the
+ * processes in the order given; a history that cannot be read is said and
+ * the others shown, and the exit status is the first error's.
+ */
+static int cmd_show(const struct bwr_cli *c)
 {
 	struct bwr_history h;
 	struct bwr_json j;
 	char msg[1024];
-	int r;
+	int r, first = BWR_EXIT_OK;
+	bool many = c->n_pids > 1;
 
-	if (!c->json) {
-		r = bwr_report_pid(c, pid, NULL, msg, sizeof(msg));
-		return r ? fail(r, msg) : BWR_EXIT_OK;
+	if (c->json) {
+		/* one document, begun once the first history is known to be there */
+		r = bwr_load_header(c->pids[0], &h, msg, sizeof(msg));
+		if (r && !many)
+			return fail(r, msg);
+		bwr_json_begin(&j, c->out);
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "show", 4);
+		bwr_json_bool(&j, "relative", c->o.relative);
+		if (many)
+			bwr_json_key_arr(&j, "processes");
 	}
-	/* a document is begun only for a history that can be opened */
-	r = bwr_load_header(pid, &h, msg, sizeof(msg));
-	if (r)
-		return fail(r, msg);
-	bwr_json_begin(&j, c->out);
-	bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
-	bwr_json_str(&j, "command", "show", 4);
-	bwr_json_bool(&j, "relative", c->o.relative);
-	bwr_json_key_obj(&j, "process");
-	r = bwr_report_pid(c, pid, &j, msg, sizeof(msg));
-	if (r)
-		return fail(r, msg);
-	bwr_json_close(&j, '}');
-	bwr_json_end(&j);
-	return BWR_EXIT_OK;
+	for (size_t i = 0; i < c->n_pids; i++) {
+		if (c->json) {
+			r = bwr_load_header(c->pids[i], &h, msg, sizeof(msg));
+			if (!r) {
+				bwr_json_key_obj(&j, many ? NULL : "process");
+				r = bwr_report_pid(c, c->pids[i], &j, msg, sizeof(msg));
+				bwr_json_close(&j, '}');
+			}
+		} else {
+			if (many)
+				fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1,
+					c->n_pids);
+			r = bwr_report_pid(c, c->pids[i], NULL, msg, sizeof(msg));
+		}
+		if (r) {
+			bwr_warn("%s", msg);
+			if (!first)
+				first = r;
+		}
+	}
+	if (c->json) {
+		if (many)
+			bwr_json_close(&j, ']');
+		bwr_json_end(&j);
+	}
+	return first;
 }
 
 /*
@@ -278,8 +385,17 @@ static int cmd_show(const struct bwr_cli *c, uint32_t pid)
  * (the module's file gives the records appended since); the header, read
  * afresh (and only it), says when the process has exited.
  */
+static volatile sig_atomic_t follow_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	follow_interrupted = 1;
+}
+
 static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 {
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
 	struct bwr_printer pr;
 	struct bwr_history now;
 	struct bwr_file f;
@@ -296,13 +412,17 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 		return fail(r, msg);
 	if (c->o.explain && !now.exited)
 		maps = bwr_read_maps(pid, &maps_len);
+	follow_interrupted = 0;
 	bwr_printer_init(&pr, c->out, &c->o, NULL, has_exec, maps, maps_len);
+	pr.jsonl = c->json;
+	/* Ctrl-C: the totals so far, as strace -c does; no SA_RESTART, to wake the sleep */
+	sigaction(SIGINT, &sa, &old);
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, sizeof(msg));
 	for (bool exited = false; !r;) {
 		uint64_t before = f.h.n_events;
 
 		r = bwr_file_read(&f, exited, msg, sizeof(msg));
-		if (r || exited)
+		if (r || exited || follow_interrupted)
 			break;
 		fflush(c->out);
 		if (f.h.n_events != before)
@@ -318,9 +438,12 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 			goto out;
 		}
 		exited = !r && now.exited;
-		if (!exited && !r)
+		if (!exited && !r && !follow_interrupted)
 			nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = POLL_NS }, NULL);
+		if (follow_interrupted)
+			break;
 	}
+	sigaction(SIGINT, &old, NULL);
 	if (!r) {
 		/* the footer with the header as it is now, the totals of what was read */
 		now.tot = f.h.tot;
@@ -495,72 +618,127 @@ static int cmd_export(const struct bwr_cli *c)
 	return wc.bad ? BWR_EXIT_DATA : BWR_EXIT_OK;
 }
 
-static int dispatch(int argc, char **argv, struct bwr_cli *c)
-{
-	const char *cmd;
-	uint32_t pid = 0;
-	int r;
+#define OPTSTRING ":jrecfFo:hVtTp:"
 
-	r = parse_options(argc, argv, "+:jrecfFo:hV", c);
-	if (r >= 0)
-		return r;
-	if (optind >= argc)
-		return usage_error("which PID? (or run, list, status)");
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-	/* the command's own options; run stops at its COMMAND */
-	r = parse_options(argc, argv, strcmp(cmd, "run") ? ":jrecfFo:hV" : "+:jrecfFo:hV", c);
-	if (r >= 0)
-		return r;
-	if (c->json && (c->o.explain || c->o.chart || c->follow))
-		return usage_error("--explain, --chart and --follow print text; they do not go with --json");
+/* The narrow table on a terminal under 132 columns, unless --wide; the full one in a pipe. */
+static void choose_layout(struct bwr_cli *c)
+{
+	struct winsize ws;
+
+	c->o.narrow = !c->wide && isatty(fileno(c->out)) &&
+		      !ioctl(fileno(c->out), TIOCGWINSZ, &ws) && ws.ws_col && ws.ws_col < 132;
+}
+
+/* What goes with what; returns -1 when all is well, else the exit code. */
+static int check_combinations(const struct bwr_cli *c, const char *cmd)
+{
+	bool table = !strcmp(cmd, "show") || !strcmp(cmd, "run") || !strcmp(cmd, "pid");
+
+	if (c->json && (c->o.explain || c->o.chart))
+		return usage_error("--explain and --chart print text; they do not go with --json");
+	if (c->json && (c->o.summary || c->o.abs_time || c->o.durations))
+		return usage_error("-c, -t and -T shape the text table; JSON has every number");
+	if (c->o.summary && (c->o.explain || c->o.chart))
+		return usage_error("-c prints a summary instead of the table: not with --explain or --chart");
+	if (c->o.relative && c->o.abs_time)
+		return usage_error("--relative hides times: not with -t");
 	if (c->follow_forks && strcmp(cmd, "run"))
 		return usage_error("--follow-forks goes with run");
 	if (c->top >= 0 && strcmp(cmd, "export"))
 		return usage_error("--top goes with export");
+	if (c->n_pids && strcmp(cmd, "pid") && strcmp(cmd, "show"))
+		return usage_error("-p goes with show");
+	if (!table && (c->o.relative || c->o.explain || c->o.chart || c->o.summary ||
+		       c->o.abs_time || c->o.durations || c->o.refused_only || c->o.verdicts ||
+		       c->o.n_tids || c->wide || c->follow))
+		return usage_error(!strcmp(cmd, "export") ? "export takes only --top and --output" :
+				   "%s takes only --json and --output", cmd);
+	if (!strcmp(cmd, "export") && c->json)
+		return usage_error("export takes only --top and --output");
+	return -1;
+}
+
+static int dispatch(int argc, char **argv, struct bwr_cli *c)
+{
+	const char *cmd = "pid";
+	int r;
+
+	r = parse_options(argc, argv, "+" OPTSTRING, c);
+	if (r >= 0)
+		return r;
+	if (optind < argc) {
+		cmd = argv[optind];
+		argc -= optind;
+		argv += optind;
+		/* the command's own options; run stops at its COMMAND */
+		r = parse_options(argc, argv, strcmp(cmd, "run") ? OPTSTRING : "+" OPTSTRING, c);
+		if (r >= 0)
+			return r;
+		if (strcmp(cmd, "show") && strcmp(cmd, "run") && strcmp(cmd, "list") &&
+		    strcmp(cmd, "status") && strcmp(cmd, "export")) {
+			uint32_t pid;
+
+			if (!parse_pid(cmd, &pid) && cmd[0] >= 'a' && cmd[0] <= 'z')
+				return usage_error("unknown command '%s'", cmd);
+			if (!parse_pid(cmd, &pid))
+				return usage_error("'%s' is not a PID", cmd);
+			if (c->n_pids == BWR_MAX_PIDS)
+				return usage_error("too many PIDs (at most %d)", BWR_MAX_PIDS);
+			c->pids[c->n_pids++] = pid;	/* the first PID, argv[0] here */
+			cmd = "pid";
+		}
+	} else if (!c->n_pids) {
+		return usage_error("which PID? (or run, list, status)");
+	} else {
+		argc = optind = 0;
+	}
+	r = check_combinations(c, cmd);
+	if (r >= 0)
+		return r;
 	if (!strcmp(cmd, "export")) {
 		if (optind < argc)
 			return usage_error("export takes no arguments");
-		if (c->json || c->follow || c->o.relative || c->o.explain || c->o.chart)
-			return usage_error("export takes only --top and --output");
 		r = open_output(c, stdout);
 		return r >= 0 ? r : cmd_export(c);
 	}
-
 	if (!strcmp(cmd, "run")) {
 		if (c->follow)
 			return usage_error("--follow goes with a PID, not with run");
 		if (optind >= argc)
 			return usage_error("run: which command? (brkwatch run -- COMMAND [ARGS...])");
 		r = open_output(c, stderr);
-		return r >= 0 ? r : bwr_cmd_run(c, argv + optind);
+		if (r >= 0)
+			return r;
+		choose_layout(c);
+		return bwr_cmd_run(c, argv + optind);
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "status")) {
 		if (optind < argc)
 			return usage_error("%s takes no arguments", cmd);
-		if (c->follow || c->o.relative || c->o.explain || c->o.chart)
-			return usage_error("%s takes only --json and --output", cmd);
 		r = open_output(c, stdout);
 		if (r >= 0)
 			return r;
 		return !strcmp(cmd, "list") ? cmd_list(c) : cmd_status(c);
 	}
-	if (!strcmp(cmd, "show")) {
-		if (optind >= argc)
-			return usage_error("show: which PID?");
-		cmd = argv[optind++];
-	} else if (!parse_pid(cmd, &pid) && cmd[0] >= 'a' && cmd[0] <= 'z') {
-		return usage_error("unknown command '%s'", cmd);
+	/* show PID..., PID..., -p PID...: the PIDs after the options */
+	for (; optind < argc; optind++) {
+		uint32_t pid;
+
+		if (!parse_pid(argv[optind], &pid))
+			return usage_error("'%s' is not a PID", argv[optind]);
+		if (c->n_pids == BWR_MAX_PIDS)
+			return usage_error("too many PIDs (at most %d)", BWR_MAX_PIDS);
+		c->pids[c->n_pids++] = pid;
 	}
-	if (!parse_pid(cmd, &pid))
-		return usage_error("'%s' is not a PID", cmd);
-	if (optind < argc)
-		return usage_error("one PID at a time ('%s' is extra)", argv[optind]);
+	if (!c->n_pids)
+		return usage_error("show: which PID?");
+	if (c->follow && c->n_pids > 1)
+		return usage_error("--follow takes one PID");
 	r = open_output(c, stdout);
 	if (r >= 0)
 		return r;
-	return c->follow ? cmd_follow(c, pid) : cmd_show(c, pid);
+	choose_layout(c);
+	return c->follow ? cmd_follow(c, c->pids[0]) : cmd_show(c);
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1476,6 +1477,206 @@ static void test_big_history(void)
 	remove_root(root);
 }
 
+/* The table rows of a text report: lines that begin with a seq (right-aligned in 6). */
+static int rows_with(const char *out, const char *what)
+{
+	int n = 0;
+
+	for (const char *l = out; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		size_t sp = strspn(l, " "), len = strcspn(l, "\n");
+		const char *p = strstr(l, what);
+
+		if (sp < 6 && l[sp] >= '0' && l[sp] <= '9' && l[6] == ' ' && p && p < l + len)
+			n++;
+	}
+	return n;
+}
+
+/* strace's habits: -p, filters, -t/-tt, -T, -c, the entry, a narrow table, -f --json. */
+static void test_strace_habits(void)
+{
+	struct cli_result r, s;
+	char *p;
+	int ok_lines = 0, lines = 0;
+
+	r = cli("proc", "-p", "1234", "-p", "2000", NULL);
+	s = cli("proc", "show", "1234", "2000", NULL);
+	ok(r.status == 0 && strstr(r.out, "=== process 1 of 2 ===\n") &&
+	   strstr(r.out, "=== process 2 of 2 ===\n") && strstr(r.out, "comm       demo") &&
+	   strstr(r.out, "comm       my\\040prog") && !strcmp(r.out, s.out),
+	   "-p PID -p PID: both processes in one report, as show PID PID");
+	done(&r);
+	done(&s);
+	r = cli("proc", "--json", "-p", "1234", "-p", "2000", NULL);
+	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"processes\": [") &&
+	   strstr(r.out, "\"pid\": 1234") && strstr(r.out, "\"pid\": 2000"),
+	   "-p twice with --json: one document, a process each");
+	done(&r);
+	r = cli("proc", "-p", "1234", "-p", "999", NULL);
+	ok(r.status == 3 && strstr(r.out, "comm       demo") && strstr(r.err, "no history for PID 999"),
+	   "-p with one PID missing: the other shown, exit 3");
+	done(&r);
+
+	r = cli("proc", "--refused", "1234", NULL);
+	ok(r.status == 0 && rows_with(r.out, " x64 ") == 5 && !rows_with(r.out, " grow") &&
+	   rows_with(r.out, " rlimit-data") == 1 && strstr(r.out, "filter     5 "),
+	   "--refused: the refused calls only (%d rows)", rows_with(r.out, " x64 "));
+	done(&r);
+	r = cli("proc", "--verdict", "grow,shrink", "1234", NULL);
+	ok(r.status == 0 && rows_with(r.out, " x64 ") == 3 && rows_with(r.out, " grow") == 2 &&
+	   rows_with(r.out, " shrink") == 1, "--verdict grow,shrink: those only");
+	done(&r);
+	r = cli("proc", "--tid", "1240", "1234", NULL);
+	ok(r.status == 0 && rows_with(r.out, " x64 ") == 2 && rows_with(r.out, " 1240 ") == 2,
+	   "--tid 1240: that thread's calls only");
+	done(&r);
+	r = cli("proc", "--json", "--refused", "1234", NULL);
+	ok(r.status == 0 && valid_json(r.out) && count(r.out, "\"type\": \"call\"") == 5 &&
+	   !strstr(r.out, "\"verdict\": \"grow\""), "--json --refused: refused events only");
+	done(&r);
+	r = cli("proc", "--verdict", "grow,bogus", "1234", NULL);
+	ok(r.status == 1 && strstr(r.err, "unknown verdict 'bogus'"), "--verdict with a bad name: exit 1");
+	done(&r);
+
+	r = cli("proc", "-tt", "1234", NULL);
+	p = r.out ? strstr(r.out, "\n     1  ") : NULL;
+	ok(r.status == 0 && p && p[11] == ':' && p[14] == ':' && p[17] == '.' &&
+	   strspn(p + 18, "0123456789") == 6, "-tt: wall-clock times with microseconds");
+	done(&r);
+	r = cli("proc", "-t", "1234", NULL);
+	p = r.out ? strstr(r.out, "\n     1  ") : NULL;
+	ok(r.status == 0 && p && p[11] == ':' && p[14] == ':' && p[17] == ' ',
+	   "-t: wall-clock times in seconds");
+	done(&r);
+	r = cli("proc", "-r", "-t", "1234", NULL);
+	ok(r.status == 1, "-t with --relative (which hides times): exit 1");
+	done(&r);
+	r = cli("proc", "-T", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, " query <0.000002010>\n") &&
+	   strstr(r.out, " interrupted (-4) <0.000002080>\n"), "-T: each call's time in brk()");
+	done(&r);
+	r = cli("proc", "-c", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, "% time     seconds      calls") &&
+	   strstr(r.out, "          2    136 KiB        0 B  grow\n") &&
+	   strstr(r.out, "         10    136 KiB     68 KiB  total\n") && !strstr(r.out, "REQUEST"),
+	   "-c: calls, bytes and time per verdict, instead of the table");
+	if (r.status || !strstr(r.out, "  total\n"))
+		printf("# %s\n", r.out);
+	done(&r);
+	r = cli("proc", "2000", NULL);
+	ok(rows_with(r.out, " ia32 ") == 3 && rows_with(r.out, " x64 ") == 1 && strstr(r.out, "ENTRY"),
+	   "the entry (ia32) is in the table");
+	done(&r);
+
+	r = cli("proc", "-f", "--json", "2000", NULL);
+	for (char *l = r.out; *l; ) {
+		size_t n = strcspn(l, "\n");
+		char save = l[n];
+
+		l[n] = '\0';
+		lines++;
+		ok_lines += valid_json(l);
+		l[n] = save;
+		l += n + (save ? 1 : 0);
+	}
+	ok(r.status == 0 && lines == 7 && ok_lines == 7 && !strncmp(r.out, "{\"type\": \"process\"", 18) &&
+	   strstr(r.out, "\n{\"type\": \"end\""), "-f --json: JSON lines, a line per event (%d of %d valid)",
+	   ok_lines, lines);
+	done(&r);
+}
+
+/* Ctrl-C during -f: the totals of what was read, and exit 0. */
+static void test_follow_interrupt(void)
+{
+	char root[PATH_MAX], path[PATH_MAX + 16], exe[PATH_MAX + 16], *out;
+	int fd = tmpfile_fd(), st = 0;
+	bool seen, ended = false;
+	pid_t pid;
+
+	temp_root(root, sizeof(root), "int");
+	snprintf(path, sizeof(path), "%s/1234", root);
+	copy_canned("proc/1234", path, 0644);	/* state running: -f waits */
+	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setenv("BRKWATCH_PROC", root, 1);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(exe, exe, "-f", "1234", (char *)NULL);
+		_exit(99);
+	}
+	seen = wait_output(fd, " nomem\n");
+	kill(pid, SIGINT);
+	for (int i = 0; i < 500 && !ended; i++) {
+		ended = waitpid(pid, &st, WNOHANG) == pid;
+		if (!ended)
+			usleep(10000);
+	}
+	if (!ended) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	out = peek_fd(fd);
+	ok(seen && ended && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	   strstr(out, "refused    5 calls") && strstr(out, "grown      +136 KiB in 2 calls"),
+	   "Ctrl-C during -f: the totals, exit 0");
+	free(out);
+	close(fd);
+	remove_root(root);
+}
+
+/* On a terminal under 132 columns the narrow table; --wide or a pipe: the full one. */
+static void test_narrow(void)
+{
+	char exe[PATH_MAX + 16], env[PATH_MAX + 64], out[65536];
+	const char *want[] = { "OLD ALIGNED", NULL, "OLD ALIGNED" };
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
+	snprintf(env, sizeof(env), "%s/proc", data);
+	if (m < 0 || grantpt(m) || unlockpt(m)) {
+		ok(true, "# SKIP no pseudo-terminal");
+		return;
+	}
+	for (int wide = 0; wide < 2; wide++) {
+		struct winsize ws = { .ws_row = 50, .ws_col = 100 };
+		size_t len = 0;
+		ssize_t n;
+		pid_t pid;
+		int st, sl = open(ptsname(m), O_RDWR | O_NOCTTY);
+
+		ioctl(sl, TIOCSWINSZ, &ws);
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			setenv("BRKWATCH_PROC", env, 1);
+			dup2(sl, 1);
+			execl(exe, exe, "1234", wide ? "--wide" : NULL, (char *)NULL);
+			_exit(99);
+		}
+		close(sl);
+		while (len < sizeof(out) - 1 && (n = read(m, out + len, sizeof(out) - 1 - len)) > 0)
+			len += (size_t)n;
+		out[len] = '\0';
+		waitpid(pid, &st, 0);
+		if (!wide)
+			ok(!strstr(out, "OLD ALIGNED") && strstr(out, " BREAK ") && lines_fit(out, 100 + 1),
+			   "a terminal of 100 columns: the narrow table, within it");
+		else
+			ok(strstr(out, want[2]) != NULL, "--wide on that terminal: the full table");
+		/* the pty's master saw EOF: open another for the next run */
+		if (!wide) {
+			close(m);
+			m = posix_openpt(O_RDWR | O_NOCTTY);
+			if (m < 0 || grantpt(m) || unlockpt(m))
+				return;
+		}
+	}
+	close(m);
+	(void)want;
+}
+
 /* Exit 6 (another error: a write error), -o, -V. */
 static void test_output(void)
 {
@@ -1630,8 +1831,8 @@ static void test_cli(void)
 	   "-f and show say the same, where calls were dropped included");
 	done(&r);
 	done(&s);
-	r = cli("proc", "-f", "-c", "2000", NULL);
-	ok(r.status == 0 && strstr(r.out, "heap size after each call"), "-f -c: the chart at the end");
+	r = cli("proc", "-f", "--chart", "2000", NULL);
+	ok(r.status == 0 && strstr(r.out, "heap size after each call"), "-f --chart: the chart at the end");
 	done(&r);
 	r = cli("proc", "-jx", "1234", NULL);
 	ok(r.status == 1 && strstr(r.err, "unknown option '-x'\n"), "-jx: the letter that is wrong ('-x')");
@@ -1773,6 +1974,9 @@ int main(int argc, char **argv)
 	test_run_report();
 	test_output_late();
 	test_big_history();
+	test_strace_habits();
+	test_narrow();
+	test_follow_interrupt();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
