@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "format.h"
+#include "procfile.h"
 
 #define BWR_MAX_PIDS 64
 
@@ -29,11 +30,13 @@ struct bwr_cli {
 void bwr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct bwr_json;
 /*
- * One process's report, read as it comes in bounded memory: text on c->out,
- * or with j the members of its JSON object. Returns an exit code, msg set.
+ * One process's report, read in bounded memory: text on c->out, or with j
+ * the members of its JSON object. checked: the history as bwr_load_history()
+ * read it already (it checks the whole file), or NULL to have it read here.
+ * Nothing is printed for a malformed file. Returns an exit code, msg set.
  */
 int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
-		   char *msg, size_t size);
+		   const struct bwr_history *checked, char *msg, size_t size);
 /* run: brkwatch run [-F] -- COMMAND...; returns the exit status */
 int bwr_cmd_run(const struct bwr_cli *c, char **argv);
 

@@ -289,34 +289,29 @@ static int fail(int code, const char *msg)
 }
 
 int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
-		   char *msg, size_t size)
+		   const struct bwr_history *checked, char *msg, size_t size)
 {
+	struct bwr_history h;
 	struct bwr_printer pr;
 	struct bwr_file f;
 	size_t maps_len = 0;
 	char *maps = NULL;
-	bool has_exec = false;
 	int r;
 
 	/*
-	 * which heap a call belongs to, known only at the end: asked first, when
-	 * it matters (not for --chart: it starts again at each exec anyway)
+	 * Read once to the end first, printing nothing: a malformed file is said
+	 * before any of it is printed, and whether an exec line comes (which heap
+	 * the calls before it belong to) is known. Memory stays bounded.
 	 */
-	if (c->o.relative || c->o.explain) {
-		r = bwr_history_has_exec(pid, &has_exec, msg, size);
+	if (!checked) {
+		r = bwr_load_history(pid, &h, msg, size);
 		if (r)
 			return r;
+		checked = &h;
 	}
-	if (c->o.explain && !j) {
-		struct bwr_history h;
-
-		r = bwr_load_header(pid, &h, msg, size);
-		if (r)
-			return r;
-		if (!h.exited)
-			maps = bwr_read_maps(pid, &maps_len);
-	}
-	bwr_printer_init(&pr, c->out, &c->o, j, has_exec, maps, maps_len);
+	if (c->o.explain && !j && !checked->exited)
+		maps = bwr_read_maps(pid, &maps_len);
+	bwr_printer_init(&pr, c->out, &c->o, j, checked->has_exec, maps, maps_len);
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
 	if (!r)
 		r = bwr_file_read(&f, true, msg, size);
@@ -341,8 +336,8 @@ static int cmd_show(const struct bwr_cli *c)
 	bool many = c->n_pids > 1;
 
 	if (c->json) {
-		/* one document, begun once the first history is known to be there */
-		r = bwr_load_header(c->pids[0], &h, msg, sizeof(msg));
+		/* one document, begun once the first history is known to be good */
+		r = bwr_load_history(c->pids[0], &h, msg, sizeof(msg));
 		if (r && !many)
 			return fail(r, msg);
 		bwr_json_begin(&j, c->out);
@@ -354,17 +349,17 @@ static int cmd_show(const struct bwr_cli *c)
 	}
 	for (size_t i = 0; i < c->n_pids; i++) {
 		if (c->json) {
-			r = bwr_load_header(c->pids[i], &h, msg, sizeof(msg));
+			r = i || many ? bwr_load_history(c->pids[i], &h, msg, sizeof(msg)) : 0;
 			if (!r) {
 				bwr_json_key_obj(&j, many ? NULL : "process");
-				r = bwr_report_pid(c, c->pids[i], &j, msg, sizeof(msg));
+				r = bwr_report_pid(c, c->pids[i], &j, &h, msg, sizeof(msg));
 				bwr_json_close(&j, '}');
 			}
 		} else {
 			if (many)
 				fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1,
 					c->n_pids);
-			r = bwr_report_pid(c, c->pids[i], NULL, msg, sizeof(msg));
+			r = bwr_report_pid(c, c->pids[i], NULL, NULL, msg, sizeof(msg));
 		}
 		if (r) {
 			bwr_warn("%s", msg);
@@ -405,7 +400,8 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 	char msg[1024];
 	int r;
 
-	r = bwr_load_header(pid, &now, msg, sizeof(msg));
+	memset(&now, 0, sizeof(now));
+	r = c->o.explain ? bwr_load_header(pid, &now, msg, sizeof(msg)) : 0;
 	if (!r && (c->o.relative || c->o.explain))
 		r = bwr_history_has_exec(pid, &has_exec, msg, sizeof(msg));
 	if (r)
@@ -430,6 +426,11 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 		if (!pr.started && bwr_parser_header_done(f.p)) {
 			bwr_printer_start(&pr, &f.h);
 			fflush(c->out);
+		}
+		if (f.h.exited) {	/* it had exited when opened: all of it is there */
+			now = f.h;
+			exited = true;
+			continue;
 		}
 		r = bwr_load_header(pid, &now, msg, sizeof(msg));
 		if (r == BWR_EXIT_NOHISTORY && pr.started) {

@@ -86,12 +86,19 @@ static void report(const struct bwr_cli *c, struct procs *p, char **argv, int st
 		bwr_json_key_arr(&j, "processes");
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		if (c->json) {
-			bwr_json_key_obj(&j, NULL);
-		} else if (p->n > 1) {
-			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
+		struct bwr_history h;
+
+		/* checked to its end before anything of it is printed */
+		r = bwr_load_history(p->pid[i], &h, msg, sizeof(msg));
+		if (r) {
+			bwr_warn("%s", msg);
+			continue;
 		}
-		r = bwr_report_pid(c, p->pid[i], c->json ? &j : NULL, msg, sizeof(msg));
+		if (c->json)
+			bwr_json_key_obj(&j, NULL);
+		else if (p->n > 1)
+			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
+		r = bwr_report_pid(c, p->pid[i], c->json ? &j : NULL, &h, msg, sizeof(msg));
 		if (r)
 			bwr_warn("%s", msg);
 		if (c->json)
@@ -162,7 +169,7 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		struct bwr_history h;
 
 		/* no document for a command whose history cannot be read */
-		r = bwr_load_header((uint32_t)pid, &h, msg, sizeof(msg));
+		r = bwr_load_history((uint32_t)pid, &h, msg, sizeof(msg));
 		if (r) {
 			bwr_warn("%s", msg);
 		} else {

@@ -1469,9 +1469,10 @@ static void test_big_history(void)
 	   r.status, r.err);
 	done(&r);
 	w = history_writer(fifo, n, 1);
-	r = vcli_root(root, "-o", devnull, "--chart", "1234", NULL);
+	r = vcli_root(root, "-o", devnull, "-f", "--chart", "1234", NULL);
 	waitpid(w, &st, 0);
-	ok(r.status == 0 && !r.err[0], "show --chart reads it too (status %d: %.200s)", r.status, r.err);
+	ok(r.status == 0 && !r.err[0], "-f --chart prints it all as it comes (status %d: %.200s)",
+	   r.status, r.err);
 	done(&r);
 	cli_as_limit = RLIM_INFINITY;
 	remove_root(root);
@@ -1788,7 +1789,12 @@ static void test_cli(void)
 	ok(r.status == 3 && strstr(r.err, "no history for PID 999"), "no history: exit 3");
 	done(&r);
 	r = cli("lossy", "66", NULL);
-	ok(r.status == 5 && strstr(r.err, "66 line 15:"), "malformed line: exit 5, names the line");
+	ok(r.status == 5 && strstr(r.err, "66 line 15:") && !r.out[0],
+	   "malformed line: exit 5, names the line, prints nothing of the file");
+	done(&r);
+	r = cli("lossy", "--json", "66", NULL);
+	ok(r.status == 5 && strstr(r.err, "66 line 15:") && !r.out[0],
+	   "malformed line with --json: exit 5, no document");
 	done(&r);
 	r = cli("lossy", "68", NULL);
 	ok(r.status == 5 && strstr(r.err, "68 line 2: the history says '# pid 999'"),
