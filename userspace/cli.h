@@ -21,6 +21,7 @@ struct bwr_cli {
 	uint32_t pids[BWR_MAX_PIDS];	/* -p */
 	size_t n_pids;
 	bool wide;		/* --wide */
+	const char *svg_path;	/* --svg FILE: the first process's picture */
 	const char *out_path;	/* -o: NULL, "-" (stdout) or a file */
 	FILE *out;		/* the report's stream, set by open_output() */
 	bool out_owned;		/* out is out_path, opened by us */
@@ -33,10 +34,11 @@ struct bwr_json;
  * One process's report, read in bounded memory: text on c->out, or with j
  * the members of its JSON object. checked: the history as bwr_load_history()
  * read it already (it checks the whole file), or NULL to have it read here.
- * Nothing is printed for a malformed file. Returns an exit code, msg set.
+ * Nothing is printed for a malformed file. svg: a file for its picture, or
+ * NULL. Returns an exit code, msg set.
  */
 int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
-		   const struct bwr_history *checked, char *msg, size_t size);
+		   const struct bwr_history *checked, const char *svg, char *msg, size_t size);
 /* run: brkwatch run [-F] -- COMMAND...; returns the exit status */
 int bwr_cmd_run(const struct bwr_cli *c, char **argv);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "svg.h"
 #include "util.h"
 
 void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bwr_history *h)
@@ -379,6 +380,12 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 		bwr_printer_start(p, h);
 	p->events++;
 	p->shown += shown && !e->is_exec;
+	if (p->svg) {	/* the picture's walk: its own, the view's steps below */
+		struct bwr_walk w = p->v.walk;
+
+		bwr_walk_step(&w, e);
+		bwr_svg_add(p->svg, &w, e);
+	}
 	if (shown && !e->is_exec)
 		bwr_summary_add(&p->sum, &e->call);
 	if (p->jsonl) {

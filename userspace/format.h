@@ -62,6 +62,7 @@ void bwr_print_table_head(FILE *f, const struct bwr_opts *o);
 void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e);
 void bwr_print_footer(FILE *f, const struct bwr_history *h, const struct bwr_opts *o);
 struct bwr_json;
+struct bwr_svg;
 
 /* chart.c: heap size over the calls of the current heap, 80 columns. */
 #define BWR_CHART_COLS 68		/* 80 - a label of 10 - " |" */
@@ -98,6 +99,7 @@ struct bwr_printer {
 	const struct bwr_opts *o;
 	struct bwr_json *j;
 	bool jsonl;		/* JSON lines on f (-f --json): a line per event */
+	struct bwr_svg *svg;	/* --svg: fed every event, or NULL */
 	bool has_exec, started;
 	uint64_t events, shown;
 	struct bwr_summary sum;

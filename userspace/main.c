@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "format.h"
+#include "svg.h"
 #include "json.h"
 #include "prom.h"
 #include "source.h"
@@ -38,6 +39,7 @@ static const char usage_text[] =
 "      --refused      refused calls only   --verdict LIST   those verdicts only\n"
 "      --tid TID      that thread's calls only (repeatable)\n"
 "      --wide         the full table on a terminal under 132 columns\n"
+"      --svg FILE     show, run: the heap's life as a picture (SVG)\n"
 "      --top N        export: the N processes with the most calls (10)\n"
 "  -h, --help         this help            -V, --version\n"
 "run reports on stderr, the others on stdout. Exit: 0 ok, 1 usage, 2 no module,\n"
@@ -51,6 +53,7 @@ enum {
 	OPT_VERDICT,
 	OPT_TID,
 	OPT_WIDE,
+	OPT_SVG,
 };
 
 static const struct option longopts[] = {
@@ -67,6 +70,7 @@ static const struct option longopts[] = {
 	{ "verdict", required_argument, NULL, OPT_VERDICT },
 	{ "tid", required_argument, NULL, OPT_TID },
 	{ "wide", no_argument, NULL, OPT_WIDE },
+	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -182,6 +186,9 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 		case OPT_WIDE:
 			c->wide = true;
 			break;
+		case OPT_SVG:
+			c->svg_path = optarg;	/* written once the history was read */
+			break;
 		case OPT_VERDICT:
 			if (parse_verdicts(optarg, &c->o.verdicts))
 				return BWR_EXIT_USAGE;
@@ -289,8 +296,10 @@ static int fail(int code, const char *msg)
 }
 
 int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
-		   const struct bwr_history *checked, char *msg, size_t size)
+		   const struct bwr_history *checked, const char *svg, char *msg, size_t size)
 {
+	struct bwr_svg *pic = NULL;
+	FILE *svgf = NULL;
 	struct bwr_history h;
 	struct bwr_printer pr;
 	struct bwr_file f;
@@ -311,13 +320,36 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	}
 	if (c->o.explain && !j && !checked->exited)
 		maps = bwr_read_maps(pid, &maps_len);
+	if (svg) {
+		pic = malloc(sizeof(*pic));
+		svgf = pic ? fopen(svg, "we") : NULL;
+		if (!svgf) {
+			snprintf(msg, size, "cannot write %s: %s", svg, strerror(errno));
+			free(pic);
+			free(maps);
+			return BWR_EXIT_ERROR;
+		}
+		bwr_svg_init(pic);
+	}
 	bwr_printer_init(&pr, c->out, &c->o, j, checked->has_exec, maps, maps_len);
+	pr.svg = pic;
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
 	if (!r)
 		r = bwr_file_read(&f, true, msg, size);
 	if (!r)
 		bwr_printer_end(&pr, &f.h);
+	if (!r && pic)
+		bwr_svg_write(svgf, pic, &f.h);
+	if (svgf) {
+		bool bad = fflush(svgf) || ferror(svgf);
+
+		if ((fclose(svgf) || bad) && !r) {
+			snprintf(msg, size, "writing %s failed: %s", svg, strerror(errno));
+			r = BWR_EXIT_ERROR;
+		}
+	}
 	bwr_file_close(&f);
+	free(pic);
 	free(maps);
 	return r;
 }
@@ -352,14 +384,16 @@ static int cmd_show(const struct bwr_cli *c)
 			r = i || many ? bwr_load_history(c->pids[i], &h, msg, sizeof(msg)) : 0;
 			if (!r) {
 				bwr_json_key_obj(&j, many ? NULL : "process");
-				r = bwr_report_pid(c, c->pids[i], &j, &h, msg, sizeof(msg));
+				r = bwr_report_pid(c, c->pids[i], &j, &h, i ? NULL : c->svg_path,
+						   msg, sizeof(msg));
 				bwr_json_close(&j, '}');
 			}
 		} else {
 			if (many)
 				fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1,
 					c->n_pids);
-			r = bwr_report_pid(c, c->pids[i], NULL, NULL, msg, sizeof(msg));
+			r = bwr_report_pid(c, c->pids[i], NULL, NULL, i ? NULL : c->svg_path,
+					   msg, sizeof(msg));
 		}
 		if (r) {
 			bwr_warn("%s", msg);
@@ -647,11 +681,13 @@ static int check_combinations(const struct bwr_cli *c, const char *cmd)
 		return usage_error("--follow-forks goes with run");
 	if (c->top >= 0 && strcmp(cmd, "export"))
 		return usage_error("--top goes with export");
+	if (c->svg_path && c->follow)
+		return usage_error("--svg goes with show and run, not with --follow");
 	if (c->n_pids && strcmp(cmd, "pid") && strcmp(cmd, "show"))
 		return usage_error("-p goes with show");
 	if (!table && (c->o.relative || c->o.explain || c->o.chart || c->o.summary ||
 		       c->o.abs_time || c->o.durations || c->o.refused_only || c->o.verdicts ||
-		       c->o.n_tids || c->wide || c->follow))
+		       c->o.n_tids || c->wide || c->follow || c->svg_path))
 		return usage_error(!strcmp(cmd, "export") ? "export takes only --top and --output" :
 				   "%s takes only --json and --output", cmd);
 	if (!strcmp(cmd, "export") && c->json)

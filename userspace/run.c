@@ -98,7 +98,8 @@ static void report(const struct bwr_cli *c, struct procs *p, char **argv, int st
 			bwr_json_key_obj(&j, NULL);
 		else if (p->n > 1)
 			fprintf(c->out, "%s=== process %zu of %zu ===\n", i ? "\n" : "", i + 1, p->n);
-		r = bwr_report_pid(c, p->pid[i], c->json ? &j : NULL, &h, msg, sizeof(msg));
+		r = bwr_report_pid(c, p->pid[i], c->json ? &j : NULL, &h, i ? NULL : c->svg_path,
+				   msg, sizeof(msg));
 		if (r)
 			bwr_warn("%s", msg);
 		if (c->json)

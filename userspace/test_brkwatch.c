@@ -1316,6 +1316,8 @@ static void remove_root(const char *root)
 		printf("# could not remove %s\n", root);
 }
 
+static char *svg_facts(const char *path);
+
 /*
  * run: the report goes to stderr (or -o), apart from COMMAND's output. The
  * command writes its own history (canned 1234, renamed to its pid) into the
@@ -1355,6 +1357,13 @@ static void test_run_report(void)
 	done(&r);
 	r = cli("proc", "-o", "-", "1234", NULL);
 	ok(r.status == 0 && strstr(r.out, "comm       demo"), "show -o -: stdout");
+	done(&r);
+	snprintf(out, sizeof(out), "%s/run.svg", root);
+	r = vcli_root(root, "run", "--svg", out, "--", "sh", "-c", script, NULL);
+	file = svg_facts(out);
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && (!file || strstr(file, "version 1.1")),
+	   "run --svg FILE: the command's picture");
+	free(file);
 	done(&r);
 	remove_root(root);
 }
@@ -1624,6 +1633,111 @@ static void test_follow_interrupt(void)
 	   "Ctrl-C during -f: the totals, exit 0");
 	free(out);
 	close(fd);
+	remove_root(root);
+}
+
+/*
+ * What an SVG shows, read back by python3's XML parser: "version", "scripts"
+ * (script elements and on* attributes), "calls:VERDICT" per marked call,
+ * "execs", "lines" (step lines), "keys" (legend entries), and the titles of
+ * the sketch's rects ("heap", "stopper"). NULL without python3.
+ */
+static char *svg_facts(const char *path)
+{
+	static const char script[] =
+		"import sys, collections, xml.etree.ElementTree as ET\n"
+		"r = ET.parse(sys.argv[1]).getroot()\n"
+		"ns = '{http://www.w3.org/2000/svg}'\n"
+		"print('root', r.tag == ns + 'svg', 'version', r.get('version'))\n"
+		"bad = [e for e in r.iter() if e.tag == ns + 'script' or "
+		"any(a.startswith('on') for a in e.attrib)]\n"
+		"print('scripts', len(bad))\n"
+		"c = collections.Counter(e.get('class').split()[1] for e in r.iter(ns + 'circle') "
+		"if e.get('class', '').startswith('call '))\n"
+		"print('calls', ' '.join('%s=%d' % kv for kv in sorted(c.items())))\n"
+		"print('keys', ' '.join(sorted(e.get('class').split()[1] for e in r.iter(ns + 'circle') "
+		"if e.get('class', '').startswith('key '))))\n"
+		"print('execs', sum(1 for e in r.iter(ns + 'line') if e.get('class') == 'exec'))\n"
+		"print('lines', sum(1 for e in r.iter(ns + 'polyline') if e.get('class') == 'break'))\n"
+		"for e in r.iter(ns + 'rect'):\n"
+		"    t = e.find(ns + 'title')\n"
+		"    if e.get('class') in ('heap', 'stopper', 'gap'):\n"
+		"        print(e.get('class'), t.text, 'width', e.get('width'))\n";
+	char cmd[PATH_MAX + 64], *out = NULL;
+	size_t len = 0, n;
+	char buf[4096];
+	FILE *p;
+
+	if (access("/usr/bin/python3", X_OK))
+		return NULL;
+	{
+		char tmp[PATH_MAX];
+		const char *t = getenv("TMPDIR");
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s/brkwatch-svgcheck.py", t && *t ? t : "/tmp");
+		f = fopen(tmp, "w");
+		if (!f || fputs(script, f) == EOF || fclose(f))
+			return NULL;
+		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s '%s' 2>&1", tmp, path);
+		p = popen(cmd, "r");
+		if (!p) {
+			unlink(tmp);
+			return NULL;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+			out = realloc(out, len + n + 1);
+			memcpy(out + len, buf, n);
+			len += n;
+			out[len] = '\0';
+		}
+		pclose(p);
+		unlink(tmp);
+	}
+	return out ? out : strdup("");
+}
+
+/* --svg: an SVG 1.1 file without scripts, whose marks are the history's calls. */
+static void test_svg(void)
+{
+	char root[PATH_MAX], path[PATH_MAX + 16], *facts;
+	struct cli_result r;
+
+	temp_root(root, sizeof(root), "svg");
+	snprintf(path, sizeof(path), "%s/1234.svg", root);
+	r = cli("proc", "--svg", path, "1234", NULL);
+	facts = svg_facts(path);
+	if (!facts) {
+		ok(true, "# SKIP --svg: no python3 to read the XML");
+		done(&r);
+		remove_root(root);
+		return;
+	}
+	ok(r.status == 0 && strstr(r.out, "comm       demo") && strstr(facts, "root True version 1.1\n") &&
+	   strstr(facts, "scripts 0\n"), "--svg: an SVG 1.1 document, no scripts, beside the report");
+	ok(strstr(facts, "calls below-min=1 grow=2 interrupted=1 nomem=1 overlap=1 rlimit-data=1 "
+		  "shrink=1\n") &&
+	   strstr(facts, "keys below-min grow interrupted nomem overlap rlimit-data shrink\n"),
+	   "--svg: a mark per grow, shrink and refusal, coloured by verdict, and their legend");
+	ok(strstr(facts, "heap heap [0x55ff09543000, 0x55ff09554000) 68 KiB") &&
+	   strstr(facts, "stopper the mapping that stopped a grow [0x55ff09743000, 0x55ff09943000) 2 MiB") &&
+	   strstr(facts, "execs 0\nlines 1\n"),
+	   "--svg: the sketch has the heap and the mapping that stopped a grow, to their addresses");
+	if (!strstr(facts, "lines 1\n") || !strstr(facts, "grow=2"))
+		printf("# %s\n", facts);
+	free(facts);
+	done(&r);
+	snprintf(path, sizeof(path), "%s/2000.svg", root);
+	r = cli("proc", "--svg", path, "-o", "/dev/null", "2000", NULL);
+	facts = svg_facts(path);
+	ok(r.status == 0 && facts && strstr(facts, "execs 1\nlines 2\n") && strstr(facts, "calls grow=2\n"),
+	   "--svg across an exec: its boundary, and a step line per heap");
+	free(facts);
+	done(&r);
+	r = cli("proc", "--svg", "/nonexistent-dir/x.svg", "1234", NULL);
+	ok(r.status == 6 && strstr(r.err, "cannot write /nonexistent-dir/x.svg") && !r.out[0],
+	   "--svg to a file that cannot be made: exit 6, nothing printed");
+	done(&r);
 	remove_root(root);
 }
 
@@ -1983,6 +2097,7 @@ int main(int argc, char **argv)
 	test_strace_habits();
 	test_narrow();
 	test_follow_interrupt();
+	test_svg();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
