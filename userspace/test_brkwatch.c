@@ -942,14 +942,17 @@ static struct cli_result vcli(const char *env, bool no_override, va_list ap)
 	return r;
 }
 
-/* Run ./brkwatch with BRKWATCH_PROC=root, a path. */
-static struct cli_result vcli_root(const char *root, ...)
+/*
+ * Run ./brkwatch with BRKWATCH_PROC=env, a path; with no_override as a
+ * caller without root's override.
+ */
+static struct cli_result cli_at(const char *env, bool no_override, ...)
 {
 	struct cli_result r;
 	va_list ap;
 
-	va_start(ap, root);
-	r = vcli(root, false, ap);
+	va_start(ap, no_override);
+	r = vcli(env, no_override, ap);
 	va_end(ap);
 	return r;
 }
@@ -964,18 +967,6 @@ static struct cli_result cli(const char *root, ...)
 	snprintf(env, sizeof(env), "%s/%s", data, root ? root : "no-such-dir");
 	va_start(ap, root);
 	r = vcli(env, false, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The same with BRKWATCH_PROC=env, as a caller without root's override. */
-static struct cli_result cli_unprivileged(const char *env, ...)
-{
-	struct cli_result r;
-	va_list ap;
-
-	va_start(ap, env);
-	r = vcli(env, true, ap);
 	va_end(ap);
 	return r;
 }
@@ -1023,22 +1014,22 @@ static void test_permission(void)
 	copy_canned("proc/2000", p2, 0644);
 	copy_canned("proc/status", p3, 0644);
 
-	r = cli_unprivileged(root, "1234", NULL);
+	r = cli_at(root, true, "1234", NULL);
 	ok(r.status == 4 && strstr(r.err, "permission denied reading") && strstr(r.err, "/1234") &&
 	   !r.out[0], "permission denied: exit 4, says who may read it (status %d)", r.status);
 	done(&r);
-	r = cli_unprivileged(root, "--json", "1234", NULL);
+	r = cli_at(root, true, "--json", "1234", NULL);
 	ok(r.status == 4 && !r.out[0], "permission denied with --json: exit 4, no output");
 	done(&r);
-	r = cli_unprivileged(root, "2000", NULL);
+	r = cli_at(root, true, "2000", NULL);
 	ok(r.status == 0 && strstr(r.out, "exec my\\040prog"), "a readable history beside it: exit 0");
 	done(&r);
-	r = cli_unprivileged(root, "list", NULL);
+	r = cli_at(root, true, "list", NULL);
 	ok(r.status == 0 && strstr(r.out, "my\\040prog") && !strstr(r.out, "demo") &&
 	   strstr(r.out, "(1 more process not shown: only their owner and root"),
 	   "list with an unreadable entry: shows the rest, counts it");
 	done(&r);
-	r = cli_unprivileged(root, "list", "--json", NULL);
+	r = cli_at(root, true, "list", "--json", NULL);
 	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"unreadable\": 1") &&
 	   strstr(r.out, "\"malformed\": 0") && strstr(r.out, "\"pid\": 2000") &&
 	   !strstr(r.out, "\"pid\": 1234"), "list --json with an unreadable entry");
@@ -1110,6 +1101,19 @@ static bool wait_output(int fd, const char *what)
 	return false;
 }
 
+/* Waits up to seconds for pid to exit (true), else kills it (false); *st its status. */
+static bool wait_exit(pid_t pid, int *st, int seconds)
+{
+	for (int i = 0; i < seconds * 100; i++) {
+		if (waitpid(pid, st, WNOHANG) == pid)
+			return true;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return false;
+}
+
 static int count(const char *s, const char *what)
 {
 	int n = 0;
@@ -1135,7 +1139,7 @@ static void test_follow_live(void)
 	const char *t = getenv("TMPDIR");
 	char root[PATH_MAX], path[PATH_MAX + 16], text[8192], exe[PATH_MAX + 16], *out;
 	char *argv[] = { exe, "-f", "1234", NULL };
-	int fd = tmpfile_fd(), st = -1, i;
+	int fd = tmpfile_fd(), st = -1;
 	bool seen2, seen3, ended = false;
 	pid_t pid;
 
@@ -1181,15 +1185,7 @@ static void test_follow_live(void)
 	grow_file(path, text);
 	replace(text, sizeof(text), "# state running", "# state exited");
 	put_file(path, text);
-	for (i = 0; i < 1000 && !ended; i++) {
-		ended = waitpid(pid, &st, WNOHANG) == pid;
-		if (!ended)
-			usleep(10000);
-	}
-	if (!ended) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	ended = wait_exit(pid, &st, 10);
 	out = peek_fd(fd);
 	ok(seen2 && seen3, "-f on a live process: prints each call as it comes");
 	ok(ended && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -1335,21 +1331,21 @@ static void test_run_report(void)
 	snprintf(script, sizeof(script),
 		 "sed -e \"s/^# pid 1234$/# pid $$/\" '%s' > \"$BRKWATCH_PROC/$$\" && echo hello",
 		 src);
-	r = vcli_root(root, "run", "--", "sh", "-c", script, NULL);
+	r = cli_at(root, false, "run", "--", "sh", "-c", script, NULL);
 	ok(r.status == 0 && !strcmp(r.out, "hello\n") && strstr(r.err, "comm       demo") &&
 	   strstr(r.err, "refused    5 calls") && strstr(r.err, " rlimit-data\n"),
 	   "run: the report on stderr, the command's output alone on stdout");
 	done(&r);
-	r = vcli_root(root, "run", "--json", "--", "sh", "-c", script, NULL);
+	r = cli_at(root, false, "run", "--json", "--", "sh", "-c", script, NULL);
 	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err),
 	   "run --json: stderr is one JSON document, stdout the command's");
 	done(&r);
-	r = vcli_root(root, "run", "-o", "-", "--", "sh", "-c", script, NULL);
+	r = cli_at(root, false, "run", "-o", "-", "--", "sh", "-c", script, NULL);
 	ok(r.status == 0 && !strncmp(r.out, "hello\n", 6) && strstr(r.out, "comm       demo") &&
 	   !r.err[0], "run -o -: the report on stdout");
 	done(&r);
 	snprintf(out, sizeof(out), "%s/report", root);
-	r = vcli_root(root, "run", "-o", out, "--json", "--", "sh", "-c", script, NULL);
+	r = cli_at(root, false, "run", "-o", out, "--json", "--", "sh", "-c", script, NULL);
 	file = slurp(out, &len);
 	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file),
 	   "run -o FILE: the report in FILE only");
@@ -1359,7 +1355,7 @@ static void test_run_report(void)
 	ok(r.status == 0 && strstr(r.out, "comm       demo"), "show -o -: stdout");
 	done(&r);
 	snprintf(out, sizeof(out), "%s/run.svg", root);
-	r = vcli_root(root, "run", "--svg", out, "--", "sh", "-c", script, NULL);
+	r = cli_at(root, false, "run", "--svg", out, "--", "sh", "-c", script, NULL);
 	file = svg_facts(out);
 	ok(r.status == 0 && !strcmp(r.out, "hello\n") && (!file || strstr(file, "version 1.1")),
 	   "run --svg FILE: the command's picture");
@@ -1471,14 +1467,14 @@ static void test_big_history(void)
 	}
 	cli_as_limit = 96u << 20;
 	w = history_writer(fifo, n, 1);
-	r = vcli_root(root, "list", NULL);
+	r = cli_at(root, false, "list", NULL);
 	waitpid(w, &st, 0);
 	ok(r.status == 0 && strstr(r.out, "1049576") && strstr(r.out, "  1024\n"),
 	   "list reads a history of 1049576 calls in bounded memory (status %d: %.200s)",
 	   r.status, r.err);
 	done(&r);
 	w = history_writer(fifo, n, 1);
-	r = vcli_root(root, "-o", devnull, "-f", "--chart", "1234", NULL);
+	r = cli_at(root, false, "-o", devnull, "-f", "--chart", "1234", NULL);
 	waitpid(w, &st, 0);
 	ok(r.status == 0 && !r.err[0], "-f --chart prints it all as it comes (status %d: %.200s)",
 	   r.status, r.err);
@@ -1618,15 +1614,7 @@ static void test_follow_interrupt(void)
 	}
 	seen = wait_output(fd, " nomem\n");
 	kill(pid, SIGINT);
-	for (int i = 0; i < 500 && !ended; i++) {
-		ended = waitpid(pid, &st, WNOHANG) == pid;
-		if (!ended)
-			usleep(10000);
-	}
-	if (!ended) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	ended = wait_exit(pid, &st, 5);
 	out = peek_fd(fd);
 	ok(seen && ended && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
 	   strstr(out, "refused    5 calls") && strstr(out, "grown      +136 KiB in 2 calls"),
