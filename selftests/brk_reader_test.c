@@ -24,6 +24,9 @@
  * - `brkwatch run -F --json` of a program that forks two children that call
  *   brk() holds the program and both children, each against its proc file.
  *
+ * run writes its report on stderr (issue 14): `-o -` puts it on stdout, where
+ * these tests read it, apart from PROG's pids on stderr.
+ *
  * PROG is this program run again with MALLOC_CHILD as argv[1]: it mallocs,
  * frees, reports its pid on stderr and exits with CHILD_EXIT; with
  * DETAILS_CHILD it makes those refused calls instead; with FORKS_CHILD it
@@ -919,7 +922,7 @@ TEST(run_json_holds_every_call_of_the_proc_file)
 	char pyerr[256];
 
 	SETUP();
-	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--json", "--", self_path,
+	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--json", "--", self_path,
 			    MALLOC_CHILD, NULL));
 	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
 	pid = child_pid(&o);
@@ -1008,7 +1011,8 @@ TEST(run_table_shows_the_proc_file_addresses)
 	int pid, err, i, queries = 0, grows = 0;
 
 	SETUP();
-	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--", self_path, MALLOC_CHILD, NULL));
+	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--", self_path, MALLOC_CHILD,
+			    NULL));
 	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
 	pid = child_pid(&o);
 	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
@@ -1058,7 +1062,7 @@ TEST(run_json_details_are_the_proc_file_details)
 		times[2] = 0;
 	}
 	for (rel = 0; rel < 2; rel++) {
-		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "--json",
+		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--json",
 				    rel ? "--relative" : "--json", "--", self_path,
 				    DETAILS_CHILD, NULL));
 		ASSERT_EQ(CHILD_EXIT, o.status)
@@ -1103,8 +1107,8 @@ TEST(run_follow_forks_holds_the_command_and_its_children)
 
 	SETUP();
 	for (forks = 1; forks >= 0; forks--) {
-		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", forks ? "-F" : "--json", "--json",
-				    "--", self_path, FORKS_CHILD, NULL));
+		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", forks ? "-F" : "--json",
+				    "--json", "--", self_path, FORKS_CHILD, NULL));
 		ASSERT_EQ(CHILD_EXIT, o.status)
 			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
 		tag = strstr(o.err, CHILD_TAG);
@@ -1147,7 +1151,7 @@ TEST(run_relative_is_the_same_twice)
 	SETUP();
 	for (json = 0; json < 2; json++) {
 		char *argv[] = {
-			reader_path, "run", "--relative", json ? "--json" : "--",
+			reader_path, "run", "-o", "-", "--relative", json ? "--json" : "--",
 			json ? "--" : self_path, json ? self_path : MALLOC_CHILD,
 			json ? MALLOC_CHILD : NULL, NULL,
 		};
@@ -1203,7 +1207,7 @@ TEST(usage_errors_exit_1)
 		{ "--json", "--explain", "1", "do not go with --json" },
 		{ "run", NULL, NULL, "run: which command?" },
 		{ "status", "1", NULL, "status takes no arguments" },
-		{ "1", "2", NULL, "one PID at a time" },
+		{ "-f", "1", "2", "--follow takes one PID" },
 	};
 	struct bwt_output o;
 	size_t i;
@@ -1329,7 +1333,8 @@ TEST(permission_denied_exits_4_as_nobody)
 	bwt_reap(pid);
 
 	/* the other side of the rule: nobody reads its own program's history */
-	ASSERT_EQ(0, reader(&o, as_nobody, NULL, "run", "--", self_path, MALLOC_CHILD, NULL));
+	ASSERT_EQ(0, reader(&o, as_nobody, NULL, "run", "-o", "-", "--", self_path,
+			    MALLOC_CHILD, NULL));
 	EXPECT_EQ(CHILD_EXIT, o.status) TH_LOG("nobody: run exited %d, '%s'", o.status, o.err);
 	EXPECT_NE(NULL, strstr(o.out, " grow")) TH_LOG("nobody's run printed '%s'", o.out);
 	bwt_output_free(&o);
@@ -1357,9 +1362,12 @@ TEST(malformed_proc_data_exits_5)
 	ASSERT_LT(0, len);
 	ASSERT_NE(NULL, mkdtemp(dir));
 
-	/* a faithful copy, and one whose line 15 (the second call) stops after 5 columns */
+	/*
+	 * a faithful copy, then in its place (a file names its own pid: issue 14)
+	 * one whose line 15 (the second call) stops after 5 columns
+	 */
 	bwt_utoa(pidbuf, pid);
-	bwt_utoa(badpid, pid + 1);
+	bwt_utoa(badpid, pid);
 	snprintf(good, sizeof(good), "%s/%s", dir, pidbuf);
 	snprintf(bad, sizeof(bad), "%s/%s", dir, badpid);
 	ASSERT_EQ(0, bwt_write_file(good, text, len));
@@ -1372,11 +1380,12 @@ TEST(malformed_proc_data_exits_5)
 		p = memchr(p + 1, ' ', end - p - 1);
 	ASSERT_NE(NULL, p) TH_LOG("line 15 has less than 6 columns");
 	memmove(p, end, strlen(end) + 1);
-	ASSERT_EQ(0, bwt_write_file(bad, text, strlen(text)));
 
 	ASSERT_EQ(0, reader(&o, env_proc, dir, pidbuf, NULL));
 	EXPECT_EQ(0, o.status) TH_LOG("BRKWATCH_PROC copy: exit %d, '%s'", o.status, o.err);
 	bwt_output_free(&o);
+	ASSERT_EQ(0, unlink(good));
+	ASSERT_EQ(0, bwt_write_file(bad, text, strlen(text)));
 
 	for (n = 0; n < 2; n++) {
 		ASSERT_EQ(0, reader(&o, env_proc, dir, n ? "--json" : "show", badpid, NULL));
