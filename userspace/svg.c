@@ -144,7 +144,7 @@ static void sketch(FILE *f, const struct bwr_svg *s, const struct bwr_history *h
 {
 	uint64_t lo = h->end_data, hi = h->brk > h->start_brk ? h->brk : h->start_brk;
 	double scale, x;
-	char a[32];
+	char a[32], b[32];
 
 	if (s->stopped && s->next_end > hi)
 		hi = s->next_end;
@@ -155,9 +155,9 @@ static void sketch(FILE *f, const struct bwr_svg *s, const struct bwr_history *h
 	}
 	scale = (double)PW / (double)(hi - lo);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">the address space around the heap, "
-		"to scale (%s bytes per pixel), from end_data %s</text>\n", X0, SY - 10,
+		"to scale (%s per pixel), from end_data %s</text>\n", X0, SY - 10,
 		bwr_human_size((uint64_t)((double)(hi - lo) / PW), a, sizeof(a)),
-		bwr_addr(lo, a, sizeof(a)));
+		bwr_addr(lo, b, sizeof(b)));
 	x = X0;
 	segment(f, x, (double)(h->start_brk - lo) * scale, "gap", "#eeeeee", "random gap",
 		lo, h->start_brk);

@@ -1647,6 +1647,9 @@ static char *svg_facts(const char *path)
 		"if e.get('class', '').startswith('key '))))\n"
 		"print('execs', sum(1 for e in r.iter(ns + 'line') if e.get('class') == 'exec'))\n"
 		"print('lines', sum(1 for e in r.iter(ns + 'polyline') if e.get('class') == 'break'))\n"
+		"for e in r.iter(ns + 'text'):\n"
+		"    if 'to scale' in (e.text or ''):\n"
+		"        print('scale', e.text)\n"
 		"for e in r.iter(ns + 'rect'):\n"
 		"    t = e.find(ns + 'title')\n"
 		"    if e.get('class') in ('heap', 'stopper', 'gap'):\n"
@@ -1711,6 +1714,8 @@ static void test_svg(void)
 	   strstr(facts, "stopper the mapping that stopped a grow [0x55ff09743000, 0x55ff09943000) 2 MiB") &&
 	   strstr(facts, "execs 0\nlines 1\n"),
 	   "--svg: the sketch has the heap and the mapping that stopped a grow, to their addresses");
+	ok(strstr(facts, " per pixel), from end_data 0x55ff08f2f010\n") != NULL,
+	   "--svg: the sketch's scale and where it starts, each its own value");
 	if (!strstr(facts, "lines 1\n") || !strstr(facts, "grow=2"))
 		printf("# %s\n", facts);
 	free(facts);
