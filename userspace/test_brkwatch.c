@@ -23,6 +23,7 @@
 
 #include "format.h"
 #include "json.h"
+#include "jsoncheck.h"
 #include "maps.h"
 #include "procfile.h"
 #include "prom.h"
@@ -519,7 +520,7 @@ static void check_producible(const char *name)
 }
 
 static bool lines_fit(const char *s, size_t width);
-static bool valid_json(const char *s);
+static bool valid_json(const char *s, enum jc_what what);
 
 /* A history in text -> what bwr_print_history() prints (malloc'ed) */
 static char *render_text(const char *text, const struct bwr_opts *o)
@@ -591,7 +592,7 @@ static void test_utf8_comm(void)
 	bwr_json_history(&j, &h, false, false);
 	bwr_json_end(&j);
 	fclose(f);
-	ok(strstr(out, "\"comm\": \"caf\xc3\xa9\\u00ff\\u00c2\\u0085\"") && valid_json(out),
+	ok(strstr(out, "\"comm\": \"caf\xc3\xa9\\u00ff\\u00c2\\u0085\"") && valid_json(out, JC_PROCESS),
 	   "JSON: a UTF-8 comm as UTF-8, a bad byte as \\u00XX");
 	free(out);
 	bwr_history_free(&h);
@@ -669,88 +670,17 @@ static void test_data_producible(void)
 		check_producible(names[i]);
 }
 
-/* ---- a small JSON validator ---- */
+/* ---- the JSON against brkwatch(1)'s schema (jsoncheck.c) ---- */
 
-static const char *js_value(const char *p, int depth);
-
-static const char *js_ws(const char *p)
+/* Whether s is valid JSON of the documented schema; if not, why on a TAP comment. */
+static bool valid_json(const char *s, enum jc_what what)
 {
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
+	char why[256];
 
-static const char *js_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	while (*p != '"') {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\') {
-			p++;
-			if (*p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
-						return NULL;
-				p += 4;
-			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
-				return NULL;
-			}
-		}
-		p++;
-	}
-	return p + 1;
-}
-
-static const char *js_value(const char *p, int depth)
-{
-	p = js_ws(p);
-	if (depth > 64)
-		return NULL;
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				p = js_string(js_ws(p));
-				if (!p || *(p = js_ws(p)) != ':')
-					return NULL;
-				p++;
-			}
-			p = js_value(p, depth + 1);
-			if (!p)
-				return NULL;
-			p = js_ws(p);
-			if (*p == close)
-				return p + 1;
-			if (*p++ != ',')
-				return NULL;
-		}
-	}
-	if (*p == '"')
-		return js_string(p);
-	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
-		return p + 4;
-	if (!strncmp(p, "false", 5))
-		return p + 5;
-	if (*p == '-')
-		p++;
-	if (*p < '0' || *p > '9')
-		return NULL;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p;
-}
-
-static bool valid_json(const char *s)
-{
-	const char *end = js_value(s, 0);
-
-	return end && *js_ws(end) == '\0';
+	if (jc_valid(s, what, why, sizeof(why)))
+		return true;
+	printf("# not the documented JSON: %s\n", why);
+	return false;
 }
 
 /* ---- formatter, through a memory stream ---- */
@@ -772,7 +702,10 @@ static char *render(const char *name, const struct bwr_opts *o, bool json, const
 	if (json) {
 		struct bwr_json j;
 
-		bwr_json_begin(&j, f);
+		bwr_json_begin(&j, f);	/* as show --json prints it */
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "show", 4);
+		bwr_json_bool(&j, "relative", o->relative);
 		bwr_json_key_obj(&j, "process");
 		bwr_json_history(&j, &h, o->relative, true);
 		bwr_json_close(&j, '}');
@@ -826,7 +759,7 @@ static void test_format(void)
 	free(b);
 	a = render("proc/1234", &rel, true, NULL);
 	b = render("proc/1235", &rel, true, NULL);
-	ok(!strcmp(a, b) && !strstr(a, "55ff") && !strstr(a, "time_ns") && valid_json(a),
+	ok(!strcmp(a, b) && !strstr(a, "55ff") && !strstr(a, "time_ns") && valid_json(a, JC_DOCUMENT),
 	   "--relative --json: the same document for both runs");
 	free(a);
 	free(b);
@@ -848,13 +781,13 @@ static void test_format(void)
 	ok(b && lines_fit(b, 80) && strstr(b, "seq 4"), "--chart shows the current heap only");
 	free(a);
 	a = render("proc/1234", &plain, true, NULL);
-	ok(valid_json(a) && strstr(a, "\"verdict\": \"rlimit-data\"") &&
+	ok(valid_json(a, JC_DOCUMENT) && strstr(a, "\"verdict\": \"rlimit-data\"") &&
 	   strstr(a, "\"start_brk\": \"0x000055ff09543000\"") && strstr(a, "\"ret_errno\": -4") &&
 	   strstr(a, "\"next_kind\": \"anon\"") && strstr(a, "\"limit\": 67108864"),
 	   "--json is valid and has every field");
 	free(a);
 	a = render("proc/2000", &plain, true, NULL);
-	ok(valid_json(a) && strstr(a, "\"comm\": \"my prog\"") && strstr(a, "\"type\": \"exec\""),
+	ok(valid_json(a, JC_DOCUMENT) && strstr(a, "\"comm\": \"my prog\"") && strstr(a, "\"type\": \"exec\""),
 	   "--json with an exec marker");
 	free(a);
 }
@@ -1030,7 +963,7 @@ static void test_permission(void)
 	   "list with an unreadable entry: shows the rest, counts it");
 	done(&r);
 	r = cli_at(root, true, "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"unreadable\": 1") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"unreadable\": 1") &&
 	   strstr(r.out, "\"malformed\": 0") && strstr(r.out, "\"pid\": 2000") &&
 	   !strstr(r.out, "\"pid\": 1234"), "list --json with an unreadable entry");
 	done(&r);
@@ -1337,7 +1270,7 @@ static void test_run_report(void)
 	   "run: the report on stderr, the command's output alone on stdout");
 	done(&r);
 	r = cli_at(root, false, "run", "--json", "--", "sh", "-c", script, NULL);
-	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err),
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err, JC_DOCUMENT),
 	   "run --json: stderr is one JSON document, stdout the command's");
 	done(&r);
 	r = cli_at(root, false, "run", "-o", "-", "--", "sh", "-c", script, NULL);
@@ -1347,7 +1280,7 @@ static void test_run_report(void)
 	snprintf(out, sizeof(out), "%s/report", root);
 	r = cli_at(root, false, "run", "-o", out, "--json", "--", "sh", "-c", script, NULL);
 	file = slurp(out, &len);
-	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file),
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file, JC_DOCUMENT),
 	   "run -o FILE: the report in FILE only");
 	free(file);
 	done(&r);
@@ -1514,7 +1447,7 @@ static void test_strace_habits(void)
 	done(&r);
 	done(&s);
 	r = cli("proc", "--json", "-p", "1234", "-p", "2000", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"processes\": [") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"processes\": [") &&
 	   strstr(r.out, "\"pid\": 1234") && strstr(r.out, "\"pid\": 2000"),
 	   "-p twice with --json: one document, a process each");
 	done(&r);
@@ -1537,7 +1470,7 @@ static void test_strace_habits(void)
 	   "--tid 1240: that thread's calls only");
 	done(&r);
 	r = cli("proc", "--json", "--refused", "1234", NULL);
-	ok(r.status == 0 && valid_json(r.out) && count(r.out, "\"type\": \"call\"") == 5 &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && count(r.out, "\"type\": \"call\"") == 5 &&
 	   !strstr(r.out, "\"verdict\": \"grow\""), "--json --refused: refused events only");
 	done(&r);
 	r = cli("proc", "--verdict", "grow,bogus", "1234", NULL);
@@ -1581,7 +1514,7 @@ static void test_strace_habits(void)
 
 		l[n] = '\0';
 		lines++;
-		ok_lines += valid_json(l);
+		ok_lines += valid_json(l, JC_LINE);
 		l[n] = save;
 		l += n + (save ? 1 : 0);
 	}
@@ -1833,7 +1766,7 @@ static void test_cli(void)
 	done(&r);
 	done(&s);
 	r = cli("proc", "--json", "show", "1234", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"command\": \"show\""),
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"command\": \"show\""),
 	   "show --json is one valid document");
 	done(&r);
 	r = cli("proc", "-r", "--json", "1234", NULL);
@@ -1846,7 +1779,7 @@ static void test_cli(void)
 	   strstr(r.out, "idle") && !strstr(r.out, "maps"), "list shows every process");
 	done(&r);
 	r = cli("proc", "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 3000"), "list --json");
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"pid\": 3000"), "list --json");
 	done(&r);
 	r = cli("proc", "status", NULL);
 	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost, exit 0");
@@ -1860,16 +1793,16 @@ static void test_cli(void)
 	   "status's hints name the module's real parameters and the control file's path");
 	done(&r);
 	r = cli("lossy", "status", "--json", NULL);
-	ok(r.status == 7 && valid_json(r.out) && strstr(r.out, "\"lost\": true") &&
+	ok(r.status == 7 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"lost\": true") &&
 	   strstr(r.out, "\"probes_missing\": [\n      \"check_brk_limits\""), "status --json");
 	done(&r);
 	/* Files the module printed in the test VMs: every verdict kind seen. */
 	r = cli("real", "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 186"),
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"pid\": 186"),
 	   "real files from the module: list --json");
 	done(&r);
 	r = cli("real", "--json", "178", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"verdict\": \"overlap\"") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"verdict\": \"overlap\"") &&
 	   strstr(r.out, "\"next_kind\": \"anon\""), "real overlap record: --json");
 	done(&r);
 	r = cli("real", "--explain", "164", NULL);
@@ -2048,6 +1981,194 @@ static void test_prom(void)
 	free(st);
 }
 
+/* ---- the JSON checker itself (jsoncheck.c): it passes the reader's output, and can fail ---- */
+
+/* doc with the first from replaced by to (a copy); the test fails if from is not there. */
+static char *mutate(const char *doc, const char *from, const char *to)
+{
+	const char *at = strstr(doc, from);
+	char *out;
+
+	if (!at) {
+		ok(false, "jsoncheck: '%s' is in the document to change", from);
+		return strdup(doc);
+	}
+	if (asprintf(&out, "%.*s%s%s", (int)(at - doc), doc, to, at + strlen(from)) < 0)
+		exit(1);
+	return out;
+}
+
+/* The checker refuses doc (as what), with why containing want. */
+static void refuses(const char *doc, enum jc_what what, const char *want, const char *name)
+{
+	char why[256];
+	bool valid = jc_valid(doc, what, why, sizeof(why));
+
+	ok(!valid && strstr(why, want), "jsoncheck refuses %s: '%s'", name, why);
+}
+
+static void refuses_change(const char *doc, const char *from, const char *to, const char *want,
+			   const char *name)
+{
+	char *bad = mutate(doc, from, to);
+
+	refuses(bad, JC_DOCUMENT, want, name);
+	free(bad);
+}
+
+static void test_jsoncheck(void)
+{
+	static const struct {
+		const char *from, *to, *want, *name;
+	} bad[] = {
+		{ "\"heap_size\": 69632,\n", "", "process: key 'heap_size' missing", "a missing key" },
+		{ "\"relative\": false", "\"relative\": 0", "relative: a number, not a bool",
+		  "a number for a bool" },
+		{ "\"calls\": 10", "\"calls\": \"10\"", "process.calls: a string, not an integer",
+		  "a string for an int" },
+		{ "\"uid\": 1000", "\"uid\": -1000", "process.uid: a number, not an integer >= 0",
+		  "a negative uid" },
+		{ "\"dropped\": 0", "\"dropped\": 0.5", "process.dropped", "a fraction for an int" },
+		{ "\"verdict\": \"grow\"", "\"verdict\": \"grown\"",
+		  "process.events[1].verdict: \"grown\" is not a verdict name", "an unknown verdict" },
+		{ "\"state\": \"running\"", "\"state\": \"zombie\"", "is not a state",
+		  "an unknown state" },
+		{ "\"entry\": \"x64\"", "\"entry\": \"x32\"", "is not an entry", "an unknown entry" },
+		{ "\"next_kind\": \"anon\"", "\"next_kind\": \"heap\"", "is not a next kind",
+		  "an unknown next kind" },
+		{ "\"brk\": \"0x000055ff09554000\"", "\"brk\": \"0x55ff09554000\"",
+		  "process.brk: \"0x55ff09554000\" is not an address", "a short address" },
+		{ "\"ret\": \"0x000055ff09543000\"", "\"ret\": \"+0x0\"",
+		  "process.events[0].ret", "an offset in an absolute document" },
+		{ "\"ret_errno\": null", "\"ret_errno\": -12",
+		  "not exactly one of 'ret' and 'ret_errno' is null", "ret and ret_errno both set" },
+		{ "\"refused\": true", "\"refused\": false", "refused: false for verdict rlimit-data",
+		  "refused false for a refusal" },
+		{ "\"details\": {}", "\"details\": []", "details: an array, not an object",
+		  "an array for an object" },
+		{ "\"events\": [", "\"events\": [[],", "process.events[0]: an array, not an event",
+		  "an array in the events" },
+		{ "\"gap_only\": false\n        }", "\"gap_only\": false\n        ]",
+		  "',' or '}' expected", "an object closed by ]" },
+		{ "\"process\": {", "\"processes\": [{", "',' or ']' expected",
+		  "an array closed by }" },
+		{ "\"gap\": 6373360,", "\"gap\": 6373360, \"gap\": 1,", "process.gap: key given twice",
+		  "a key twice" },
+		{ "\"data_size\"", "\"data_sizes\"", "process.data_sizes: unknown key",
+		  "an unknown key" },
+		{ "\"seq\": 1,", "\"seq\": 1, \"thread\": \"main\",",
+		  "process.events[0].thread: only in a --relative document",
+		  "a --relative key in an absolute document" },
+		{ "\"grow\": 2", "\"grow\": 2, \"grew\": 0", "totals.by_verdict.grew: unknown key",
+		  "an unknown verdict among the totals" },
+		{ "\"schema\": 1", "\"schema\": 2", "schema: not 1", "another schema" },
+		{ "\"command\": \"show\"", "\"command\": \"shows\"", "command: not \"show\"",
+		  "an unknown command" },
+		{ "\"comm\": \"demo\"", "\"comm\": \"d\xc3\x28mo\"", "invalid UTF-8",
+		  "invalid UTF-8" },
+		{ "\"comm\": \"demo\"", "\"comm\": \"de\tmo\"", "control byte", "a raw tab" },
+		{ "\"gap\": 6373360", "\"gap\": 06373360", "bad number", "a leading zero" },
+	};
+	struct cli_result r = cli("proc", "--json", "1234", NULL), l;
+	char why[256], *doc;
+
+	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck passes show --json (%s)", why);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refuses_change(r.out, bad[i].from, bad[i].to, bad[i].want, bad[i].name);
+
+	if (asprintf(&doc, "%sx\n", r.out) < 0)
+		exit(1);
+	refuses(doc, JC_DOCUMENT, "text after the document", "trailing garbage");
+	free(doc);
+	if (asprintf(&doc, "%s%s", r.out, r.out) < 0)
+		exit(1);
+	refuses(doc, JC_DOCUMENT, "text after the document", "two documents");
+	free(doc);
+	refuses("", JC_DOCUMENT, "value expected", "nothing");
+	refuses("[]", JC_DOCUMENT, "an array, not an object", "an array for a document");
+	refuses("{\"schema\": 1}", JC_DOCUMENT, "key 'command' missing", "a document without command");
+	refuses(r.out, JC_LINE, "key 'type' missing", "a document as a -f line");
+	done(&r);
+
+	r = cli("proc", "--relative", "--json", "1234", NULL);
+	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck passes show --relative --json (%s)", why);
+	refuses_change(r.out, "\"seq\": 1,", "\"seq\": 1, \"tid\": 1,",
+		       "process.events[0].tid: not in a --relative document",
+		       "a tid in a --relative document");
+	refuses_change(r.out, "\"thread\": \"main\"", "\"thread\": \"T0\"",
+		       "is not a thread label", "thread T0");
+	refuses_change(r.out, "\"brk_before\": \"+0x0\"", "\"brk_before\": \"+0x00\"",
+		       "brk_before: \"+0x00\" is not an address or", "an offset with a leading 0");
+	done(&r);
+
+	r = cli("proc", "--json", "1234", "1235", NULL);
+	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck passes show --json of two PIDs (%s)", why);
+	refuses_change(r.out, "\"processes\": [", "\"process\": {}, \"processes\": [",
+		       "not exactly one of 'process' and 'processes'", "process and processes");
+	done(&r);
+
+	r = cli("proc", "list", "--json", NULL);
+	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck passes list --json (%s)", why);
+	refuses_change(r.out, "\"totals\"", "\"events\": [], \"totals\"",
+		       "processes[0].events: unknown key", "events in list");
+	refuses_change(r.out, "\"malformed\": 0", "\"malformed\": true", "malformed: a bool",
+		       "a bool for list's malformed");
+	done(&r);
+
+	r = cli("lossy", "status", "--json", NULL);
+	ok(r.status == 7 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck passes status --json (%s)", why);
+	refuses_change(r.out, "\"paused\": true", "\"paused\": \"yes\"",
+		       "status.paused: a string, not a bool", "paused as a string");
+	refuses_change(r.out, "\"calls_seen\": 40", "\"calls_seen\": \"40\"",
+		       "status.calls_seen: a string", "a known counter as a string");
+	refuses_change(r.out, "\"warnings\": [", "\"warnings\": [1,",
+		       "warnings: element 0 is a number, not a string", "a number among the warnings");
+	refuses_change(r.out, "\"version\": \"0.1.0\",", "", "status: key 'version' missing",
+		       "a status without its version");
+	doc = mutate(r.out, "\"calls_seen\"", "\"new_counter\": 3, \"other\": \"x\", \"calls_seen\"");
+	ok(jc_valid(doc, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck keeps status keys it does not know, as ints or strings (%s)", why);
+	free(doc);
+	done(&r);
+
+	r = cli("proc", "-f", "--json", "2000", NULL);
+	l = cli("proc", "-f", "--relative", "--json", "2000", NULL);
+	for (int rel = 0; rel < 2; rel++) {
+		char *text = rel ? l.out : r.out;
+		int lines = 0, valid = 0;
+
+		for (char *p = text; *p; ) {
+			size_t n = strcspn(p, "\n");
+			char save = p[n];
+
+			p[n] = '\0';
+			lines++;
+			valid += jc_valid(p, JC_LINE, why, sizeof(why));
+			if (lines == 2 && !rel) {
+				refuses(p, JC_DOCUMENT, "key 'schema' missing", "a -f line as a document");
+				doc = mutate(p, "\"seq\"", "\"thread\": \"main\", \"seq\"");
+				refuses(doc, JC_LINE, "thread: only in a --relative document",
+					"a -f call line with both pid and thread");
+				free(doc);
+			}
+			p[n] = save;
+			p += n + (save ? 1 : 0);
+		}
+		ok(lines == 7 && valid == 7, "jsoncheck passes -f%s --json: %d of %d lines",
+		   rel ? " --relative" : "", valid, lines);
+	}
+	refuses("{\"type\": \"end\", \"calls\": 1, \"dropped\": 0, \"state\": \"exited\"}", JC_LINE,
+		"key 'totals' missing", "an end line without totals");
+	refuses("{\"type\": \"begin\"}", JC_LINE, "type: not \"process\"", "an unknown line type");
+	done(&r);
+	done(&l);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -2086,6 +2207,7 @@ int main(int argc, char **argv)
 	test_narrow();
 	test_follow_interrupt();
 	test_svg();
+	test_jsoncheck();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
