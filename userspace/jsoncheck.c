@@ -797,30 +797,31 @@ static int check_status(struct jc_doc *d, int st, const struct ctx *c)
 			    c, "status");
 }
 
+enum { SHOW = 1, RUN = 2, LIST = 4, STATUS = 8 };
+
 static int check_document(struct jc_doc *d, const struct ctx *c0)
 {
-	static const struct field show[] = {
-		{ "schema", K_UINT, F_ALL }, { "command", K_STR, F_ALL },
-		{ "relative", K_BOOL, F_ALL }, { "process", K_OBJ, F_OPT },
-		{ "processes", K_ARR, F_OPT },
+	static const char *const commands[] = { "show", "run", "list", "status" };
+	/* the keys of a document: the commands that have them, and those that may not */
+	static const struct {
+		struct field f;
+		unsigned int in, opt;
+	} keys[] = {
+		{ { "schema", K_UINT, F_ALL }, SHOW | RUN | LIST | STATUS, 0 },
+		{ { "command", K_STR, F_ALL }, SHOW | RUN | LIST | STATUS, 0 },
+		{ { "argv", K_STRS, F_ALL }, RUN, 0 }, { { "exit_status", K_INT, F_ALL }, RUN, 0 },
+		{ { "relative", K_BOOL, F_ALL }, SHOW | RUN, 0 },
+		{ { "process", K_OBJ, F_ALL }, SHOW, SHOW },
+		{ { "processes", K_ARR, F_ALL }, SHOW | RUN | LIST, SHOW },
+		{ { "unreadable", K_UINT, F_ALL }, LIST, 0 },
+		{ { "malformed", K_UINT, F_ALL }, LIST, 0 }, { { "status", K_OBJ, F_ALL }, STATUS, 0 },
+		{ { "lost", K_BOOL, F_ALL }, STATUS, 0 }, { { "warnings", K_STRS, F_ALL }, STATUS, 0 },
 	};
-	static const struct field run[] = {
-		{ "schema", K_UINT, F_ALL }, { "command", K_STR, F_ALL },
-		{ "argv", K_STRS, F_ALL }, { "exit_status", K_INT, F_ALL },
-		{ "relative", K_BOOL, F_ALL }, { "processes", K_ARR, F_ALL },
-	};
-	static const struct field list[] = {
-		{ "schema", K_UINT, F_ALL }, { "command", K_STR, F_ALL },
-		{ "processes", K_ARR, F_ALL }, { "unreadable", K_UINT, F_ALL },
-		{ "malformed", K_UINT, F_ALL },
-	};
-	static const struct field status[] = {
-		{ "schema", K_UINT, F_ALL }, { "command", K_STR, F_ALL },
-		{ "status", K_OBJ, F_ALL }, { "lost", K_BOOL, F_ALL },
-		{ "warnings", K_STRS, F_ALL },
-	};
+	struct field fields[sizeof(keys) / sizeof(keys[0])];
 	int cmd = jc_get(d, 0, "command"), schema = jc_get(d, 0, "schema"), p;
 	struct ctx c = *c0;
+	unsigned int bit;
+	size_t i, n = 0;
 	long long v;
 
 	if (d->n[0].type != JC_OBJ)
@@ -831,29 +832,34 @@ static int check_document(struct jc_doc *d, const struct ctx *c0)
 		return fail(d, "schema", "not 1, the schema this checker knows");
 	if (cmd < 0)
 		return fail(d, "", "key 'command' missing");
+	for (i = 0; i < 4 && !jc_str_is(d, cmd, commands[i]); i++)
+		;
+	if (i == 4)
+		return fail(d, "command", "not \"show\", \"run\", \"list\" or \"status\"");
+	bit = 1u << i;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].in & bit) {
+			fields[n] = keys[i].f;
+			fields[n++].when |= keys[i].opt & bit ? F_OPT : 0;
+		}
 	p = jc_get(d, 0, "relative");
 	c.rel = p >= 0 && d->n[p].type == JC_TRUE;
-	if (jc_str_is(d, cmd, "show")) {
-		if (CHECK_FIELDS(d, 0, show, &c, ""))
-			return -1;
+	if (check_fields(d, 0, fields, n, -1, &c, ""))
+		return -1;
+	switch (bit) {
+	case SHOW:
 		p = jc_get(d, 0, "process");
 		if ((p >= 0) == (jc_get(d, 0, "processes") >= 0))
 			return fail(d, "", "not exactly one of 'process' and 'processes'");
 		if (p >= 0)
 			return check_process(d, p, &c, 1, "process");
 		return check_processes(d, jc_get(d, 0, "processes"), &c, 1);
+	case RUN:
+	case LIST:
+		return check_processes(d, jc_get(d, 0, "processes"), &c, bit == RUN);
+	default:
+		return check_status(d, jc_get(d, 0, "status"), &c);
 	}
-	if (jc_str_is(d, cmd, "run"))
-		return CHECK_FIELDS(d, 0, run, &c, "") ||
-		       check_processes(d, jc_get(d, 0, "processes"), &c, 1) ? -1 : 0;
-	c.rel = false;
-	if (jc_str_is(d, cmd, "list"))
-		return CHECK_FIELDS(d, 0, list, &c, "") ||
-		       check_processes(d, jc_get(d, 0, "processes"), &c, 0) ? -1 : 0;
-	if (jc_str_is(d, cmd, "status"))
-		return CHECK_FIELDS(d, 0, status, &c, "") ||
-		       check_status(d, jc_get(d, 0, "status"), &c) ? -1 : 0;
-	return fail(d, "command", "not \"show\", \"run\", \"list\" or \"status\"");
 }
 
 /* A line of -f --json: without --relative, every line but "end" has a pid. */

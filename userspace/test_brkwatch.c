@@ -2007,142 +2007,110 @@ static void refuses(const char *doc, enum jc_what what, const char *want, const 
 	ok(!valid && strstr(why, want), "jsoncheck refuses %s: '%s'", name, why);
 }
 
-static void refuses_change(const char *doc, const char *from, const char *to, const char *want,
-			   const char *name)
+/* C's escapes \n \t \\ \xHH in s, in place. */
+static char *unescape(char *s)
 {
-	char *bad = mutate(doc, from, to);
+	char *w = s;
 
-	refuses(bad, JC_DOCUMENT, want, name);
-	free(bad);
+	for (const char *p = s; *p; p++) {
+		if (*p != '\\' || !p[1]) {
+			*w++ = *p;
+			continue;
+		}
+		p++;
+		if (*p == 'x' && p[1] && p[2]) {
+			char hex[3] = { p[1], p[2], 0 };
+
+			*w++ = (char)strtoul(hex, NULL, 16);
+			p += 2;
+		} else {
+			*w++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/* Each change of tests/jsoncheck-refused.tsv to one of the documents is refused. */
+static void refuses_listed(const struct cli_result *docs, size_t n_docs)
+{
+	char path[PATH_MAX + 64], *line = NULL;
+	size_t cap = 0;
+	int cases = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/jsoncheck-refused.tsv", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		printf("Bail out! cannot read %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *p = line, *field[5], *doc;
+		int i;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0; i < 5 && p; i++)
+			field[i] = unescape(strsep(&p, "\t"));
+		if (i < 5 || p || (size_t)atoi(field[0]) >= n_docs) {
+			ok(false, "jsoncheck-refused.tsv: '%s' is 5 fields, a document first", line);
+			continue;
+		}
+		doc = mutate(docs[atoi(field[0])].out, field[1], field[2]);
+		refuses(doc, JC_DOCUMENT, field[3], field[4]);
+		free(doc);
+		cases++;
+	}
+	free(line);
+	fclose(f);
+	ok(cases >= 30, "jsoncheck-refused.tsv: %d cases", cases);
 }
 
 static void test_jsoncheck(void)
 {
+	/* documents of the reader on tests/data: each passes, then each change is refused */
 	static const struct {
-		const char *from, *to, *want, *name;
-	} bad[] = {
-		{ "\"heap_size\": 69632,\n", "", "process: key 'heap_size' missing", "a missing key" },
-		{ "\"relative\": false", "\"relative\": 0", "relative: a number, not a bool",
-		  "a number for a bool" },
-		{ "\"calls\": 10", "\"calls\": \"10\"", "process.calls: a string, not an integer",
-		  "a string for an int" },
-		{ "\"uid\": 1000", "\"uid\": -1000", "process.uid: a number, not an integer >= 0",
-		  "a negative uid" },
-		{ "\"dropped\": 0", "\"dropped\": 0.5", "process.dropped", "a fraction for an int" },
-		{ "\"verdict\": \"grow\"", "\"verdict\": \"grown\"",
-		  "process.events[1].verdict: \"grown\" is not a verdict name", "an unknown verdict" },
-		{ "\"state\": \"running\"", "\"state\": \"zombie\"", "is not a state",
-		  "an unknown state" },
-		{ "\"entry\": \"x64\"", "\"entry\": \"x32\"", "is not an entry", "an unknown entry" },
-		{ "\"next_kind\": \"anon\"", "\"next_kind\": \"heap\"", "is not a next kind",
-		  "an unknown next kind" },
-		{ "\"brk\": \"0x000055ff09554000\"", "\"brk\": \"0x55ff09554000\"",
-		  "process.brk: \"0x55ff09554000\" is not an address", "a short address" },
-		{ "\"ret\": \"0x000055ff09543000\"", "\"ret\": \"+0x0\"",
-		  "process.events[0].ret", "an offset in an absolute document" },
-		{ "\"ret_errno\": null", "\"ret_errno\": -12",
-		  "not exactly one of 'ret' and 'ret_errno' is null", "ret and ret_errno both set" },
-		{ "\"refused\": true", "\"refused\": false", "refused: false for verdict rlimit-data",
-		  "refused false for a refusal" },
-		{ "\"details\": {}", "\"details\": []", "details: an array, not an object",
-		  "an array for an object" },
-		{ "\"events\": [", "\"events\": [[],", "process.events[0]: an array, not an event",
-		  "an array in the events" },
-		{ "\"gap_only\": false\n        }", "\"gap_only\": false\n        ]",
-		  "',' or '}' expected", "an object closed by ]" },
-		{ "\"process\": {", "\"processes\": [{", "',' or ']' expected",
-		  "an array closed by }" },
-		{ "\"gap\": 6373360,", "\"gap\": 6373360, \"gap\": 1,", "process.gap: key given twice",
-		  "a key twice" },
-		{ "\"data_size\"", "\"data_sizes\"", "process.data_sizes: unknown key",
-		  "an unknown key" },
-		{ "\"seq\": 1,", "\"seq\": 1, \"thread\": \"main\",",
-		  "process.events[0].thread: only in a --relative document",
-		  "a --relative key in an absolute document" },
-		{ "\"grow\": 2", "\"grow\": 2, \"grew\": 0", "totals.by_verdict.grew: unknown key",
-		  "an unknown verdict among the totals" },
-		{ "\"schema\": 1", "\"schema\": 2", "schema: not 1", "another schema" },
-		{ "\"command\": \"show\"", "\"command\": \"shows\"", "command: not \"show\"",
-		  "an unknown command" },
-		{ "\"comm\": \"demo\"", "\"comm\": \"d\xc3\x28mo\"", "invalid UTF-8",
-		  "invalid UTF-8" },
-		{ "\"comm\": \"demo\"", "\"comm\": \"de\tmo\"", "control byte", "a raw tab" },
-		{ "\"gap\": 6373360", "\"gap\": 06373360", "bad number", "a leading zero" },
+		const char *root, *argv[4];
+		int status;
+	} docs[] = {
+		{ "proc", { "--json", "1234" }, 0 },
+		{ "proc", { "--relative", "--json", "1234" }, 0 },
+		{ "proc", { "--json", "1234", "1235" }, 0 },
+		{ "proc", { "list", "--json" }, 0 },
+		{ "lossy", { "status", "--json" }, 7 },
 	};
-	struct cli_result r = cli("proc", "--json", "1234", NULL), l;
+	struct cli_result r[sizeof(docs) / sizeof(docs[0])], f[2];
 	char why[256], *doc;
 
-	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck passes show --json (%s)", why);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		refuses_change(r.out, bad[i].from, bad[i].to, bad[i].want, bad[i].name);
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		const char *const *v = docs[i].argv;
 
-	if (asprintf(&doc, "%sx\n", r.out) < 0)
-		exit(1);
-	refuses(doc, JC_DOCUMENT, "text after the document", "trailing garbage");
-	free(doc);
-	if (asprintf(&doc, "%s%s", r.out, r.out) < 0)
-		exit(1);
-	refuses(doc, JC_DOCUMENT, "text after the document", "two documents");
+		r[i] = cli(docs[i].root, v[0], v[1], v[2], v[3], NULL);
+		ok(r[i].status == docs[i].status && jc_valid(r[i].out, JC_DOCUMENT, why, sizeof(why)),
+		   "jsoncheck passes %s %s %s %s (%s)", v[0], v[1], v[2] ? v[2] : "",
+		   v[3] ? v[3] : "", why);
+	}
+	refuses_listed(r, sizeof(docs) / sizeof(docs[0]));
+	doc = mutate(r[4].out, "\"calls_seen\"", "\"new_counter\": 3, \"other\": \"x\", \"calls_seen\"");
+	ok(jc_valid(doc, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck keeps status keys it does not know, as ints or strings (%s)", why);
 	free(doc);
 	refuses("", JC_DOCUMENT, "value expected", "nothing");
 	refuses("[]", JC_DOCUMENT, "an array, not an object", "an array for a document");
 	refuses("{\"schema\": 1}", JC_DOCUMENT, "key 'command' missing", "a document without command");
-	refuses(r.out, JC_LINE, "key 'type' missing", "a document as a -f line");
-	done(&r);
+	refuses(r[0].out, JC_LINE, "key 'type' missing", "a document as a -f line");
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		done(&r[i]);
 
-	r = cli("proc", "--relative", "--json", "1234", NULL);
-	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck passes show --relative --json (%s)", why);
-	refuses_change(r.out, "\"seq\": 1,", "\"seq\": 1, \"tid\": 1,",
-		       "process.events[0].tid: not in a --relative document",
-		       "a tid in a --relative document");
-	refuses_change(r.out, "\"thread\": \"main\"", "\"thread\": \"T0\"",
-		       "is not a thread label", "thread T0");
-	refuses_change(r.out, "\"brk_before\": \"+0x0\"", "\"brk_before\": \"+0x00\"",
-		       "brk_before: \"+0x00\" is not an address or", "an offset with a leading 0");
-	done(&r);
-
-	r = cli("proc", "--json", "1234", "1235", NULL);
-	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck passes show --json of two PIDs (%s)", why);
-	refuses_change(r.out, "\"processes\": [", "\"process\": {}, \"processes\": [",
-		       "not exactly one of 'process' and 'processes'", "process and processes");
-	done(&r);
-
-	r = cli("proc", "list", "--json", NULL);
-	ok(r.status == 0 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck passes list --json (%s)", why);
-	refuses_change(r.out, "\"totals\"", "\"events\": [], \"totals\"",
-		       "processes[0].events: unknown key", "events in list");
-	refuses_change(r.out, "\"malformed\": 0", "\"malformed\": true", "malformed: a bool",
-		       "a bool for list's malformed");
-	done(&r);
-
-	r = cli("lossy", "status", "--json", NULL);
-	ok(r.status == 7 && jc_valid(r.out, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck passes status --json (%s)", why);
-	refuses_change(r.out, "\"paused\": true", "\"paused\": \"yes\"",
-		       "status.paused: a string, not a bool", "paused as a string");
-	refuses_change(r.out, "\"calls_seen\": 40", "\"calls_seen\": \"40\"",
-		       "status.calls_seen: a string", "a known counter as a string");
-	refuses_change(r.out, "\"warnings\": [", "\"warnings\": [1,",
-		       "warnings: element 0 is a number, not a string", "a number among the warnings");
-	refuses_change(r.out, "\"version\": \"0.1.0\",", "", "status: key 'version' missing",
-		       "a status without its version");
-	doc = mutate(r.out, "\"calls_seen\"", "\"new_counter\": 3, \"other\": \"x\", \"calls_seen\"");
-	ok(jc_valid(doc, JC_DOCUMENT, why, sizeof(why)),
-	   "jsoncheck keeps status keys it does not know, as ints or strings (%s)", why);
-	free(doc);
-	done(&r);
-
-	r = cli("proc", "-f", "--json", "2000", NULL);
-	l = cli("proc", "-f", "--relative", "--json", "2000", NULL);
+	/* -f --json: JSON lines */
+	f[0] = cli("proc", "-f", "--json", "2000", NULL);
+	f[1] = cli("proc", "-f", "--relative", "--json", "2000", NULL);
 	for (int rel = 0; rel < 2; rel++) {
-		char *text = rel ? l.out : r.out;
 		int lines = 0, valid = 0;
 
-		for (char *p = text; *p; ) {
+		for (char *p = f[rel].out; *p; ) {
 			size_t n = strcspn(p, "\n");
 			char save = p[n];
 
@@ -2161,12 +2129,11 @@ static void test_jsoncheck(void)
 		}
 		ok(lines == 7 && valid == 7, "jsoncheck passes -f%s --json: %d of %d lines",
 		   rel ? " --relative" : "", valid, lines);
+		done(&f[rel]);
 	}
 	refuses("{\"type\": \"end\", \"calls\": 1, \"dropped\": 0, \"state\": \"exited\"}", JC_LINE,
 		"key 'totals' missing", "an end line without totals");
 	refuses("{\"type\": \"begin\"}", JC_LINE, "type: not \"process\"", "an unknown line type");
-	done(&r);
-	done(&l);
 }
 
 int main(int argc, char **argv)
