@@ -5,8 +5,10 @@
  *
  * - `brkwatch run --json -- PROG` of a program that mallocs holds every call
  *   of /proc/brkwatch/<PID> (read after the run: the history outlives the
- *   process), field by field; the document is valid JSON (a strict checker
- *   below, and python3's json module when /usr/bin/python3 exists);
+ *   process), field by field; the document is valid JSON of the schema in
+ *   brkwatch(1) (userspace/jsoncheck.c, the reader's unit tests' checker,
+ *   linked in: syntax, keys, types and names; the values are compared with
+ *   the proc file here) and python3's json module takes it;
  * - `brkwatch run -- PROG` prints the query and grow rows with the proc
  *   file's addresses;
  * - `brkwatch run --relative` (text and JSON) of two runs is byte-identical,
@@ -42,6 +44,7 @@
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
 #include "brk_check.h"
+#include "jsoncheck.h"
 
 #define MALLOC_CHILD	"--malloc-child"
 #define DETAILS_CHILD	"--details-child"
@@ -161,320 +164,6 @@ static void __attribute__((constructor)) forks_child(int argc, char **argv)
 	_exit(CHILD_EXIT);
 }
 
-/* ---- A strict JSON checker that keeps the tree ---- */
-
-enum { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-	int type;
-	const char *text;	/* strings: after the quote; else the value */
-	size_t len;		/* strings: raw bytes between the quotes */
-	const char *key;	/* member name, raw, in an object */
-	size_t klen;
-	int first, last, next;	/* children and siblings, -1 for none */
-	int count;		/* children */
-};
-
-#define J_MAX_NODES	65536
-#define J_MAX_DEPTH	64
-
-struct jdoc {
-	struct jnode *n;
-	int count;
-	const char *p, *start, *end;
-	const char *err;	/* why it is not JSON, NULL if it is */
-	size_t err_at;		/* byte offset */
-};
-
-static void j_ws(struct jdoc *d)
-{
-	while (d->p < d->end && (*d->p == ' ' || *d->p == '\t' ||
-				 *d->p == '\n' || *d->p == '\r'))
-		d->p++;
-}
-
-static int j_fail(struct jdoc *d, const char *why)
-{
-	if (!d->err) {
-		d->err = why;
-		d->err_at = d->p - d->start;
-	}
-	return -1;
-}
-
-static bool j_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool j_hex(char c)
-{
-	return j_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A string at d->p (the opening quote); its raw contents in *s, *len. */
-static int j_string(struct jdoc *d, const char **s, size_t *len)
-{
-	int i;
-
-	d->p++;
-	*s = d->p;
-	for (;;) {
-		unsigned char c;
-
-		if (d->p >= d->end)
-			return j_fail(d, "unterminated string");
-		c = (unsigned char)*d->p;
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return j_fail(d, "control byte in a string");
-		if (c >= 0x7f)	/* README: escaped as \u00XX */
-			return j_fail(d, "unescaped byte >= 0x7f in a string");
-		if (c == '\\') {
-			d->p++;
-			if (d->p >= d->end)
-				return j_fail(d, "unterminated escape");
-			switch (*d->p) {
-			case '"': case '\\': case '/': case 'b': case 'f':
-			case 'n': case 'r': case 't':
-				break;
-			case 'u':
-				for (i = 1; i <= 4; i++)
-					if (d->p + i >= d->end || !j_hex(d->p[i]))
-						return j_fail(d, "bad \\u escape");
-				d->p += 4;
-				break;
-			default:
-				return j_fail(d, "bad escape");
-			}
-		}
-		d->p++;
-	}
-	*len = d->p - *s;
-	d->p++;
-	return 0;
-}
-
-static int j_number(struct jdoc *d)
-{
-	if (d->p < d->end && *d->p == '-')
-		d->p++;
-	if (d->p >= d->end || !j_digit(*d->p))
-		return j_fail(d, "bad number");
-	if (*d->p == '0')
-		d->p++;
-	else
-		while (d->p < d->end && j_digit(*d->p))
-			d->p++;
-	if (d->p < d->end && *d->p == '.') {
-		d->p++;
-		if (d->p >= d->end || !j_digit(*d->p))
-			return j_fail(d, "bad fraction");
-		while (d->p < d->end && j_digit(*d->p))
-			d->p++;
-	}
-	if (d->p < d->end && (*d->p == 'e' || *d->p == 'E')) {
-		d->p++;
-		if (d->p < d->end && (*d->p == '+' || *d->p == '-'))
-			d->p++;
-		if (d->p >= d->end || !j_digit(*d->p))
-			return j_fail(d, "bad exponent");
-		while (d->p < d->end && j_digit(*d->p))
-			d->p++;
-	}
-	return 0;
-}
-
-static int j_new(struct jdoc *d, int type)
-{
-	struct jnode *n;
-
-	if (d->count == J_MAX_NODES)
-		return j_fail(d, "too many values");
-	n = &d->n[d->count];
-	memset(n, 0, sizeof(*n));
-	n->type = type;
-	n->text = d->p;
-	n->first = n->last = n->next = -1;
-	return d->count++;
-}
-
-static void j_add(struct jdoc *d, int parent, int child)
-{
-	struct jnode *p = &d->n[parent];
-
-	if (p->last >= 0)
-		d->n[p->last].next = child;
-	else
-		p->first = child;
-	p->last = child;
-	p->count++;
-}
-
-static int j_value(struct jdoc *d, int depth)
-{
-	static const struct { const char *word; int type; } lit[] = {
-		{ "null", J_NULL }, { "false", J_FALSE }, { "true", J_TRUE },
-	};
-	int me, child;
-	size_t i;
-
-	if (depth > J_MAX_DEPTH)
-		return j_fail(d, "nested too deep");
-	j_ws(d);
-	if (d->p >= d->end)
-		return j_fail(d, "value expected");
-	if (*d->p == '{' || *d->p == '[') {
-		bool obj = *d->p == '{';
-		char close = obj ? '}' : ']';
-
-		me = j_new(d, obj ? J_OBJ : J_ARR);
-		if (me < 0)
-			return -1;
-		d->p++;
-		j_ws(d);
-		if (d->p < d->end && *d->p == close) {
-			d->p++;
-			return me;
-		}
-		for (;;) {
-			const char *key = NULL;
-			size_t klen = 0;
-
-			j_ws(d);
-			if (obj) {
-				if (d->p >= d->end || *d->p != '"')
-					return j_fail(d, "member name expected");
-				if (j_string(d, &key, &klen))
-					return -1;
-				j_ws(d);
-				if (d->p >= d->end || *d->p != ':')
-					return j_fail(d, "':' expected");
-				d->p++;
-			}
-			child = j_value(d, depth + 1);
-			if (child < 0)
-				return -1;
-			d->n[child].key = key;
-			d->n[child].klen = klen;
-			j_add(d, me, child);
-			j_ws(d);
-			if (d->p < d->end && *d->p == ',') {
-				d->p++;
-				continue;
-			}
-			if (d->p < d->end && *d->p == close) {
-				d->p++;
-				return me;
-			}
-			return j_fail(d, obj ? "',' or '}' expected" :
-					       "',' or ']' expected");
-		}
-	}
-	if (*d->p == '"') {
-		me = j_new(d, J_STR);
-		if (me < 0 || j_string(d, &d->n[me].text, &d->n[me].len))
-			return -1;
-		return me;
-	}
-	if (*d->p == '-' || j_digit(*d->p)) {
-		me = j_new(d, J_NUM);
-		if (me < 0 || j_number(d))
-			return -1;
-		d->n[me].len = d->p - d->n[me].text;
-		return me;
-	}
-	for (i = 0; i < sizeof(lit) / sizeof(lit[0]); i++) {
-		size_t wl = strlen(lit[i].word);
-
-		if ((size_t)(d->end - d->p) >= wl && !memcmp(d->p, lit[i].word, wl)) {
-			me = j_new(d, lit[i].type);
-			if (me < 0)
-				return -1;
-			d->p += wl;
-			return me;
-		}
-	}
-	return j_fail(d, "unexpected character");
-}
-
-/* Parses text (len bytes): the root node (0), or -1 with d->err set. */
-static int j_parse(struct jdoc *d, const char *text, size_t len)
-{
-	memset(d, 0, sizeof(*d));
-	d->n = bwt_zalloc(J_MAX_NODES * sizeof(struct jnode));
-	if (!d->n) {
-		d->err = "out of memory";
-		return -1;
-	}
-	d->p = d->start = text;
-	d->end = text + len;
-	if (j_value(d, 0) < 0)
-		return -1;
-	j_ws(d);
-	if (d->p != d->end)
-		return j_fail(d, "text after the document");
-	return 0;
-}
-
-static void j_free(struct jdoc *d)
-{
-	bwt_free(d->n, J_MAX_NODES * sizeof(struct jnode));
-	d->n = NULL;
-}
-
-/* The member key of object obj, or -1. */
-static int j_get(struct jdoc *d, int obj, const char *key)
-{
-	size_t klen = strlen(key);
-	int c;
-
-	if (obj < 0 || d->n[obj].type != J_OBJ)
-		return -1;
-	for (c = d->n[obj].first; c >= 0; c = d->n[c].next)
-		if (d->n[c].klen == klen && !memcmp(d->n[c].key, key, klen))
-			return c;
-	return -1;
-}
-
-/* Element i of array arr, or -1. */
-static int j_at(struct jdoc *d, int arr, int i)
-{
-	int c;
-
-	if (arr < 0 || d->n[arr].type != J_ARR)
-		return -1;
-	for (c = d->n[arr].first; c >= 0 && i; c = d->n[c].next)
-		i--;
-	return c;
-}
-
-static bool j_str_is(struct jdoc *d, int v, const char *s)
-{
-	return v >= 0 && d->n[v].type == J_STR && d->n[v].len == strlen(s) &&
-	       !memcmp(d->n[v].text, s, d->n[v].len);
-}
-
-/* An integer value (no fraction, no exponent) into *out. */
-static bool j_int(struct jdoc *d, int v, long long *out)
-{
-	char buf[32], *end;
-
-	if (v < 0 || d->n[v].type != J_NUM || d->n[v].len >= sizeof(buf))
-		return false;
-	memcpy(buf, d->n[v].text, d->n[v].len);
-	buf[d->n[v].len] = '\0';
-	if (strpbrk(buf, ".eE"))
-		return false;
-	errno = 0;
-	if (buf[0] == '-')
-		*out = strtoll(buf, &end, 10);
-	else
-		*out = (long long)strtoull(buf, &end, 10);
-	return !errno && !*end;
-}
-
 /* ---- Comparing the reader's JSON with the proc file ---- */
 
 struct why {
@@ -484,12 +173,12 @@ struct why {
 #define MISMATCH(w, ...) \
 	(snprintf((w)->s, sizeof((w)->s), __VA_ARGS__), false)
 
-static bool key_int(struct jdoc *d, int obj, const char *key, long long want,
+static bool key_int(struct jc_doc *d, int obj, const char *key, long long want,
 		    const char *where, struct why *w)
 {
 	long long v;
 
-	if (!j_int(d, j_get(d, obj, key), &v))
+	if (!jc_int(d, jc_get(d, obj, key), &v))
 		return MISMATCH(w, "%s: '%s' is missing or not an integer", where, key);
 	if (v != want)
 		return MISMATCH(w, "%s: '%s' is %lld, the proc file says %lld",
@@ -497,13 +186,13 @@ static bool key_int(struct jdoc *d, int obj, const char *key, long long want,
 	return true;
 }
 
-static bool key_str(struct jdoc *d, int obj, const char *key, const char *want,
+static bool key_str(struct jc_doc *d, int obj, const char *key, const char *want,
 		    const char *where, struct why *w)
 {
-	int v = j_get(d, obj, key);
+	int v = jc_get(d, obj, key);
 
-	if (!j_str_is(d, v, want)) {
-		if (v >= 0 && d->n[v].type == J_STR)
+	if (!jc_str_is(d, v, want)) {
+		if (v >= 0 && d->n[v].type == JC_STR)
 			return MISMATCH(w, "%s: '%s' is \"%.*s\", the proc file says \"%s\"",
 					where, key, (int)d->n[v].len, d->n[v].text, want);
 		return MISMATCH(w, "%s: '%s' is missing or not a string (want \"%s\")",
@@ -512,10 +201,10 @@ static bool key_str(struct jdoc *d, int obj, const char *key, const char *want,
 	return true;
 }
 
-static bool key_absent(struct jdoc *d, int obj, const char *key,
+static bool key_absent(struct jc_doc *d, int obj, const char *key,
 		       const char *where, struct why *w)
 {
-	if (j_get(d, obj, key) >= 0)
+	if (jc_get(d, obj, key) >= 0)
 		return MISMATCH(w, "%s: '%s' is present", where, key);
 	return true;
 }
@@ -534,7 +223,7 @@ static void fmt_addr(char *buf, size_t size, unsigned long a, bool rel,
 		snprintf(buf, size, "-0x%lx", base - a);
 }
 
-static bool key_addr(struct jdoc *d, int obj, const char *key, unsigned long a,
+static bool key_addr(struct jc_doc *d, int obj, const char *key, unsigned long a,
 		     bool rel, unsigned long base, const char *where, struct why *w)
 {
 	char want[32];
@@ -561,7 +250,7 @@ static bool refusal(const char *verdict)
  * The details object against the proc file's details (text), key by key:
  * every key of the text with its value and JSON type, and no other key.
  */
-static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
+static bool check_details(struct jc_doc *d, int det, const char *text, bool ra,
 			  unsigned long base, const char *where, struct why *w)
 {
 	char buf[256], *item, *save = NULL, *val;
@@ -569,7 +258,7 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 	long l;
 	int n = 0, v;
 
-	if (det < 0 || d->n[det].type != J_OBJ)
+	if (det < 0 || d->n[det].type != JC_OBJ)
 		return MISMATCH(w, "%s: 'details' is not an object", where);
 	if (!strcmp(text, "-")) {
 		if (d->n[det].count)
@@ -598,9 +287,9 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 			if (!key_str(d, det, item, val, where, w))
 				return false;
 		} else if (!strcmp(item, "gap_only")) {
-			v = j_get(d, det, item);
+			v = jc_get(d, det, item);
 			if ((strcmp(val, "0") && strcmp(val, "1")) || v < 0 ||
-			    d->n[v].type != (!strcmp(val, "1") ? J_TRUE : J_FALSE))
+			    d->n[v].type != (!strcmp(val, "1") ? JC_TRUE : JC_FALSE))
 				return MISMATCH(w, "%s: 'gap_only' is not %s for gap_only=%s",
 						where, !strcmp(val, "1") ? "true" : "false", val);
 		} else if (!strcmp(item, "err")) {
@@ -619,7 +308,7 @@ static bool check_details(struct jdoc *d, int det, const char *text, bool ra,
 }
 
 /* rel: --relative's fields; ra: its addresses (calls before an exec have none) */
-static bool check_call(struct jdoc *d, int ev, const struct bwt_event *e,
+static bool check_call(struct jc_doc *d, int ev, const struct bwt_event *e,
 		       bool rel, bool ra, unsigned long base, const char *where,
 		       struct why *w)
 {
@@ -648,26 +337,26 @@ static bool check_call(struct jdoc *d, int ev, const struct bwt_event *e,
 		return false;
 	}
 	if (e->ret < 0) {
-		if (j_get(d, ev, "ret") < 0 || d->n[j_get(d, ev, "ret")].type != J_NULL)
+		if (jc_get(d, ev, "ret") < 0 || d->n[jc_get(d, ev, "ret")].type != JC_NULL)
 			return MISMATCH(w, "%s: 'ret' is not null for errno %ld", where, e->ret);
 		if (!key_int(d, ev, "ret_errno", e->ret, where, w))
 			return false;
 	} else {
 		if (!key_addr(d, ev, "ret", (unsigned long)e->ret, ra, base, where, w))
 			return false;
-		v = j_get(d, ev, "ret_errno");
-		if (v < 0 || d->n[v].type != J_NULL)
+		v = jc_get(d, ev, "ret_errno");
+		if (v < 0 || d->n[v].type != JC_NULL)
 			return MISMATCH(w, "%s: 'ret_errno' is not null", where);
 	}
-	v = j_get(d, ev, "refused");
-	if (v < 0 || d->n[v].type != (refusal(e->verdict) ? J_TRUE : J_FALSE))
+	v = jc_get(d, ev, "refused");
+	if (v < 0 || d->n[v].type != (refusal(e->verdict) ? JC_TRUE : JC_FALSE))
 		return MISMATCH(w, "%s: 'refused' is not %s for verdict %s", where,
 				refusal(e->verdict) ? "true" : "false", e->verdict);
-	det = j_get(d, ev, "details");
+	det = jc_get(d, ev, "details");
 	return check_details(d, det, e->details, ra, base, where, w);
 }
 
-static bool check_exec(struct jdoc *d, int ev, const struct bwt_event *e,
+static bool check_exec(struct jc_doc *d, int ev, const struct bwt_event *e,
 		       bool rel, const char *where, struct why *w)
 {
 	if (!key_str(d, ev, "type", "exec", where, w) ||
@@ -690,7 +379,7 @@ static bool check_exec(struct jdoc *d, int ev, const struct bwt_event *e,
  * --relative leaves out must be absent, and addresses are offsets from the
  * start_brk of the call's heap.
  */
-static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
+static bool check_process(struct jc_doc *d, int p, const struct bwt_history *h,
 			  bool rel, struct why *w)
 {
 	static const char *const verdicts[] = {
@@ -704,7 +393,7 @@ static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
 	char at[48];
 	size_t k;
 
-	if (p < 0 || d->n[p].type != J_OBJ)
+	if (p < 0 || d->n[p].type != JC_OBJ)
 		return MISMATCH(w, "the process is not an object");
 	if (!key_int(d, p, "format", h->version, where, w) ||
 	    !key_str(d, p, "comm", h->comm, where, w) ||
@@ -735,8 +424,8 @@ static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
 			    (long long)(h->start_brk - h->end_data) : 0, where, w)) {
 		return false;
 	}
-	evs = j_get(d, p, "events");
-	if (evs < 0 || d->n[evs].type != J_ARR)
+	evs = jc_get(d, p, "events");
+	if (evs < 0 || d->n[evs].type != JC_ARR)
 		return MISMATCH(w, "'events' is missing or not an array");
 	if (d->n[evs].count != h->nevents)
 		return MISMATCH(w, "'events' has %d entries, the proc file %d lines "
@@ -748,7 +437,7 @@ static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
 		const struct bwt_event *e = &h->ev[i];
 
 		snprintf(at, sizeof(at), "event %d (proc line %d)", i + 1, 14 + i);
-		if (d->n[ev].type != J_OBJ)
+		if (d->n[ev].type != JC_OBJ)
 			return MISMATCH(w, "%s is not an object", at);
 		if (e->exec) {
 			base = e->start_brk;
@@ -759,9 +448,9 @@ static bool check_process(struct jdoc *d, int p, const struct bwt_history *h,
 			return false;
 		}
 	}
-	tot = j_get(d, p, "totals");
-	by = j_get(d, tot, "by_verdict");
-	if (by < 0 || d->n[by].type != J_OBJ)
+	tot = jc_get(d, p, "totals");
+	by = jc_get(d, tot, "by_verdict");
+	if (by < 0 || d->n[by].type != JC_OBJ)
 		return MISMATCH(w, "'totals.by_verdict' is missing");
 	for (k = 0; k < sizeof(verdicts) / sizeof(verdicts[0]); k++) {
 		long long n = 0;
@@ -910,51 +599,70 @@ static struct bwt_history *hist;
 	ASSERT_NE(NULL, hist); \
 } while (0)
 
+/*
+ * brkwatch run -o - [--json] [--relative] -- PROG child: its exit status and
+ * the child's pid checked, the child's history read into hist. The pid.
+ */
+static int run_child(struct __test_metadata *_metadata, struct bwt_output *o, bool json,
+		     bool rel, const char *child)
+{
+	char *argv[10] = { reader_path, "run", "-o", "-" };
+	int n = 4, pid, err;
+
+	if (json)
+		argv[n++] = "--json";
+	if (rel)
+		argv[n++] = "--relative";
+	argv[n++] = "--";
+	argv[n++] = self_path;
+	argv[n++] = (char *)child;
+	ASSERT_EQ(0, bwt_spawn(argv, env_plain, NULL, o));
+	ASSERT_EQ(CHILD_EXIT, o->status) TH_LOG("brkwatch run exited %d: %s", o->status, o->err);
+	pid = child_pid(o);
+	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o->err);
+	err = bwt_history_read(pid, hist);
+	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
+				 err == -EBADMSG ? hist->error : "");
+	return pid;
+}
+
 /* ---- run: the reader's report against the proc file ---- */
 
 TEST(run_json_holds_every_call_of_the_proc_file)
 {
 	struct bwt_output o;
-	struct jdoc d;
+	struct jc_doc d;
 	struct why w;
-	int pid, err, procs, argv, v;
+	int pid, procs, argv, v;
 	long long n;
 	char pyerr[256];
 
 	SETUP();
-	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--json", "--", self_path,
-			    MALLOC_CHILD, NULL));
-	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
-	pid = child_pid(&o);
-	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
-
-	err = bwt_history_read(pid, hist);
-	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
-				 err == -EBADMSG ? hist->error : "");
+	pid = run_child(_metadata, &o, true, false, MALLOC_CHILD);
 	ASSERT_EQ(0UL, hist->dropped);
 	ASSERT_EQ(hist->calls, (unsigned long)hist->ncalls);
 	ASSERT_LE(2, hist->ncalls) TH_LOG("the malloc child made %d brk() calls", hist->ncalls);
 
-	ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
-		TH_LOG("not JSON: %s at byte %zu: '%.40s'", d.err, d.err_at, o.out + d.err_at);
-	ASSERT_TRUE(d.n[0].type == J_OBJ);
+	ASSERT_EQ(0, jc_check(&d, o.out, o.out_len, JC_DOCUMENT))
+		TH_LOG("not the JSON of brkwatch(1): %s: '%.40s'", d.err, o.out + d.err_at);
+	ASSERT_TRUE(d.n[0].type == JC_OBJ);
 	ASSERT_TRUE(key_int(&d, 0, "schema", 1, "document", &w)) TH_LOG("%s", w.s);
 	ASSERT_TRUE(key_str(&d, 0, "command", "run", "document", &w)) TH_LOG("%s", w.s);
 	ASSERT_TRUE(key_int(&d, 0, "exit_status", CHILD_EXIT, "document", &w)) TH_LOG("%s", w.s);
-	v = j_get(&d, 0, "relative");
-	ASSERT_TRUE(v >= 0 && d.n[v].type == J_FALSE) TH_LOG("'relative' is not false");
-	argv = j_get(&d, 0, "argv");
+	v = jc_get(&d, 0, "relative");
+	ASSERT_TRUE(v >= 0 && d.n[v].type == JC_FALSE) TH_LOG("'relative' is not false");
+	argv = jc_get(&d, 0, "argv");
 	ASSERT_TRUE(argv >= 0 && d.n[argv].count == 2) TH_LOG("'argv' is not the 2 words run");
-	ASSERT_TRUE(j_str_is(&d, j_at(&d, argv, 0), self_path));
-	ASSERT_TRUE(j_str_is(&d, j_at(&d, argv, 1), MALLOC_CHILD));
-	procs = j_get(&d, 0, "processes");
-	ASSERT_TRUE(procs >= 0 && d.n[procs].type == J_ARR && d.n[procs].count == 1)
+	ASSERT_TRUE(jc_str_is(&d, jc_at(&d, argv, 0), self_path));
+	ASSERT_TRUE(jc_str_is(&d, jc_at(&d, argv, 1), MALLOC_CHILD));
+	procs = jc_get(&d, 0, "processes");
+	ASSERT_TRUE(procs >= 0 && d.n[procs].type == JC_ARR && d.n[procs].count == 1)
 		TH_LOG("'processes' is not an array of one process");
-	ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, 0), "pid"), &n));
+	ASSERT_TRUE(jc_int(&d, jc_get(&d, jc_at(&d, procs, 0), "pid"), &n));
 	ASSERT_EQ(pid, n) TH_LOG("the JSON's pid is not the pid the child printed");
-	EXPECT_TRUE(check_process(&d, j_at(&d, procs, 0), hist, false, &w))
+	EXPECT_TRUE(check_process(&d, jc_at(&d, procs, 0), hist, false, &w))
 		TH_LOG("run --json vs /proc/brkwatch/%d: %s", pid, w.s);
-	j_free(&d);
+	jc_free(&d);
 
 	switch (python_json(o.out, o.out_len, pyerr, sizeof(pyerr))) {
 	case -1:
@@ -984,7 +692,7 @@ static bool check_row(const char *table, const struct bwt_event *e, struct why *
 
 		while (*p == ' ')
 			p++;
-		if (!j_digit(*p) || strtoul(p, &end, 10) != e->seq || *end != ' ')
+		if (*p < '0' || *p > '9' || strtoul(p, &end, 10) != e->seq || *end != ' ')
 			continue;
 		len = line_len(line);
 		snprintf(want[0], sizeof(want[0]), " 0x%lx ", e->request);
@@ -1008,17 +716,10 @@ TEST(run_table_shows_the_proc_file_addresses)
 {
 	struct bwt_output o;
 	struct why w;
-	int pid, err, i, queries = 0, grows = 0;
+	int pid, i, queries = 0, grows = 0;
 
 	SETUP();
-	ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--", self_path, MALLOC_CHILD,
-			    NULL));
-	ASSERT_EQ(CHILD_EXIT, o.status) TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
-	pid = child_pid(&o);
-	ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
-	err = bwt_history_read(pid, hist);
-	ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
-				 err == -EBADMSG ? hist->error : "");
+	pid = run_child(_metadata, &o, false, false, MALLOC_CHILD);
 
 	for (i = 0; i < hist->nevents; i++) {
 		struct bwt_event *e = &hist->ev[i];
@@ -1052,9 +753,9 @@ TEST(run_json_details_are_the_proc_file_details)
 	};
 	int times[] = { 1, 1, 1, 1 };
 	struct bwt_output o;
-	struct jdoc d;
+	struct jc_doc d;
 	struct why w;
-	int rel, pid, err, i, k, found;
+	int rel, pid, i, k, found;
 
 	SETUP();
 	if (bwt_kernel_before_6_1()) {
@@ -1062,16 +763,7 @@ TEST(run_json_details_are_the_proc_file_details)
 		times[2] = 0;
 	}
 	for (rel = 0; rel < 2; rel++) {
-		ASSERT_EQ(0, reader(&o, NULL, NULL, "run", "-o", "-", "--json",
-				    rel ? "--relative" : "--json", "--", self_path,
-				    DETAILS_CHILD, NULL));
-		ASSERT_EQ(CHILD_EXIT, o.status)
-			TH_LOG("brkwatch run exited %d: %s", o.status, o.err);
-		pid = child_pid(&o);
-		ASSERT_LT(0, pid) TH_LOG("no pid from the child; stderr: %s", o.err);
-		err = bwt_history_read(pid, hist);
-		ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s %s", pid, strerror(-err),
-					 err == -EBADMSG ? hist->error : "");
+		pid = run_child(_metadata, &o, true, rel, DETAILS_CHILD);
 		for (k = 0; k < (int)(sizeof(want) / sizeof(want[0])); k++) {
 			for (i = 0, found = 0; i < hist->nevents; i++)
 				found += !hist->ev[i].exec &&
@@ -1081,13 +773,13 @@ TEST(run_json_details_are_the_proc_file_details)
 				TH_LOG("%d %s calls with %s in /proc/brkwatch/%d, expected %d",
 				       found, want[k][0], want[k][1], pid, times[k]);
 		}
-		ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
-			TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
-		EXPECT_TRUE(check_process(&d, j_at(&d, j_get(&d, 0, "processes"), 0),
+		ASSERT_EQ(0, jc_check(&d, o.out, o.out_len, JC_DOCUMENT))
+			TH_LOG("not the JSON of brkwatch(1): %s", d.err);
+		EXPECT_TRUE(check_process(&d, jc_at(&d, jc_get(&d, 0, "processes"), 0),
 					  hist, rel, &w))
 			TH_LOG("run --json%s vs /proc/brkwatch/%d: %s",
 			       rel ? " --relative" : "", pid, w.s);
-		j_free(&d);
+		jc_free(&d);
 		bwt_output_free(&o);
 	}
 }
@@ -1099,7 +791,7 @@ TEST(run_json_details_are_the_proc_file_details)
 TEST(run_follow_forks_holds_the_command_and_its_children)
 {
 	struct bwt_output o;
-	struct jdoc d;
+	struct jc_doc d;
 	struct why w;
 	const char *tag;
 	int forks, pids[3], procs, i, err;
@@ -1120,22 +812,22 @@ TEST(run_follow_forks_holds_the_command_and_its_children)
 			pids[1] = pids[2];
 			pids[2] = i;
 		}
-		ASSERT_EQ(0, j_parse(&d, o.out, o.out_len))
-			TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
-		procs = j_get(&d, 0, "processes");
-		ASSERT_TRUE(procs >= 0 && d.n[procs].type == J_ARR &&
+		ASSERT_EQ(0, jc_check(&d, o.out, o.out_len, JC_DOCUMENT))
+			TH_LOG("not the JSON of brkwatch(1): %s", d.err);
+		procs = jc_get(&d, 0, "processes");
+		ASSERT_TRUE(procs >= 0 && d.n[procs].type == JC_ARR &&
 			    d.n[procs].count == (forks ? 3 : 1))
 			TH_LOG("'processes' is not an array of %d", forks ? 3 : 1);
 		for (i = 0; i < d.n[procs].count; i++) {
-			ASSERT_TRUE(j_int(&d, j_get(&d, j_at(&d, procs, i), "pid"), &n));
+			ASSERT_TRUE(jc_int(&d, jc_get(&d, jc_at(&d, procs, i), "pid"), &n));
 			EXPECT_EQ(pids[i], n) TH_LOG("process %d of the document", i + 1);
 			err = bwt_history_read(pids[i], hist);
 			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pids[i], strerror(-err));
-			EXPECT_TRUE(check_process(&d, j_at(&d, procs, i), hist, false, &w))
+			EXPECT_TRUE(check_process(&d, jc_at(&d, procs, i), hist, false, &w))
 				TH_LOG("run%s --json vs /proc/brkwatch/%d: %s",
 				       forks ? " -F" : "", pids[i], w.s);
 		}
-		j_free(&d);
+		jc_free(&d);
 		bwt_output_free(&o);
 	}
 }
@@ -1144,7 +836,7 @@ TEST(run_relative_is_the_same_twice)
 {
 	struct bwt_output a, b;
 	const char *la, *lb;
-	struct jdoc d;
+	struct jc_doc d;
 	struct why w;
 	int json, line, pid, err, v;
 
@@ -1175,14 +867,14 @@ TEST(run_relative_is_the_same_twice)
 			pid = child_pid(&b);
 			err = bwt_history_read(pid, hist);
 			ASSERT_EQ(0, err) TH_LOG("/proc/brkwatch/%d: %s", pid, strerror(-err));
-			ASSERT_EQ(0, j_parse(&d, b.out, b.out_len))
-				TH_LOG("not JSON: %s at byte %zu", d.err, d.err_at);
-			v = j_get(&d, 0, "relative");
-			EXPECT_TRUE(v >= 0 && d.n[v].type == J_TRUE) TH_LOG("'relative' is not true");
-			EXPECT_TRUE(check_process(&d, j_at(&d, j_get(&d, 0, "processes"), 0),
+			ASSERT_EQ(0, jc_check(&d, b.out, b.out_len, JC_DOCUMENT))
+				TH_LOG("not the JSON of brkwatch(1): %s", d.err);
+			v = jc_get(&d, 0, "relative");
+			EXPECT_TRUE(v >= 0 && d.n[v].type == JC_TRUE) TH_LOG("'relative' is not true");
+			EXPECT_TRUE(check_process(&d, jc_at(&d, jc_get(&d, 0, "processes"), 0),
 						  hist, true, &w))
 				TH_LOG("run --relative --json vs /proc/brkwatch/%d: %s", pid, w.s);
-			j_free(&d);
+			jc_free(&d);
 		}
 		bwt_output_free(&a);
 		bwt_output_free(&b);

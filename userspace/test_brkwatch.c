@@ -23,6 +23,7 @@
 
 #include "format.h"
 #include "json.h"
+#include "jsoncheck.h"
 #include "maps.h"
 #include "procfile.h"
 #include "prom.h"
@@ -519,7 +520,7 @@ static void check_producible(const char *name)
 }
 
 static bool lines_fit(const char *s, size_t width);
-static bool valid_json(const char *s);
+static bool valid_json(const char *s, enum jc_what what);
 
 /* A history in text -> what bwr_print_history() prints (malloc'ed) */
 static char *render_text(const char *text, const struct bwr_opts *o)
@@ -591,7 +592,7 @@ static void test_utf8_comm(void)
 	bwr_json_history(&j, &h, false, false);
 	bwr_json_end(&j);
 	fclose(f);
-	ok(strstr(out, "\"comm\": \"caf\xc3\xa9\\u00ff\\u00c2\\u0085\"") && valid_json(out),
+	ok(strstr(out, "\"comm\": \"caf\xc3\xa9\\u00ff\\u00c2\\u0085\"") && valid_json(out, JC_PROCESS),
 	   "JSON: a UTF-8 comm as UTF-8, a bad byte as \\u00XX");
 	free(out);
 	bwr_history_free(&h);
@@ -669,88 +670,17 @@ static void test_data_producible(void)
 		check_producible(names[i]);
 }
 
-/* ---- a small JSON validator ---- */
+/* ---- the JSON against brkwatch(1)'s schema (jsoncheck.c) ---- */
 
-static const char *js_value(const char *p, int depth);
-
-static const char *js_ws(const char *p)
+/* Whether s is valid JSON of the documented schema; if not, why on a TAP comment. */
+static bool valid_json(const char *s, enum jc_what what)
 {
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
+	char why[256];
 
-static const char *js_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	while (*p != '"') {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\') {
-			p++;
-			if (*p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
-						return NULL;
-				p += 4;
-			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
-				return NULL;
-			}
-		}
-		p++;
-	}
-	return p + 1;
-}
-
-static const char *js_value(const char *p, int depth)
-{
-	p = js_ws(p);
-	if (depth > 64)
-		return NULL;
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				p = js_string(js_ws(p));
-				if (!p || *(p = js_ws(p)) != ':')
-					return NULL;
-				p++;
-			}
-			p = js_value(p, depth + 1);
-			if (!p)
-				return NULL;
-			p = js_ws(p);
-			if (*p == close)
-				return p + 1;
-			if (*p++ != ',')
-				return NULL;
-		}
-	}
-	if (*p == '"')
-		return js_string(p);
-	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
-		return p + 4;
-	if (!strncmp(p, "false", 5))
-		return p + 5;
-	if (*p == '-')
-		p++;
-	if (*p < '0' || *p > '9')
-		return NULL;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p;
-}
-
-static bool valid_json(const char *s)
-{
-	const char *end = js_value(s, 0);
-
-	return end && *js_ws(end) == '\0';
+	if (jc_valid(s, what, why, sizeof(why)))
+		return true;
+	printf("# not the documented JSON: %s\n", why);
+	return false;
 }
 
 /* ---- formatter, through a memory stream ---- */
@@ -772,7 +702,10 @@ static char *render(const char *name, const struct bwr_opts *o, bool json, const
 	if (json) {
 		struct bwr_json j;
 
-		bwr_json_begin(&j, f);
+		bwr_json_begin(&j, f);	/* as show --json prints it */
+		bwr_json_u64(&j, "schema", BWR_JSON_SCHEMA);
+		bwr_json_str(&j, "command", "show", 4);
+		bwr_json_bool(&j, "relative", o->relative);
 		bwr_json_key_obj(&j, "process");
 		bwr_json_history(&j, &h, o->relative, true);
 		bwr_json_close(&j, '}');
@@ -826,7 +759,7 @@ static void test_format(void)
 	free(b);
 	a = render("proc/1234", &rel, true, NULL);
 	b = render("proc/1235", &rel, true, NULL);
-	ok(!strcmp(a, b) && !strstr(a, "55ff") && !strstr(a, "time_ns") && valid_json(a),
+	ok(!strcmp(a, b) && !strstr(a, "55ff") && !strstr(a, "time_ns") && valid_json(a, JC_DOCUMENT),
 	   "--relative --json: the same document for both runs");
 	free(a);
 	free(b);
@@ -848,13 +781,13 @@ static void test_format(void)
 	ok(b && lines_fit(b, 80) && strstr(b, "seq 4"), "--chart shows the current heap only");
 	free(a);
 	a = render("proc/1234", &plain, true, NULL);
-	ok(valid_json(a) && strstr(a, "\"verdict\": \"rlimit-data\"") &&
+	ok(valid_json(a, JC_DOCUMENT) && strstr(a, "\"verdict\": \"rlimit-data\"") &&
 	   strstr(a, "\"start_brk\": \"0x000055ff09543000\"") && strstr(a, "\"ret_errno\": -4") &&
 	   strstr(a, "\"next_kind\": \"anon\"") && strstr(a, "\"limit\": 67108864"),
 	   "--json is valid and has every field");
 	free(a);
 	a = render("proc/2000", &plain, true, NULL);
-	ok(valid_json(a) && strstr(a, "\"comm\": \"my prog\"") && strstr(a, "\"type\": \"exec\""),
+	ok(valid_json(a, JC_DOCUMENT) && strstr(a, "\"comm\": \"my prog\"") && strstr(a, "\"type\": \"exec\""),
 	   "--json with an exec marker");
 	free(a);
 }
@@ -1030,7 +963,7 @@ static void test_permission(void)
 	   "list with an unreadable entry: shows the rest, counts it");
 	done(&r);
 	r = cli_at(root, true, "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"unreadable\": 1") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"unreadable\": 1") &&
 	   strstr(r.out, "\"malformed\": 0") && strstr(r.out, "\"pid\": 2000") &&
 	   !strstr(r.out, "\"pid\": 1234"), "list --json with an unreadable entry");
 	done(&r);
@@ -1337,7 +1270,7 @@ static void test_run_report(void)
 	   "run: the report on stderr, the command's output alone on stdout");
 	done(&r);
 	r = cli_at(root, false, "run", "--json", "--", "sh", "-c", script, NULL);
-	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err),
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && valid_json(r.err, JC_DOCUMENT),
 	   "run --json: stderr is one JSON document, stdout the command's");
 	done(&r);
 	r = cli_at(root, false, "run", "-o", "-", "--", "sh", "-c", script, NULL);
@@ -1347,7 +1280,7 @@ static void test_run_report(void)
 	snprintf(out, sizeof(out), "%s/report", root);
 	r = cli_at(root, false, "run", "-o", out, "--json", "--", "sh", "-c", script, NULL);
 	file = slurp(out, &len);
-	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file),
+	ok(r.status == 0 && !strcmp(r.out, "hello\n") && !r.err[0] && valid_json(file, JC_DOCUMENT),
 	   "run -o FILE: the report in FILE only");
 	free(file);
 	done(&r);
@@ -1514,7 +1447,7 @@ static void test_strace_habits(void)
 	done(&r);
 	done(&s);
 	r = cli("proc", "--json", "-p", "1234", "-p", "2000", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"processes\": [") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"processes\": [") &&
 	   strstr(r.out, "\"pid\": 1234") && strstr(r.out, "\"pid\": 2000"),
 	   "-p twice with --json: one document, a process each");
 	done(&r);
@@ -1537,7 +1470,7 @@ static void test_strace_habits(void)
 	   "--tid 1240: that thread's calls only");
 	done(&r);
 	r = cli("proc", "--json", "--refused", "1234", NULL);
-	ok(r.status == 0 && valid_json(r.out) && count(r.out, "\"type\": \"call\"") == 5 &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && count(r.out, "\"type\": \"call\"") == 5 &&
 	   !strstr(r.out, "\"verdict\": \"grow\""), "--json --refused: refused events only");
 	done(&r);
 	r = cli("proc", "--verdict", "grow,bogus", "1234", NULL);
@@ -1581,7 +1514,7 @@ static void test_strace_habits(void)
 
 		l[n] = '\0';
 		lines++;
-		ok_lines += valid_json(l);
+		ok_lines += valid_json(l, JC_LINE);
 		l[n] = save;
 		l += n + (save ? 1 : 0);
 	}
@@ -1838,7 +1771,7 @@ static void test_cli(void)
 	done(&r);
 	done(&s);
 	r = cli("proc", "--json", "show", "1234", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"command\": \"show\""),
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"command\": \"show\""),
 	   "show --json is one valid document");
 	done(&r);
 	r = cli("proc", "-r", "--json", "1234", NULL);
@@ -1851,7 +1784,7 @@ static void test_cli(void)
 	   strstr(r.out, "idle") && !strstr(r.out, "maps"), "list shows every process");
 	done(&r);
 	r = cli("proc", "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 3000"), "list --json");
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"pid\": 3000"), "list --json");
 	done(&r);
 	r = cli("proc", "status", NULL);
 	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost, exit 0");
@@ -1865,16 +1798,16 @@ static void test_cli(void)
 	   "status's hints name the module's real parameters and the control file's path");
 	done(&r);
 	r = cli("lossy", "status", "--json", NULL);
-	ok(r.status == 7 && valid_json(r.out) && strstr(r.out, "\"lost\": true") &&
+	ok(r.status == 7 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"lost\": true") &&
 	   strstr(r.out, "\"probes_missing\": [\n      \"check_brk_limits\""), "status --json");
 	done(&r);
 	/* Files the module printed in the test VMs: every verdict kind seen. */
 	r = cli("real", "list", "--json", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"pid\": 186"),
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"pid\": 186"),
 	   "real files from the module: list --json");
 	done(&r);
 	r = cli("real", "--json", "178", NULL);
-	ok(r.status == 0 && valid_json(r.out) && strstr(r.out, "\"verdict\": \"overlap\"") &&
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"verdict\": \"overlap\"") &&
 	   strstr(r.out, "\"next_kind\": \"anon\""), "real overlap record: --json");
 	done(&r);
 	r = cli("real", "--explain", "164", NULL);
@@ -2053,6 +1986,161 @@ static void test_prom(void)
 	free(st);
 }
 
+/* ---- the JSON checker itself (jsoncheck.c): it passes the reader's output, and can fail ---- */
+
+/* doc with the first from replaced by to (a copy); the test fails if from is not there. */
+static char *mutate(const char *doc, const char *from, const char *to)
+{
+	const char *at = strstr(doc, from);
+	char *out;
+
+	if (!at) {
+		ok(false, "jsoncheck: '%s' is in the document to change", from);
+		return strdup(doc);
+	}
+	if (asprintf(&out, "%.*s%s%s", (int)(at - doc), doc, to, at + strlen(from)) < 0)
+		exit(1);
+	return out;
+}
+
+/* The checker refuses doc (as what), with why containing want. */
+static void refuses(const char *doc, enum jc_what what, const char *want, const char *name)
+{
+	char why[256];
+	bool valid = jc_valid(doc, what, why, sizeof(why));
+
+	ok(!valid && strstr(why, want), "jsoncheck refuses %s: '%s'", name, why);
+}
+
+/* C's escapes \n \t \\ \xHH in s, in place. */
+static char *unescape(char *s)
+{
+	char *w = s;
+
+	for (const char *p = s; *p; p++) {
+		if (*p != '\\' || !p[1]) {
+			*w++ = *p;
+			continue;
+		}
+		p++;
+		if (*p == 'x' && p[1] && p[2]) {
+			char hex[3] = { p[1], p[2], 0 };
+
+			*w++ = (char)strtoul(hex, NULL, 16);
+			p += 2;
+		} else {
+			*w++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/* Each change of tests/jsoncheck-refused.tsv to one of the documents is refused. */
+static void refuses_listed(const struct cli_result *docs, size_t n_docs)
+{
+	char path[PATH_MAX + 64], *line = NULL;
+	size_t cap = 0;
+	int cases = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/jsoncheck-refused.tsv", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		printf("Bail out! cannot read %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *p = line, *field[5], *doc;
+		int i;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0; i < 5 && p; i++)
+			field[i] = unescape(strsep(&p, "\t"));
+		if (i < 5 || p || (size_t)atoi(field[0]) >= n_docs) {
+			ok(false, "jsoncheck-refused.tsv: '%s' is 5 fields, a document first", line);
+			continue;
+		}
+		doc = mutate(docs[atoi(field[0])].out, field[1], field[2]);
+		refuses(doc, JC_DOCUMENT, field[3], field[4]);
+		free(doc);
+		cases++;
+	}
+	free(line);
+	fclose(f);
+	ok(cases >= 30, "jsoncheck-refused.tsv: %d cases", cases);
+}
+
+static void test_jsoncheck(void)
+{
+	/* documents of the reader on tests/data: each passes, then each change is refused */
+	static const struct {
+		const char *root, *argv[4];
+		int status;
+	} docs[] = {
+		{ "proc", { "--json", "1234" }, 0 },
+		{ "proc", { "--relative", "--json", "1234" }, 0 },
+		{ "proc", { "--json", "1234", "1235" }, 0 },
+		{ "proc", { "list", "--json" }, 0 },
+		{ "lossy", { "status", "--json" }, 7 },
+	};
+	struct cli_result r[sizeof(docs) / sizeof(docs[0])], f[2];
+	char why[256], *doc;
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		const char *const *v = docs[i].argv;
+
+		r[i] = cli(docs[i].root, v[0], v[1], v[2], v[3], NULL);
+		ok(r[i].status == docs[i].status && jc_valid(r[i].out, JC_DOCUMENT, why, sizeof(why)),
+		   "jsoncheck passes %s %s %s %s (%s)", v[0], v[1], v[2] ? v[2] : "",
+		   v[3] ? v[3] : "", why);
+	}
+	refuses_listed(r, sizeof(docs) / sizeof(docs[0]));
+	doc = mutate(r[4].out, "\"calls_seen\"", "\"new_counter\": 3, \"other\": \"x\", \"calls_seen\"");
+	ok(jc_valid(doc, JC_DOCUMENT, why, sizeof(why)),
+	   "jsoncheck keeps status keys it does not know, as ints or strings (%s)", why);
+	free(doc);
+	refuses("", JC_DOCUMENT, "value expected", "nothing");
+	refuses("[]", JC_DOCUMENT, "an array, not an object", "an array for a document");
+	refuses("{\"schema\": 1}", JC_DOCUMENT, "key 'command' missing", "a document without command");
+	refuses(r[0].out, JC_LINE, "key 'type' missing", "a document as a -f line");
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		done(&r[i]);
+
+	/* -f --json: JSON lines */
+	f[0] = cli("proc", "-f", "--json", "2000", NULL);
+	f[1] = cli("proc", "-f", "--relative", "--json", "2000", NULL);
+	for (int rel = 0; rel < 2; rel++) {
+		int lines = 0, valid = 0;
+
+		for (char *p = f[rel].out; *p; ) {
+			size_t n = strcspn(p, "\n");
+			char save = p[n];
+
+			p[n] = '\0';
+			lines++;
+			valid += jc_valid(p, JC_LINE, why, sizeof(why));
+			if (lines == 2 && !rel) {
+				refuses(p, JC_DOCUMENT, "key 'schema' missing", "a -f line as a document");
+				doc = mutate(p, "\"seq\"", "\"thread\": \"main\", \"seq\"");
+				refuses(doc, JC_LINE, "thread: only in a --relative document",
+					"a -f call line with both pid and thread");
+				free(doc);
+			}
+			p[n] = save;
+			p += n + (save ? 1 : 0);
+		}
+		ok(lines == 7 && valid == 7, "jsoncheck passes -f%s --json: %d of %d lines",
+		   rel ? " --relative" : "", valid, lines);
+		done(&f[rel]);
+	}
+	refuses("{\"type\": \"end\", \"calls\": 1, \"dropped\": 0, \"state\": \"exited\"}", JC_LINE,
+		"key 'totals' missing", "an end line without totals");
+	refuses("{\"type\": \"begin\"}", JC_LINE, "type: not \"process\"", "an unknown line type");
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -2091,6 +2179,7 @@ int main(int argc, char **argv)
 	test_narrow();
 	test_follow_interrupt();
 	test_svg();
+	test_jsoncheck();
 	printf("1..%d\n", n_test);
 	if (n_fail)
 		printf("# %d of %d failed\n", n_fail, n_test);
