@@ -122,6 +122,14 @@ flavours=$(kernel_flavours $kernels)
 "$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
 	die "setup failed: run scripts/setup.sh as root and read its error"
 stage_time setup
+# The debug kernel is built, not downloaded (once per fragment and source).
+case " $kernels " in
+*" debug "*)
+	"$REPO/scripts/setup.sh" --quiet --kernel debug ||
+		die "setup of the debug kernel failed: read its error above"
+	stage_time "debug kernel build"
+	;;
+esac
 
 echo "# host: build"
 if make -s userspace selftests; then
