@@ -5,7 +5,8 @@
 #        KERNEL_NAME, KO_PATH),
 #        cmd (a bash script)
 #   out: stdout, stderr, rc, insmod.log, insmod.rc, rmmod.log, rmmod.rc,
-#        taint (before and after), dmesg, done
+#        kmemleak (what a scan after rmmod reports, on a kernel with
+#        kmemleak), taint (before and after), dmesg, done
 # Progress goes to the kernel log (/dev/kmsg), never into COMMAND's output.
 
 . /out/config
@@ -51,6 +52,15 @@ for d in tmp run; do
 	esac
 done
 
+# On a kernel with kmemleak (the debug kernel), what it suspects before the
+# module is loaded (the boot's) is set aside: only what leaks from here on
+# is reported after rmmod.
+kmemleak=/mnt/sys/kernel/debug/kmemleak
+if [ -n "$MODULE" ] && [ -w "$kmemleak" ]; then
+	echo scan >"$kmemleak" && echo clear >"$kmemleak"
+	say "kmemleak: scanned and cleared before insmod"
+fi
+
 cat /proc/sys/kernel/tainted >/out/taint
 if [ -n "$MODULE" ]; then
 	say "insmod $MODULE $MODULE_ARGS"
@@ -94,5 +104,12 @@ if [ -n "$MODULE" ]; then
 	fi
 	echo $rc >/out/rmmod.rc
 	say "rmmod $name: status $rc"
+	# Twice: an object is reported only when two scans found no reference
+	# to it (and it is older than 5 s).
+	if [ -w "$kmemleak" ]; then
+		echo scan >"$kmemleak" && echo scan >"$kmemleak"
+		cat "$kmemleak" >/out/kmemleak
+		say "kmemleak: $(grep -c '^unreferenced object' /out/kmemleak) suspected leaks after rmmod"
+	fi
 fi
 finish
