@@ -115,13 +115,17 @@ stage_script() {
 	fi
 }
 
-# The kernels and every flavour of their series (the compile lane's).
+# The kernels and every flavour of their series (the compile lane's); none
+# when only debug is given (setup and the compile lane, with no names, would
+# do every kernel).
 # shellcheck disable=SC2086
 flavours=$(kernel_flavours $kernels)
-# shellcheck disable=SC2046,SC2086
-"$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
-	die "setup failed: run scripts/setup.sh as root and read its error"
-stage_time setup
+if [ -n "$flavours" ]; then
+	# shellcheck disable=SC2046,SC2086
+	"$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
+		die "setup failed: run scripts/setup.sh as root and read its error"
+	stage_time setup
+fi
 # The debug kernel is built, not downloaded (once per fragment and source).
 case " $kernels " in
 *" debug "*)
@@ -157,10 +161,12 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	stage_time fuzz
 fi
 
-echo "# compile lane: W=1, every flavour of the series"
-# shellcheck disable=SC2046,SC2086
-stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
-stage_time "compile lane"
+if [ -n "$flavours" ]; then
+	echo "# compile lane: W=1, every flavour of the series"
+	# shellcheck disable=SC2046,SC2086
+	stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
+	stage_time "compile lane"
+fi
 
 echo "# packages: make deb, DKMS for each kernel, modprobe in a guest, purge"
 # shellcheck disable=SC2046,SC2086

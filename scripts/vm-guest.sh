@@ -20,6 +20,9 @@ finish() {
 	dmesg >/out/dmesg 2>&1
 	echo finished >/out/done
 	sync
+	# The debug kernel has no ACPI and cannot power off (it would halt and
+	# wait for the timeout): QEMU runs with -no-reboot, so a reboot ends it.
+	[ "$KERNEL_NAME" != debug ] || reboot -f
 	poweroff -f
 }
 
