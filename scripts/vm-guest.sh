@@ -6,7 +6,9 @@
 #        cmd (a bash script)
 #   out: stdout, stderr, rc, insmod.log, insmod.rc, rmmod.log, rmmod.rc,
 #        kmemleak (what a scan after rmmod reports, on a kernel with
-#        kmemleak), taint (before and after), dmesg, done
+#        kmemleak) and kmemleak.status ("scanned", or why not),
+#        debug_locks (lockdep's, at the end, on a kernel with lockdep),
+#        taint (before and after), dmesg, done
 # Progress goes to the kernel log (/dev/kmsg), never into COMMAND's output.
 
 . /out/config
@@ -17,6 +19,10 @@ say() {
 
 finish() {
 	cat /proc/sys/kernel/tainted >>/out/taint
+	# Lockdep turns itself off after its first report or when one of its
+	# tables runs full: 1 here says it checked the whole run.
+	[ ! -r /proc/lockdep_stats ] ||
+		sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats >/out/debug_locks
 	dmesg >/out/dmesg 2>&1
 	echo finished >/out/done
 	sync
@@ -109,10 +115,16 @@ if [ -n "$MODULE" ]; then
 	say "rmmod $name: status $rc"
 	# Twice: an object is reported only when two scans found no reference
 	# to it (and it is older than 5 s).
-	if [ -w "$kmemleak" ]; then
-		echo scan >"$kmemleak" && echo scan >"$kmemleak"
+	# A kmemleak that turned itself off (its pool ran dry, say) refuses
+	# to scan: that is said too, never taken for "no leaks".
+	if [ ! -e "$kmemleak" ]; then
+		echo "no $kmemleak" >/out/kmemleak.status
+	elif echo scan >"$kmemleak" && echo scan >"$kmemleak"; then
 		cat "$kmemleak" >/out/kmemleak
+		echo scanned >/out/kmemleak.status
 		say "kmemleak: $(grep -c '^unreferenced object' /out/kmemleak) suspected leaks after rmmod"
+	else
+		echo "it refused to scan (disabled?)" >/out/kmemleak.status
 	fi
 fi
 finish

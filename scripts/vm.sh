@@ -346,6 +346,14 @@ if [ -s "$run/kmemleak" ]; then
 	problem "kmemleak suspects $(grep -c '^unreferenced object' "$run/kmemleak") leaks after the module's unload:"
 	head -n 40 "$run/kmemleak" | sed 's/^/  /' >&2
 fi
+# A checker the kernel has must have checked the whole run.
+if grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" && [ -f "$run/rmmod.rc" ] &&
+	[ "$(cat "$run/kmemleak.status" 2>/dev/null)" != scanned ]; then
+	problem "kmemleak did not scan after the module's unload: $(cat "$run/kmemleak.status" 2>/dev/null)"
+fi
+if [ -f "$run/debug_locks" ] && [ "$(cat "$run/debug_locks")" != 1 ]; then
+	problem "lockdep turned itself off during the run (debug_locks $(cat "$run/debug_locks")): see the kernel log"
+fi
 if [ -f "$run/taint" ]; then
 	# New taint: B bad page (KASAN, KFENCE), D oops, W warning, L soft lockup.
 	read -r t0 t1 <<<"$(tr '\n' ' ' <"$run/taint")" || true
