@@ -322,7 +322,7 @@ klog=$run/console.log
 [ ! -s "$run/dmesg" ] || klog=$run/dmesg
 
 # Lines of the kernel log that make a run fail.
-FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:|^(\[[ 0-9.]*\] )?BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten|pagealloc: .*corruption|memory corruption|ODEBUG|suspected memory leak'
+FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:|^(\[[ 0-9.]*\] )?BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten|pagealloc: .*corruption|memory corruption|ODEBUG|suspected memory leak|memory leak detector disabled'
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	problem "the VM did not finish within $timeout_s s (hung?): killed"
