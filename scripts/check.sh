@@ -26,11 +26,11 @@ the selftests in it, printing their TAP as it comes. debug, last, is the
 debug lane: a kernel built from Debian's $DEBUG_SOURCE with KASAN,
 lockdep, kmemleak, KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh,
 rebuilt only when scripts/debug-kernel.config or the source changes: about
-15 min of 2 cores), where any report of theirs, and any leak kmemleak finds
+8-17 min on 2 cores), where any report of theirs, and any leak kmemleak finds
 after the module's unload, fails the run. "--kernel debug" alone runs only
-it (and the host's stages; no compile lane, no packages).
-After each stage a line
-"# time: STAGE: N s". The last line is "N passed, N failed, N skipped";
+it (and the host's stages; no compile lane, no packages). After each
+stage a line "# time: STAGE: N s". The last line is "N passed, N failed,
+N skipped";
 the exit status is non-zero when any failed. A VM that fails, hangs or logs
 kernel trouble, a test program that crashes, ends mid-line, reports no plan
 or fewer results than planned, and a skip that is not in

@@ -18,7 +18,8 @@ Builds the debug kernel from /usr/src/$DEBUG_SOURCE.tar.xz of the trixie
 chroot (package $DEBUG_SOURCE) with scripts/debug-kernel.config
 applied on top of tinyconfig, into $(kernel_dir debug)/,
 unless it is built already for this fragment and source version. Needs root
-(the chroot). Takes 11-15 minutes on 2 cores.
+(the chroot). Takes 13 min of CPU: about 8 min on 2 idle cores, 17 with
+other work beside it.
 
   --jobs N    make -jN (default: the number of CPUs)
   -h, --help  this text

@@ -21,7 +21,7 @@ first, so an edit is always what runs: the module where NAME's headers are
 scripts/setup.sh made in .cache/chroots/, which needs root), the rest on the
 host. debug is a kernel built from Debian's $DEBUG_SOURCE with KASAN,
 lockdep, kmemleak, KFENCE, UBSAN and DEBUG_VM (scripts/debug-kernel.sh: the
-first time, or after its config changes, 11-15 minutes on 2 cores); after
+first time, or after its config changes, 8-17 minutes on 2 cores); after
 rmmod, kmemleak scans and any leak it suspects fails the run.
 
 COMMAND's stdout and stderr are printed as they come; the kernel log is kept
