@@ -30,10 +30,9 @@ rebuilt only when scripts/debug-kernel.config or the source changes: about
 after the module's unload, fails the run. "--kernel debug" alone runs only
 it (and the host's stages; no compile lane, no packages). After each
 stage a line "# time: STAGE: N s". The last line is "N passed, N failed,
-N skipped";
-the exit status is non-zero when any failed. A VM that fails, hangs or logs
-kernel trouble, a test program that crashes, ends mid-line, reports no plan
-or fewer results than planned, and a skip that is not in
+N skipped"; the exit status is non-zero when any failed. A VM that fails,
+hangs or logs kernel trouble, a test program that crashes, ends mid-line,
+reports no plan or fewer results than planned, and a skip that is not in
 scripts/skips-allowed count as failures.
 
   --kernel NAME      only this kernel (repeatable)
