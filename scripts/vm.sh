@@ -222,10 +222,14 @@ if [ -n "$module" ]; then
 	[ -f "$ko" ] || die "$ko missing: build it with make -C $REPO module-kernel KREL=$release"
 fi
 
+# Two CPUs. The debug kernel has no ACPI and finds CPUs in the BIOS's MP
+# table, which lists one CPU per package: there they are two packages.
+smp=2
+[ "$kernel" != debug ] || smp=2,sockets=2,cores=1,threads=1
 qemu_base() {
 	local a=$1
 	echo qemu-system-x86_64 -no-user-config -nodefaults -display none -no-reboot \
-		-m 1024 -smp 2
+		-m 1024 -smp "$smp"
 	if [ "$a" = kvm ]; then
 		echo -accel kvm -cpu host
 	else
