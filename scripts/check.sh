@@ -2,7 +2,9 @@
 # make check: setup if needed, checkpatch and the fuzz target on the host,
 # the compile lane (W=1, every flavour of every series of the matrix), the
 # reader's unit tests and the counter's own test on the host, then for each
-# kernel of the matrix: build, boot, run the selftests in the guest. Prints
+# kernel of the matrix: build, boot, run the selftests in the guest; last
+# the debug lane, the same on a kernel built with KASAN, lockdep, kmemleak,
+# KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh). Prints
 # each stage's time; ends with "N passed, N failed, N skipped".
 set -eu
 
@@ -20,11 +22,17 @@ of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
 modprobe in a guest, purge), the reader's unit tests (userspace/test_brkwatch:
 canned data, no kernel) and scripts/tap-count-test.sh on the host, then for
 each kernel ($KERNELS, or those given) boots it with scripts/vm.sh and runs
-the selftests in it, printing their TAP as it comes. After each stage a line
-"# time: STAGE: N s". The last line is "N passed, N failed, N skipped";
-the exit status is non-zero when any failed. A VM that fails, hangs or logs
-kernel trouble, a test program that crashes, ends mid-line, reports no plan
-or fewer results than planned, and a skip that is not in
+the selftests in it, printing their TAP as it comes. debug, last, is the
+debug lane: a kernel built from Debian's $DEBUG_SOURCE with KASAN,
+lockdep, kmemleak, KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh,
+rebuilt only when scripts/debug-kernel.config or the source changes: about
+8-17 min on 2 cores), where any report of theirs, and any leak kmemleak finds
+after the module's unload, fails the run. "--kernel debug" alone runs only
+it (and the host's stages; no compile lane, no packages). After each
+stage a line "# time: STAGE: N s". The last line is "N passed, N failed,
+N skipped"; the exit status is non-zero when any failed. A VM that fails,
+hangs or logs kernel trouble, a test program that crashes, ends mid-line,
+reports no plan or fewer results than planned, and a skip that is not in
 scripts/skips-allowed count as failures.
 
   --kernel NAME      only this kernel (repeatable)
@@ -115,13 +123,25 @@ stage_script() {
 	fi
 }
 
-# The kernels and every flavour of their series (the compile lane's).
+# The kernels and every flavour of their series (the compile lane's); none
+# when only debug is given (setup and the compile lane, with no names, would
+# do every kernel).
 # shellcheck disable=SC2086
 flavours=$(kernel_flavours $kernels)
-# shellcheck disable=SC2046,SC2086
-"$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
-	die "setup failed: run scripts/setup.sh as root and read its error"
-stage_time setup
+if [ -n "$flavours" ]; then
+	# shellcheck disable=SC2046,SC2086
+	"$REPO/scripts/setup.sh" --quiet $(printf -- '--kernel %s ' $flavours) ||
+		die "setup failed: run scripts/setup.sh as root and read its error"
+	stage_time setup
+fi
+# The debug kernel is built, not downloaded (once per fragment and source).
+case " $kernels " in
+*" debug "*)
+	"$REPO/scripts/setup.sh" --quiet --kernel debug ||
+		die "setup of the debug kernel failed: read its error above"
+	stage_time "debug kernel build"
+	;;
+esac
 
 echo "# host: build"
 if make -s userspace selftests; then
@@ -149,15 +169,25 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	stage_time fuzz
 fi
 
-echo "# compile lane: W=1, every flavour of the series"
-# shellcheck disable=SC2046,SC2086
-stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
-stage_time "compile lane"
+if [ -n "$flavours" ]; then
+	echo "# compile lane: W=1, every flavour of the series"
+	# shellcheck disable=SC2046,SC2086
+	stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
+	stage_time "compile lane"
+fi
 
-echo "# packages: make deb, DKMS for each kernel, modprobe in a guest, purge"
-# shellcheck disable=SC2046,SC2086
-stage_script packages "$REPO/scripts/check-deb.sh" $(printf -- '--kernel %s ' $kernels)
-stage_time packages
+# The Debian kernels among them: the debug kernel is built here, with no
+# package for DKMS to build against.
+debian_kernels=
+for k in $kernels; do
+	[ "$k" = debug ] || debian_kernels="$debian_kernels $k"
+done
+if [ -n "$debian_kernels" ]; then
+	echo "# packages: make deb, DKMS for each kernel, modprobe in a guest, purge"
+	# shellcheck disable=SC2046,SC2086
+	stage_script packages "$REPO/scripts/check-deb.sh" $(printf -- '--kernel %s ' $debian_kernels)
+	stage_time packages
+fi
 
 # The programs of selftests/Makefile's list target $1, as paths from $REPO.
 test_list() {
@@ -242,7 +272,12 @@ for k in $kernels; do
 	for opt in $(config_missing "$k"); do
 		echo "# warning: selftests/config wants $opt, kernel $k does not have it"
 	done
-	vm_tests "$k" --kernel-checks -- "${others[@]}"
+	# On the debug kernel KASAN checks every slab at each access, which
+	# slub_debug on every cache would only repeat, slower: there it is
+	# on for the module's own caches only, as in the reload boot.
+	checks=--kernel-checks
+	[ "$k" != debug ] || checks=--kernel-checks-light
+	vm_tests "$k" "$checks" -- "${others[@]}"
 	stage_time "kernel $k: boot"
 	[ ${#reload[@]} -gt 0 ] || continue
 	echo "# kernel $k, single-threaded TCG: the tests that reload the module"

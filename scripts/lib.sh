@@ -12,9 +12,11 @@ CACHE=$REPO/.cache
 PATH=$PATH:/usr/sbin:/sbin
 
 # The kernel matrix: the kernels booted and tested (scripts/vm.sh --kernel,
-# make KERNEL=, make check, make bench, make demo).
+# make KERNEL=, make check, make bench, make demo). debug is not Debian's:
+# it is built from Debian's $DEBUG_SOURCE with the kernel's checkers on
+# (scripts/debug-kernel.sh, scripts/debug-kernel.config).
 # shellcheck disable=SC2034 # used by the scripts that source this
-KERNELS="5.10 6.1 6.12 6.12-rt newest newest-rt"
+KERNELS="5.10 6.1 6.12 6.12-rt newest newest-rt debug"
 # Every flavour Debian ships of each series of the matrix (-amd64,
 # -cloud-amd64, -rt-amd64): what the compile lane builds. The names of
 # $KERNELS are among them.
@@ -41,8 +43,23 @@ kernel_source() {
 	newest) echo trixie linux-headers-amd64 ;;
 	newest-cloud) echo trixie linux-headers-cloud-amd64 ;;
 	newest-rt) echo trixie linux-headers-rt-amd64 ;;
+	debug) echo trixie "$DEBUG_SOURCE" ;;
 	*) return 1 ;;
 	esac
+}
+
+# The source package of the debug kernel: the newest series Debian ships as
+# source (trixie-backports).
+DEBUG_SOURCE=linux-source-7.3
+
+# What the debug kernel is built from: "SOURCE-VERSION FRAGMENT-SHA256";
+# fails when the source package is not installed in the chroot.
+debug_kernel_want() {
+	local v
+	# shellcheck disable=SC2016 # dpkg-query's format
+	v=$(kernel_dpkg_query debug -W -f '${Status} ${Version}' "$DEBUG_SOURCE" 2>/dev/null) || return 1
+	case $v in "install ok installed "*) ;; *) return 1 ;; esac
+	echo "${v##* } $(sha256sum <"$REPO/scripts/debug-kernel.config" | cut -d' ' -f1)"
 }
 
 kernel_meta() {
@@ -187,6 +204,15 @@ kernel_record() {
 kernel_headers() {
 	local rec rel ver
 	kernel_source "$1" >/dev/null || return 1
+	if [ "$1" = debug ]; then
+		# Built, not installed: the release of the build that matches its
+		# source and fragment now.
+		rec=$(kernel_dir debug)
+		ver=$(debug_kernel_want) || return 0
+		[ -f "$rec/built" ] && [ "$(cat "$rec/built")" = "$ver" ] || return 0
+		echo "$(cat "$rec/release") ${ver%% *}"
+		return 0
+	fi
 	rec=$(kernel_record "$1")
 	[ -f "$rec" ] || return 0
 	read -r rel ver <"$rec" || return 0
@@ -205,6 +231,10 @@ kernel_dir() {
 # it: a chroot's /lib/modules/RELEASE/build is an absolute symbolic link.
 kernel_kdir() {
 	local root p t
+	if [ "$1" = debug ]; then
+		echo "$(kernel_dir debug)/build"
+		return 0
+	fi
 	root=$(kernel_root "$1")
 	p=$root/lib/modules/$2/build
 	if [ -n "$root" ] && [ -L "$p" ]; then

@@ -14,7 +14,15 @@
 # TEST_F_TIMEOUT's), selftests/settings' timeout is at least the sum of those
 # of any one program's tests (brk_verdict_test: 14 x 30 s + 200 s), and
 # scripts/check.sh gives each VM run the sum of its programs' timeouts.
+# In a guest that loaded the module (BRKWATCH_KO, from scripts/vm-guest.sh)
+# every program starts with it loaded; one that is cut off mid-reload (its
+# timeout kills it before its teardown) can leave it unloaded, and the
+# programs after it would all fail for it. Then the module is loaded again
+# with its defaults, and that program fails (status 1 if it exited 0).
 set -u
+PATH=$PATH:/usr/sbin:/sbin
+
+loaded() { [ -d /sys/module/brkwatch ]; }
 
 timeout_s=${BRKWATCH_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' selftests/settings 2>/dev/null)}
 timeout_s=${timeout_s:-45}
@@ -23,6 +31,8 @@ trap 'rm -f "$log"' EXIT
 rc=0
 for t in "$@"; do
 	echo "### test $t"
+	was_loaded=
+	[ -z "${BRKWATCH_KO:-}" ] || ! loaded || was_loaded=1
 	if [ ! -x "$t" ]; then
 		echo "# $t is missing: it was not built"
 		st=127
@@ -35,6 +45,11 @@ for t in "$@"; do
 			echo "### partial"
 		fi
 		[ "$st" != 124 ] || echo "# $t timed out after $timeout_s s"
+	fi
+	if [ -n "$was_loaded" ] && ! loaded; then
+		echo "# $t left brkwatch unloaded: loading it again for the programs after it"
+		insmod "$BRKWATCH_KO" || echo "# could not load $BRKWATCH_KO again"
+		[ "$st" != 0 ] || st=1
 	fi
 	echo "### exit $st"
 	[ "$st" = 0 ] || rc=1

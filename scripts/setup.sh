@@ -75,6 +75,9 @@ BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 # their kernel was built with).
 CHROOT_PKGS="make gcc binutils libelf-dev"
 
+# What building the debug kernel needs in the trixie chroot.
+DEBUG_PKGS="$DEBUG_SOURCE bc bison flex libssl-dev libelf-dev cpio xz-utils libc6-dev"
+
 installed() {
 	[ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
@@ -235,6 +238,8 @@ install_packages() {
 		missing=
 		for k in $kernels; do
 			[ "$(kernel_suite "$k")" = "$p" ] || continue
+			# The debug kernel has no headers package: it is built.
+			[ "$k" != debug ] || continue
 			kernel_headers_ready "$k" || missing="$missing $k"
 		done
 		[ -n "$missing" ] || continue
@@ -242,6 +247,19 @@ install_packages() {
 		# shellcheck disable=SC2086
 		install_headers "$root" $missing
 	done
+	case " $kernels " in
+	*" debug "*)
+		root=$(kernel_root debug)
+		missing=
+		for p in $DEBUG_PKGS; do
+			# shellcheck disable=SC2016 # dpkg-query's format
+			[ "$(kernel_dpkg_query debug -W -f '${Status}' "$p" 2>/dev/null)" = \
+				"install ok installed" ] || missing="$missing $p"
+		done
+		# shellcheck disable=SC2046,SC2086
+		[ -z "$missing" ] || apt_install "$root" $(chroot_apt_target trixie) $missing
+		;;
+	esac
 }
 
 # Extract what the tests and checkpatch need from linux-source-6.1, once.
@@ -285,8 +303,22 @@ download_image() {
 	(cd "$dir" && kernel_exec "$name" apt-get download -qq $parts) >/dev/null 2>&1
 }
 
-# Build the initramfs: busybox, the 9p modules of the image, an /init that
-# mounts the run's share and hands over to scripts/vm-guest.sh.
+# The 9p modules of the image in IMG, in load order, into IMG/modules.list.
+modules_list() {
+	local name=$1 release=$2 img=$3 m
+	depmod -b "$img" "$release"
+	# Debian builds virtio and 9p as modules; their order differs between
+	# 6.1 and 6.12, so ask modprobe for it.
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -d "$img" -S "$release" --show-depends "$m" ||
+			die "$name: modprobe cannot resolve module $m in the image"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$img/modules.list"
+	[ -s "$img/modules.list" ] || die "$name: no 9p modules found in the image"
+}
+
+# Build the initramfs: busybox, the 9p modules of the image (none for the
+# debug kernel, where they are built in), an /init that mounts the run's
+# share and hands over to scripts/vm-guest.sh.
 build_initrd() {
 	local name=$1 release=$2 img=$3 out=$4 root m f n=0
 	root=$img/initrd
@@ -297,14 +329,11 @@ build_initrd() {
 	for f in $(/bin/busybox --list); do
 		[ "$f" = busybox ] || ln -s busybox "$root/bin/$f"
 	done
-	depmod -b "$img" "$release"
-	# Debian builds virtio and 9p as modules; their order differs between
-	# 6.1 and 6.12, so ask modprobe for it.
-	for m in virtio_pci 9pnet_virtio 9p; do
-		modprobe -d "$img" -S "$release" --show-depends "$m" ||
-			die "$name: modprobe cannot resolve module $m in the image"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$img/modules.list"
-	[ -s "$img/modules.list" ] || die "$name: no 9p modules found in the image"
+	if [ "$name" = debug ]; then
+		: >"$img/modules.list"
+	else
+		modules_list "$name" "$release" "$img"
+	fi
 	while read -r m; do
 		n=$((n + 1))
 		f=$root/modules/$(printf %02d "$n")-$(basename "${m%%.ko*}").ko
@@ -327,6 +356,7 @@ fail() {
 	poweroff -f
 }
 for m in /modules/*.ko; do
+	[ -e "$m" ] || continue
 	insmod "$m" || fail "initramfs: cannot load $m"
 done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /out ||
@@ -339,12 +369,33 @@ EOF
 	rm -rf "$root"
 }
 
+# The debug kernel: built (scripts/debug-kernel.sh, when its fragment or
+# source changed), then its initramfs.
+prepare_debug() {
+	local dir tmp t0=$SECONDS
+	dir=$(kernel_dir debug)
+	"$REPO/scripts/debug-kernel.sh" || die "debug: the kernel build failed"
+	tmp=$CACHE/kernels/.debug.initrd.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	build_initrd debug "$(cat "$dir/release")" "$tmp" "$dir/initrd.gz"
+	rm -rf "$tmp"
+	# shellcheck disable=SC2046 # RELEASE VERSION
+	set -- $(kernel_headers debug)
+	echo "$1 $2" >"$dir/stamp"
+	say "debug: ready ($1; $((SECONDS - t0)) s)"
+}
+
 prepare_kernel() {
 	local name=$1 dir release version tmp deb root img f t0=$SECONDS
 	dir=$(kernel_dir "$name")
 	root=$(kernel_root "$name")
 	if kernel_ready "$name"; then
 		say_ready "$name: ready ($(cat "$dir/release"))"
+		return 0
+	fi
+	if [ "$name" = debug ]; then
+		prepare_debug
 		return 0
 	fi
 	# shellcheck disable=SC2046 # RELEASE VERSION

@@ -5,6 +5,9 @@
 #        KERNEL_NAME, KO_PATH),
 #        cmd (a bash script)
 #   out: stdout, stderr, rc, insmod.log, insmod.rc, rmmod.log, rmmod.rc,
+#        kmemleak (what a scan after rmmod reports, on a kernel with
+#        kmemleak) and kmemleak.status ("scanned", or why not),
+#        debug_locks (lockdep's, at the end, on a kernel with lockdep),
 #        taint (before and after), dmesg, done
 # Progress goes to the kernel log (/dev/kmsg), never into COMMAND's output.
 
@@ -16,9 +19,16 @@ say() {
 
 finish() {
 	cat /proc/sys/kernel/tainted >>/out/taint
+	# Lockdep turns itself off after its first report or when one of its
+	# tables runs full: 1 here says it checked the whole run.
+	[ ! -r /proc/lockdep_stats ] ||
+		sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats >/out/debug_locks
 	dmesg >/out/dmesg 2>&1
 	echo finished >/out/done
 	sync
+	# The debug kernel has no ACPI and cannot power off (it would halt and
+	# wait for the timeout): QEMU runs with -no-reboot, so a reboot ends it.
+	[ "$KERNEL_NAME" != debug ] || reboot -f
 	poweroff -f
 }
 
@@ -50,6 +60,15 @@ for d in tmp run; do
 		;;
 	esac
 done
+
+# On a kernel with kmemleak (the debug kernel), what it suspects before the
+# module is loaded (the boot's) is set aside: only what leaks from here on
+# is reported after rmmod.
+kmemleak=/mnt/sys/kernel/debug/kmemleak
+if [ -n "$MODULE" ] && [ -w "$kmemleak" ]; then
+	echo scan >"$kmemleak" && echo clear >"$kmemleak"
+	say "kmemleak: scanned and cleared before insmod"
+fi
 
 cat /proc/sys/kernel/tainted >/out/taint
 if [ -n "$MODULE" ]; then
@@ -94,5 +113,18 @@ if [ -n "$MODULE" ]; then
 	fi
 	echo $rc >/out/rmmod.rc
 	say "rmmod $name: status $rc"
+	# Twice: an object is reported only when two scans found no reference
+	# to it (and it is older than 5 s).
+	# A kmemleak that turned itself off (its pool ran dry, say) refuses
+	# to scan: that is said too, never taken for "no leaks".
+	if [ ! -e "$kmemleak" ]; then
+		echo "no $kmemleak" >/out/kmemleak.status
+	elif echo scan >"$kmemleak" && echo scan >"$kmemleak"; then
+		cat "$kmemleak" >/out/kmemleak
+		echo scanned >/out/kmemleak.status
+		say "kmemleak: $(grep -c '^unreferenced object' /out/kmemleak) suspected leaks after rmmod"
+	else
+		echo "it refused to scan (disabled?)" >/out/kmemleak.status
+	fi
 fi
 finish

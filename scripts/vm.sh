@@ -17,8 +17,12 @@ on /tmp, loads the brkwatch.ko built for that kernel, runs COMMAND in the
 checkout ($REPO) and unloads the module.
 Whatever is out of date (module for NAME, userspace/, selftests/) is rebuilt
 first, so an edit is always what runs: the module where NAME's headers are
-(the host, or for 5.10 and newest the release's chroot that scripts/setup.sh
-made in .cache/chroots/, which needs root), the rest on the host.
+(the host, or for 5.10, newest and debug the release's chroot that
+scripts/setup.sh made in .cache/chroots/, which needs root), the rest on the
+host. debug is a kernel built from Debian's $DEBUG_SOURCE with KASAN,
+lockdep, kmemleak, KFENCE, UBSAN and DEBUG_VM (scripts/debug-kernel.sh: the
+first time, or after its config changes, 8-17 minutes on 2 cores); after
+rmmod, kmemleak scans and any leak it suspects fails the run.
 
 COMMAND's stdout and stderr are printed as they come; the kernel log is kept
 apart and printed when something fails. COMMAND's environment has
@@ -87,6 +91,11 @@ list_kernels() {
 		fi
 		printf '%-13s %-8s %-8s %s\n' "$k" "$what" "$(kernel_suite "$k")" "$hv"
 	done
+	# shellcheck disable=SC2046 # RELEASE VERSION
+	set -- $(kernel_headers debug)
+	hv="(not built: scripts/setup.sh --kernel debug)"
+	[ $# -ne 2 ] || hv="$1 built from $DEBUG_SOURCE $2"
+	printf '%-13s %-8s %-8s %s\n' debug boot trixie "$hv"
 }
 
 kernel=
@@ -213,10 +222,14 @@ if [ -n "$module" ]; then
 	[ -f "$ko" ] || die "$ko missing: build it with make -C $REPO module-kernel KREL=$release"
 fi
 
+# Two CPUs. The debug kernel has no ACPI and finds CPUs in the BIOS's MP
+# table, which lists one CPU per package: there they are two packages.
+smp=2
+[ "$kernel" != debug ] || smp=2,sockets=2,cores=1,threads=1
 qemu_base() {
 	local a=$1
 	echo qemu-system-x86_64 -no-user-config -nodefaults -display none -no-reboot \
-		-m 1024 -smp 2
+		-m 1024 -smp "$smp"
 	if [ "$a" = kvm ]; then
 		echo -accel kvm -cpu host
 	else
@@ -303,7 +316,7 @@ logs=$CACHE/logs/$kernel
 keep_logs() {
 	local f
 	mkdir -p "$logs" && rm -f "$logs"/* || return 1
-	for f in console.log dmesg qemu.log insmod.log rmmod.log; do
+	for f in console.log dmesg qemu.log insmod.log rmmod.log kmemleak; do
 		[ ! -f "$run/$f" ] || cp "$run/$f" "$logs/$f" || return 1
 	done
 }
@@ -313,7 +326,7 @@ klog=$run/console.log
 [ ! -s "$run/dmesg" ] || klog=$run/dmesg
 
 # Lines of the kernel log that make a run fail.
-FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:|^(\[[ 0-9.]*\] )?BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten|pagealloc: .*corruption|memory corruption'
+FATAL='Oops|BUG:|kernel BUG at|WARNING:|cut here|Kernel panic|general protection fault|unable to handle|Unable to handle|INFO: task .* blocked for more than|rcu: INFO|rcu_.* detected stall|self-detected stall|soft lockup|hard LOCKUP|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|bad unlock balance|suspicious RCU usage|lock held when returning|held lock freed|stack-protector|list_(add|del) corruption|Call Trace:|^(\[[ 0-9.]*\] )?BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Object padding overwritten|pagealloc: .*corruption|memory corruption|ODEBUG|suspected memory leak|memory leak detector disabled'
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	problem "the VM did not finish within $timeout_s s (hung?): killed"
@@ -332,6 +345,18 @@ if [ ! -f "$run/rc" ]; then
 	fi
 elif [ -n "$module" ] && [ ! -f "$run/rmmod.rc" ]; then
 	problem "the VM died or hung while unloading the module"
+fi
+if [ -s "$run/kmemleak" ]; then
+	problem "kmemleak suspects $(grep -c '^unreferenced object' "$run/kmemleak") leaks after the module's unload:"
+	head -n 40 "$run/kmemleak" | sed 's/^/  /' >&2
+fi
+# A checker the kernel has must have checked the whole run.
+if grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "$kdir/config" && [ -f "$run/rmmod.rc" ] &&
+	[ "$(cat "$run/kmemleak.status" 2>/dev/null)" != scanned ]; then
+	problem "kmemleak did not scan after the module's unload: $(cat "$run/kmemleak.status" 2>/dev/null)"
+fi
+if [ -f "$run/debug_locks" ] && [ "$(cat "$run/debug_locks")" != 1 ]; then
+	problem "lockdep turned itself off during the run (debug_locks $(cat "$run/debug_locks")): see the kernel log"
 fi
 if [ -f "$run/taint" ]; then
 	# New taint: B bad page (KASAN, KFENCE), D oops, W warning, L soft lockup.

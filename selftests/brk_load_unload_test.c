@@ -2,7 +2,8 @@
 /*
  * brk_load_unload_test: 50 unload/load cycles of the module (root) while
  * 4 processes call brk() in loops and 2 readers read every file of
- * /proc/brkwatch in loops.
+ * /proc/brkwatch in loops; on a kernel too slow for 50 in the time budget
+ * (the debug kernel), as many as fit, at least 10.
  *
  * Every unload and load must succeed; the loopers and readers work during
  * the cycles (counted), the readers meet the module's absence (ENOENT or
@@ -20,6 +21,18 @@
 #include "brkwatch_test.h"
 
 #define CYCLES		50
+/*
+ * 50 cycles took 125 s on 6.1 and 150 to 200 s on 6.12-rt alone on the
+ * host, over 300 s there with other VMs beside it. On the debug kernel
+ * (KASAN, lockdep, kmemleak, ODEBUG) every load and unload does the same
+ * work several times slower, and 50 cycles outlast any bound that still
+ * catches a hang elsewhere. So the cycles have a time budget: after
+ * MIN_CYCLES, the test stops before a cycle that, at the mean pace so far,
+ * would end past BUDGET_S, and says how many it ran. MIN_CYCLES always run:
+ * a kernel that cannot do them within the test's 600 s fails.
+ */
+#define MIN_CYCLES	10
+#define BUDGET_S	450
 #define LOOPERS		4
 #define READERS		2
 
@@ -197,16 +210,12 @@ FIXTURE_TEARDOWN(stress)
 	EXPECT_EQ(0, err);
 }
 
-/*
- * 50 cycles took 125 s on 6.1 and 150 to 200 s on 6.12-rt alone on the
- * host, over 300 s there with other VMs beside it: the bound is 600 s,
- * inside selftests/settings' 660 s for the program.
- */
-TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
+/* The bound is 600 s, inside selftests/settings' 660 s for the program. */
+TEST_F_TIMEOUT(stress, unload_and_load_cycles_under_calls_and_reads, 600)
 {
 	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long taint0, taint1, per, cap, t0, ms, files0, loops0, gone0;
-	int i, j, err, pid, status = -1;
+	int i, j, err, pid, status = -1, cycles;
 
 	if (geteuid() != 0)
 		SKIP(return, "loading and unloading the module needs root");
@@ -243,6 +252,10 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 
 	t0 = bwt_now_ns();
 	for (i = 0; i < CYCLES; i++) {
+		/* i cycles done: would one more end past the budget? */
+		ms = (bwt_now_ns() - t0) / 1000000;
+		if (i >= MIN_CYCLES && ms + ms / i > BUDGET_S * 1000UL)
+			break;
 		kmsg_cycle(i + 1);
 		err = bwt_module_unload(10000);
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: unloading: %s", i + 1, strerror(-err));
@@ -259,6 +272,10 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 			wait_more(done_files, self->sh, done_files(self->sh), 1000);
 	}
 	ms = (bwt_now_ns() - t0) / 1000000;
+	cycles = i;
+	if (cycles < CYCLES)
+		TH_LOG("%d of %d cycles, %lu ms each: one more would end past %d s",
+		       cycles, CYCLES, ms / cycles, BUDGET_S);
 
 	for (i = 0; i < READERS; i++) {
 		const struct reader_stats *s = &self->sh->r[i];
@@ -270,13 +287,13 @@ TEST_F_TIMEOUT(stress, unload_and_load_50_times_under_calls_and_reads, 600)
 			       i + 1, strerror(s->other_errno), s->other_path);
 	}
 	TH_LOG("%d cycles in %lu ms; during them %lu looper rounds of 3 calls, %lu files read, %lu absences met",
-	       CYCLES, ms, done_loops(self->sh) - loops0, done_files(self->sh) - files0,
+	       cycles, ms, done_loops(self->sh) - loops0, done_files(self->sh) - files0,
 	       done_gone(self->sh) - gone0);
 	/* the children worked during the cycles, and met the module's absence */
 	EXPECT_LT(loops0, done_loops(self->sh));
 	EXPECT_LT(files0, done_files(self->sh));
 	EXPECT_LT(gone0, done_gone(self->sh))
-		TH_LOG("no reader met the module's absence (ENOENT or EIO) in %d cycles", CYCLES);
+		TH_LOG("no reader met the module's absence (ENOENT or EIO) in %d cycles", cycles);
 
 	/* the kernel is fine, the module works with its defaults */
 	taint1 = bwt_tainted();
