@@ -11,7 +11,9 @@
  * fallback where the call cannot be found unambiguously.
  *
  * The call is found by a byte match (0xe8 and a 32-bit displacement that
- * lands on down_write_killable()), not by decoding every instruction:
+ * lands on down_write_killable(), or on mmap_write_lock_killable() where a
+ * kernel built with lockdep or KASAN keeps that inline function out of
+ * line, its result the same), not by decoding every instruction:
  * what is found is then registered as a kprobe, and the kprobe core
  * refuses an address that is not an instruction boundary. A stray match
  * inside another instruction is therefore caught; two matches are refused.
@@ -119,6 +121,27 @@ static unsigned long bw_held_path(const u8 *c, size_t len, unsigned long addr)
 	return 0;
 }
 
+/* The wrapper brk() calls, where the compiler did not inline it. */
+#define BW_LOCK_WRAPPER		"mmap_write_lock_killable"
+
+/*
+ * Does a call to @target take brk()'s lock: down_write_killable() itself,
+ * or the start of an out-of-line copy of its wrapper ("name", or with a
+ * suffix the compiler adds to a specialised copy: "name.constprop.0").
+ */
+static bool bw_takes_lock(unsigned long target)
+{
+	size_t len = strlen(BW_LOCK_WRAPPER);
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (target == (unsigned long)down_write_killable)
+		return true;
+	sprint_symbol(sym, target);
+	return !strncmp(sym, BW_LOCK_WRAPPER, len) &&
+	       (sym[len] == '+' || sym[len] == '.') &&
+	       strstr(sym + len, "+0x0/");
+}
+
 /*
  * The start and size of @name, from a kprobe that is registered disabled
  * (the code is not touched) only to resolve the name, and from kallsyms'
@@ -157,16 +180,15 @@ static int bw_func_bounds(const char *name, unsigned long *start,
  * A probe at @held runs only with the lock held; one at @after_call also
  * when down_write_killable() failed, with its result in ax.
  *
- * Return: 0; -ENOENT when brk()'s body is not found or calls
- * down_write_killable() nowhere, -E2BIG when it does so more than once or
+ * Return: 0; -ENOENT when brk()'s body is not found or takes the lock
+ * nowhere, -E2BIG when it does so more than once or
  * is larger than expected, or another error from reading it. A caller
  * registers a kprobe at either address, which is where a false match is
  * refused.
  */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held)
 {
-	unsigned long start, size, target = (unsigned long)down_write_killable;
-	unsigned long found = 0, i;
+	unsigned long start, size, found = 0, i;
 	u8 *code;
 	int err;
 
@@ -187,7 +209,7 @@ int bw_lock_point_find(unsigned long *after_call, unsigned long *held)
 		if (code[i] != BW_CALL_REL32)
 			continue;
 		memcpy(&rel, code + i + 1, sizeof(rel));
-		if (start + i + BW_CALL_LEN + (long)rel != target)
+		if (!bw_takes_lock(start + i + BW_CALL_LEN + (long)rel))
 			continue;
 		if (found) {
 			err = -E2BIG;
