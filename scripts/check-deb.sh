@@ -17,7 +17,7 @@ usage() {
 Usage: scripts/check-deb.sh [--kernel NAME]...
 
 NAME: the kernels of the matrix whose DKMS build is checked (default: those
-of $KERNELS whose headers are on this host); the guest boots 6.1 when it is
+of $CHECK_KERNELS whose headers are on this host); the guest boots 6.1 when it is
 among them, else the first that is set up. Needs root: it installs and
 purges the packages brkwatch-dkms and brkwatch.
 EOF
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$kernels" ] || kernels=$KERNELS
+[ -n "$kernels" ] || kernels=$CHECK_KERNELS
 ok() { echo "ok - packages, $1"; }
 notok() { echo "not ok - packages, $1${2:+: $2}"; }
 if [ "$(id -u)" != 0 ]; then
