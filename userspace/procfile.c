@@ -642,6 +642,18 @@ static enum bwr_parse_result parse_line(struct bwr_parser *p, struct bwr_history
 	return fn ? fn(ctx, h, &e) : BWR_OK;
 }
 
+/* The line gathered in p->part is complete: number it, check it, parse it. */
+static enum bwr_parse_result end_line(struct bwr_parser *p, struct bwr_history *h,
+				      bwr_event_fn fn, void *ctx, struct bwr_error *err)
+{
+	enum bwr_parse_result r;
+
+	p->no++;
+	r = check_line(p->part, &p->part_len, p->no, err);
+	p->part_len = 0;
+	return r ? r : parse_line(p, h, fn, ctx, err);
+}
+
 enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *h,
 				      const char *text, size_t n, bool eof,
 				      bwr_event_fn fn, void *ctx, struct bwr_error *err)
@@ -664,22 +676,14 @@ enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *
 		if (!nl)
 			break;
 		text++;
-		p->no++;
-		r = check_line(p->part, &p->part_len, p->no, err);
-		p->part_len = 0;
-		if (!r)
-			r = parse_line(p, h, fn, ctx, err);
+		r = end_line(p, h, fn, ctx, err);
 		if (r)
 			return r;
 	}
 	if (!eof)
 		return BWR_OK;
 	if (p->part_len) {
-		p->no++;
-		r = check_line(p->part, &p->part_len, p->no, err);
-		p->part_len = 0;
-		if (!r)
-			r = parse_line(p, h, fn, ctx, err);
+		r = end_line(p, h, fn, ctx, err);
 		if (r)
 			return r;
 	}
