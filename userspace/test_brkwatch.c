@@ -1057,6 +1057,28 @@ static int count(const char *s, const char *what)
 }
 
 /*
+ * Starts ./brkwatch -f 1234 with BRKWATCH_PROC=root, both its output
+ * streams to fd, for a test to change the history while it follows.
+ */
+static pid_t follow_start(const char *root, int fd)
+{
+	char exe[PATH_MAX + 16];
+	pid_t pid;
+
+	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setenv("BRKWATCH_PROC", root, 1);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(exe, exe, "-f", "1234", (char *)NULL);
+		_exit(99);
+	}
+	return pid;
+}
+
+/*
  * -f on a live process: the history grows while brkwatch follows it; each
  * new call is printed once, a gap in seq is reported, and the process's
  * exit ends it with status 0.
@@ -1070,8 +1092,7 @@ static void test_follow_live(void)
 		"5 5123500000 1234 x64 0x000055ff09556000 0x000055ff09554000 0x000055ff09556000 "
 		"0x000055ff09554000 0x000055ff09556000 8192 0x000055ff09556000 30000 grow -\n";
 	const char *t = getenv("TMPDIR");
-	char root[PATH_MAX], path[PATH_MAX + 16], text[8192], exe[PATH_MAX + 16], *out;
-	char *argv[] = { exe, "-f", "1234", NULL };
+	char root[PATH_MAX], path[PATH_MAX + 16], text[8192], *out;
 	int fd = tmpfile_fd(), st = -1;
 	bool seen2, seen3, ended = false;
 	pid_t pid;
@@ -1087,16 +1108,7 @@ static void test_follow_live(void)
 	snprintf(text, sizeof(text), "%s%s%s", header, call1, call2);
 	put_file(path, text);
 
-	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		setenv("BRKWATCH_PROC", root, 1);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(exe, argv);
-		_exit(99);
-	}
+	pid = follow_start(root, fd);
 	seen2 = wait_output(fd, " grow\n");
 	/* a shrink */
 	snprintf(text, sizeof(text), "%s%s%s%s", header, call1, call2, call3);
@@ -1527,7 +1539,7 @@ static void test_strace_habits(void)
 /* Ctrl-C during -f: the totals of what was read, and exit 0. */
 static void test_follow_interrupt(void)
 {
-	char root[PATH_MAX], path[PATH_MAX + 16], exe[PATH_MAX + 16], *out;
+	char root[PATH_MAX], path[PATH_MAX + 16], *out;
 	int fd = tmpfile_fd(), st = 0;
 	bool seen, ended = false;
 	pid_t pid;
@@ -1535,16 +1547,7 @@ static void test_follow_interrupt(void)
 	temp_root(root, sizeof(root), "int");
 	snprintf(path, sizeof(path), "%s/1234", root);
 	copy_canned("proc/1234", path, 0644);	/* state running: -f waits */
-	snprintf(exe, sizeof(exe), "%s/brkwatch", dir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		setenv("BRKWATCH_PROC", root, 1);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(exe, exe, "-f", "1234", (char *)NULL);
-		_exit(99);
-	}
+	pid = follow_start(root, fd);
 	seen = wait_output(fd, " nomem\n");
 	kill(pid, SIGINT);
 	ended = wait_exit(pid, &st, 5);
