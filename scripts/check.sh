@@ -22,9 +22,8 @@ of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
 modprobe in a guest, purge), the reader's unit tests (userspace/test_brkwatch:
 canned data, no kernel) and scripts/tap-count-test.sh on the host, then for
 each kernel ($CHECK_KERNELS, or those given) boots it with scripts/vm.sh
-and runs the selftests in it, printing their TAP as it comes. debug, only
-when given (for now: its kernel logs a KASAN report at boot now and then,
-before brkwatch is loaded), comes last: the debug lane, a kernel built
+and runs the selftests in it, printing their TAP as it comes. debug comes
+last: the debug lane, a kernel built
 from Debian's $DEBUG_SOURCE with KASAN, lockdep, kmemleak, KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh,
 rebuilt only when scripts/debug-kernel.config or the source changes: about
 8-17 min on 2 cores), where any report of theirs, and any leak kmemleak finds
