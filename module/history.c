@@ -67,6 +67,7 @@ static LIST_HEAD(bw_exited);		/* exited ones, oldest exit first */
 static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
 static LIST_HEAD(bw_dying);		/* retired, not yet freed */
 static DEFINE_XARRAY(bw_files);		/* pid -> the history with its file */
+static atomic_t bw_gens;		/* bw_history.gen */
 static unsigned long bw_nr_all;
 static unsigned long bw_nr_exited;
 
@@ -171,6 +172,7 @@ static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 	p->ppid = task_tgid_nr(rcu_dereference(tsk->real_parent));
 	rcu_read_unlock();
 	p->start_time = start_time;
+	p->gen = atomic_inc_return(&bw_gens);
 	memcpy(p->comm, tsk->comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
 	bw_proc_note_owner(p, tsk);
@@ -384,13 +386,68 @@ static struct brkwatch_record *bw_ring_next(struct bw_history *p,
 }
 
 /**
+ * bw_history_reserve - number a call where brk() took the mmap lock
+ * @call: what the probes saw of it so far
+ *
+ * Probe context, in a task that shares its mm, holding that mm's lock: the
+ * call takes its number and the next slot of the ring now, so that the
+ * calls of one process are numbered and kept in the order the lock gave
+ * them. Readers stop at the slot until bw_history_record() fills it in.
+ */
+void bw_history_reserve(struct bw_call *call)
+{
+	struct bw_spare spare = { };
+	struct bw_history *p;
+
+	rcu_read_lock();
+	p = bw_proc_get(current);
+	if (!p)
+		goto out;
+	raw_spin_lock(&p->lock);
+	call->slot = bw_ring_next(p, &spare);
+	call->seq = ++p->calls;
+	if (call->slot) {
+		call->slot->flags = BRKWATCH_F_PENDING;
+		call->ordinal = p->appended - 1;
+	} else {
+		p->dropped++;
+	}
+	call->hist = p;
+	call->hist_gen = p->gen;
+	call->reserved = true;
+	raw_spin_unlock(&p->lock);
+	bw_spare_put(&spare);
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * RCU held: the history @call was numbered in, under its lock, if it is
+ * still @tsk's (not forgotten since); NULL if not.
+ */
+static struct bw_history *bw_proc_reserved(const struct bw_call *call,
+					   struct task_struct *tsk)
+{
+	struct bw_history *p = bw_proc_of(tsk);
+
+	if (!p || p != call->hist)
+		return NULL;
+	raw_spin_lock(&p->lock);
+	if (p->gen == call->hist_gen)
+		return p;
+	raw_spin_unlock(&p->lock);
+	return NULL;
+}
+
+/**
  * bw_history_record - store one finished brk() call in its process's history
  * @call: what the probes saw of it
  * @ret: what it returned
  *
  * Probe context (the syscall's return, in the calling task): creates the
  * history on the process's first call, appends the record with its
- * verdict, counts a call that could not be kept as dropped.
+ * verdict (or fills the slot bw_history_reserve() numbered), counts a call
+ * that could not be kept as dropped.
  */
 void bw_history_record(const struct bw_call *call, long ret)
 {
@@ -398,6 +455,7 @@ void bw_history_record(const struct bw_call *call, long ret)
 	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
 	struct bw_history *p;
+	u64 seq;
 	/*
 	 * Not local_clock(): without a stable TSC (as in many VMs) it stands
 	 * still up to a tick, and short calls would last 0 ns.
@@ -406,26 +464,43 @@ void bw_history_record(const struct bw_call *call, long ret)
 
 	bw_count(calls_seen);
 	rcu_read_lock();
-	p = bw_proc_get(tsk);
-	if (!p)
-		goto out;
-	raw_spin_lock(&p->lock);
-	rec = bw_ring_next(p, &spare);
-	p->calls++;
+	if (call->reserved) {
+		/* Gone if the history was forgotten: counted there. */
+		p = bw_proc_reserved(call, tsk);
+		if (!p)
+			goto out;
+		seq = call->seq;
+		/* Evicted meanwhile (counted as dropped then), or still there. */
+		rec = call->slot && call->ordinal >= p->appended - p->nr ?
+		      call->slot : NULL;
+	} else {
+		p = bw_proc_get(tsk);
+		if (!p)
+			goto out;
+		raw_spin_lock(&p->lock);
+		rec = bw_ring_next(p, &spare);
+		seq = ++p->calls;
+		if (!rec)
+			p->dropped++;
+	}
 	if (call->based)
 		bw_proc_note_heap(p, tsk->mm);
-	if (!rec) {
-		p->dropped++;
-		p->brk = ret < 0 ? bw_call_brk_before(call) : ret;
-		goto unlock;
+	/*
+	 * The header's break is the one the newest call in the lock's order
+	 * left: brk() returns it, but for -EINTR (the lock never held).
+	 */
+	if (ret >= 0 && seq >= p->brk_seq) {
+		p->brk = ret;
+		p->brk_seq = seq;
 	}
+	if (!rec)
+		goto unlock;
 	bw_verdict(call, ret, rec);
 	rec->time_ns = call->time_ns;
 	rec->tid = task_pid_nr(tsk);
-	rec->call.seq = (u32)p->calls;
-	rec->seq_hi = p->calls >> 32;
+	rec->call.seq = (u32)seq;
+	rec->seq_hi = seq >> 32;
 	rec->call.duration_ns = min_t(u64, duration, U32_MAX);
-	p->brk = bw_record_brk_after(rec);
 	bw_count(records_stored);
 	if (rec->verdict == BRKWATCH_UNKNOWN)
 		bw_count(unknown_verdicts);
@@ -502,7 +577,14 @@ void bw_history_task_exit(struct task_struct *tsk)
 	struct bw_history *p;
 	bool first = false;
 
-	/* A task cannot be inside brk() once it exits. */
+	struct bw_call *call = bw_inflight_find();
+
+	/*
+	 * A task cannot be inside brk() once it exits: one that dies there
+	 * leaves its call unknown, not a slot that holds readers back.
+	 */
+	if (call && call->reserved)
+		bw_history_record(call, -ESRCH);
 	bw_inflight_leave();
 	if (atomic_read(&tsk->signal->live))
 		return;
@@ -540,7 +622,8 @@ void bw_history_task_exit(struct task_struct *tsk)
  * most one chunk on. The raw lock is held that long, never for a walk of
  * the whole ring.
  *
- * Return: false past the newest record.
+ * Return: false past the newest record, or at a call numbered but still
+ * inside brk() (bw_history_reserve()).
  */
 bool bw_history_read(struct bw_history *p, u64 ordinal,
 		     struct brkwatch_record *rec, u64 *actual,
@@ -569,7 +652,8 @@ bool bw_history_read(struct bw_history *p, u64 ordinal,
 		*actual = ordinal;
 		cur->chunk = chunk;
 		cur->base = base;
-		found = true;
+		/* A call still inside brk(): nothing after it is shown yet. */
+		found = !(rec->flags & BRKWATCH_F_PENDING);
 	}
 	raw_spin_unlock(&p->lock);
 	return found;
@@ -970,7 +1054,9 @@ void bw_history_exit(void)
 }
 
 /* Called by the probe handlers (probe.c): a probe here would recurse. */
+NOKPROBE_SYMBOL(bw_history_reserve);
 NOKPROBE_SYMBOL(bw_history_record);
+NOKPROBE_SYMBOL(bw_proc_reserved);
 NOKPROBE_SYMBOL(bw_history_task_exit);
 NOKPROBE_SYMBOL(bw_proc_get);
 NOKPROBE_SYMBOL(bw_proc_of);

@@ -38,6 +38,7 @@ struct bw_call {
 	bool next_found;	/* a mapping lies above the old break */
 	bool incomplete;	/* a step inside brk() may have gone unseen */
 	bool rlimit_changed;	/* RLIMIT_DATA changed during the call */
+	bool reserved;		/* numbered where brk() took the lock */
 	u8 next_kind;		/* enum brkwatch_next_kind */
 	unsigned long missed;	/* bw_probes_inner_missed() at entry */
 	/*
@@ -57,6 +58,17 @@ struct bw_call {
 	u64 next_start;
 	u64 next_end;
 	u64 next_flags;
+	/*
+	 * Where brk() took the lock of an mm that other tasks share, the call
+	 * was numbered, and given the next slot of its history's ring
+	 * (bw_history_reserve()): calls are kept in the order the lock gave
+	 * them, not the order their returns ran in.
+	 */
+	struct bw_history *hist;	/* the history it was numbered in */
+	u32 hist_gen;			/* and that history's generation */
+	u64 seq;
+	struct brkwatch_record *slot;	/* NULL if no room was found */
+	u64 ordinal;			/* the slot's */
 };
 
 /* verdict.c */
@@ -152,6 +164,7 @@ struct bw_history {
 	kuid_t uid, euid, suid;
 	kgid_t gid, egid, sgid;
 	bool dumpable;
+	u32 gen;		/* tells a recycled object from the history */
 	u64 last_exec_ns;	/* the newest exec, 0 if none */
 	u64 lost_exec_ns;	/* the first exec whose marker was not kept */
 	bool exited;
@@ -161,6 +174,7 @@ struct bw_history {
 	u64 start_data;
 	u64 end_data;
 	u64 brk;
+	u64 brk_seq;		/* the call that left brk, in lock order */
 	u64 calls;
 	u64 dropped;
 	u64 exit_ns;
@@ -214,6 +228,7 @@ unsigned long bw_memory_cap(void);
 int bw_history_init(void);
 void bw_history_stop(void);
 void bw_history_exit(void);
+void bw_history_reserve(struct bw_call *call);
 void bw_history_record(const struct bw_call *call, long ret);
 void bw_history_exec(struct task_struct *task);
 void bw_history_task_exit(struct task_struct *task);

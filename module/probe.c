@@ -70,6 +70,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->next_found = false;
 	call->incomplete = false;
 	call->rlimit_changed = false;
+	call->reserved = false;
 	call->missed = bw_probes_inner_missed();
 	/*
 	 * Only tasks using this mm change its heap, and only the caller can
@@ -184,7 +185,8 @@ static struct bw_call *bw_step_call(struct kretprobe_instance *ri)
 
 /*
  * brk() holds the lock unless @err says it was killed while waiting: the
- * base it starts from can be read.
+ * base it starts from can be read, and the call numbered in the order the
+ * lock gives the tasks sharing the mm.
  */
 static void bw_lock_taken(struct bw_call *call, int err)
 {
@@ -195,6 +197,7 @@ static void bw_lock_taken(struct bw_call *call, int err)
 	if (BW_BRK_FLAGS_CHECKS_LIMITS &&
 	    PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk))
 		bw_note_next(call, current->mm);
+	bw_history_reserve(call);
 }
 
 /* Inside brk(), down_write_killable() has just returned its int in ax. */

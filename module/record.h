@@ -16,6 +16,7 @@
 #define BRKWATCH_F_EXEC_SECURE	0x08	/* exec: not dumpable by its owner */
 #define BRKWATCH_F_NEXT_SHIFT	4	/* overlap: enum brkwatch_next_kind */
 #define BRKWATCH_F_NEXT_MASK	0x30
+#define BRKWATCH_F_PENDING	0x40	/* numbered, its call not yet returned */
 
 /*
  * One stored event: a brk() call, or (BRKWATCH_F_EXEC) the new heap an

@@ -2,7 +2,9 @@
 /*
  * brk_threads_test: threads of one process calling brk() at the same time.
  * Every call is recorded once, under the thread that made it, in that
- * thread's order, with what it returned; nothing is lost, nothing added.
+ * thread's order, with what it returned; nothing is lost, nothing added;
+ * the calls are numbered and kept in the order they held the mmap lock,
+ * even where they return in another.
  *
  * The threads are started with clone() on stacks of their own, not with
  * pthread_create() (which may malloc(), hence brk()), and call brk() raw,
@@ -10,13 +12,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 /* the harness's functions, and those its macros define, leave parameters unused */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -100,14 +106,6 @@ static int child(void *p)
 	return 0;
 }
 
-static int cmp_ulong(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a;
-	unsigned long y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* What brk() decides for a request that was granted, from where it started. */
 static const char *granted_verdict(unsigned long before, unsigned long req)
 {
@@ -133,7 +131,6 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 	const int total = 2 + NTHREADS * NCALLS;
 	struct shared *s = bwt_shared_alloc(sizeof(*s));
 	struct bwt_history *h = bwt_zalloc(sizeof(*h));
-	unsigned long *before, *after;
 	int next[NTHREADS] = { 0 };
 	int status = 0, pid, err, i, j, missing;
 	unsigned long *refused;
@@ -220,30 +217,164 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 	}
 
 	/*
-	 * The calls held the mmap lock one after the other, each starting
-	 * from the break the one before left: the breaks they started from
-	 * are the first break and all breaks left but the last, whatever
-	 * order the calls were recorded in.
+	 * The calls held the mmap lock one after the other and are kept in
+	 * that order: each starts from the break the one before it left.
 	 */
-	before = calloc(total, sizeof(*before));
-	after = calloc(total, sizeof(*after));
-	ASSERT_NE(NULL, before);
-	ASSERT_NE(NULL, after);
-	/* after[]: b0, and every break left but the final one (bf's) */
-	for (i = 0; i < total; i++) {
-		before[i] = h->ev[i].brk_before;
-		after[i] = i ? h->ev[i - 1].brk_after : s->b0;
-	}
-	qsort(before, total, sizeof(*before), cmp_ulong);
-	qsort(after, total, sizeof(*after), cmp_ulong);
-	for (i = 0; i < total; i++)
-		EXPECT_EQ(after[i], before[i]) {
-			TH_LOG("the breaks calls started from are not the chain of breaks calls left (sorted position %d)",
-			       i);
+	for (i = 1; i < total; i++)
+		EXPECT_EQ(h->ev[i - 1].brk_after, h->ev[i].brk_before) {
+			TH_LOG("call %d does not start where call %d left the break",
+			       i + 1, i);
 			break;
 		}
-	free(before);
-	free(after);
+	EXPECT_EQ(s->bf, h->brk);
+	bwt_reap(pid);
+	bwt_free(h, sizeof(*h));
+}
+
+/*
+ * Two threads whose calls hold the mmap lock in one order and return in
+ * the other. The first shrinks a heap that a userfaultfd watches for
+ * unmaps: brk() drops the lock, then waits for the unmap event to be read
+ * before it returns. The second sees the event pending (the first holds
+ * the lock no more), grows the heap by a page, returns, and only then
+ * reads the event, which lets the first return.
+ */
+struct order {
+	unsigned long b0;
+	long ret_a, ret_b;
+	int tid_a, tid_b;
+	int uffd;
+	volatile int b_done;
+	int err;
+	const char *what;
+	/* the history as the second thread read it, the first still in brk() */
+	char during[4096];
+	ssize_t during_len;
+};
+
+static int order_fail(struct order *o, const char *what)
+{
+	o->err = errno;
+	o->what = what;
+	return 1;
+}
+
+static int order_second(void *p)
+{
+	struct order *o = p;
+	struct pollfd pfd = { .fd = o->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	char path[64];
+
+	o->tid_b = (int)syscall(SYS_gettid);
+	/* the unmap event: the first call has dropped the lock and waits */
+	if (poll(&pfd, 1, 10000) != 1) {
+		order_fail(o, "poll(userfaultfd)");
+	} else {
+		o->ret_b = syscall(SYS_brk, o->b0 + 3 * BWT_PAGE);
+		bwt_history_path(path, sizeof(path), getpid());
+		o->during_len = bwt_read_file(path, o->during,
+					      sizeof(o->during) - 1);
+		if (read(o->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_UNMAP)
+			order_fail(o, "read(userfaultfd)");
+	}
+	__atomic_store_n(&o->b_done, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static int order_child(void *p)
+{
+	struct order *o = p;
+	void *stack = bwt_zalloc(STACK);
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_EVENT_UNMAP };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	o->b0 = syscall(SYS_brk, 0);
+	o->b0 = BWT_PAGE_ALIGN(o->b0);
+	if (syscall(SYS_brk, o->b0 + 4 * BWT_PAGE) != (long)(o->b0 + 4 * BWT_PAGE))
+		return order_fail(o, "brk(+4 pages)");
+	o->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (o->uffd < 0)
+		return order_fail(o, "userfaultfd()");
+	if (ioctl(o->uffd, UFFDIO_API, &api))
+		return order_fail(o, "UFFDIO_API with UFFD_FEATURE_EVENT_UNMAP");
+	reg.range.start = o->b0;
+	reg.range.len = 4 * BWT_PAGE;
+	if (ioctl(o->uffd, UFFDIO_REGISTER, &reg))
+		return order_fail(o, "UFFDIO_REGISTER of the heap");
+	o->tid_a = (int)syscall(SYS_gettid);
+	if (!stack || clone(order_second, (char *)stack + STACK,
+			    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			    CLONE_THREAD | CLONE_SYSVSEM, o) < 0)
+		return order_fail(o, "clone()");
+	o->ret_a = syscall(SYS_brk, o->b0 + 2 * BWT_PAGE);
+	while (!__atomic_load_n(&o->b_done, __ATOMIC_SEQ_CST))
+		sched_yield();
+	return o->err ? 1 : 0;
+}
+
+TEST_F_TIMEOUT(threads, calls_are_kept_in_the_order_the_lock_gave_them, 60)
+{
+	struct order *o = bwt_shared_alloc(sizeof(*o));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	struct bwt_event *a, *b;
+	int status, pid, err;
+
+	ASSERT_TRUE(bwt_module_loaded());
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, h);
+	pid = bwt_run_child(order_child, o, &status);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, status) {
+		TH_LOG("child: %s: %s", o->what, strerror(o->err));
+	}
+	ASSERT_EQ((long)(o->b0 + 2 * BWT_PAGE), o->ret_a);
+	ASSERT_EQ((long)(o->b0 + 3 * BWT_PAGE), o->ret_b);
+	/*
+	 * Read while the first call was numbered but still inside brk(): the
+	 * history stops before it, so that the second is not shown first.
+	 */
+	ASSERT_LT(0, o->during_len) {
+		TH_LOG("reading the history during the calls: %s",
+		       strerror((int)-o->during_len));
+	}
+	o->during[o->during_len] = '\0';
+	ASSERT_EQ(0, bwt_parse_history(o->during, h)) {
+		TH_LOG("the history read during the calls: %s", h->error);
+	}
+	EXPECT_EQ(2, h->nevents) {
+		TH_LOG("%d calls shown while the third was still inside brk()",
+		       h->nevents);
+	}
+	EXPECT_EQ(4UL, h->calls);
+	err = bwt_history_wait(pid, h, 5000);
+	ASSERT_EQ(0, err) {
+		TH_LOG("reading %s/%d: %s %s", BWT_PROC_DIR, pid, strerror(-err),
+		       h->error);
+	}
+	/* brk(0) and the grow, then the two calls in the lock's order */
+	ASSERT_EQ(4, h->nevents);
+	a = &h->ev[2];
+	b = &h->ev[3];
+	EXPECT_EQ(o->tid_a, a->tid) {
+		TH_LOG("the call that held the lock first is not third in the history (seq %lu, tid %d)",
+		       a->seq, a->tid);
+	}
+	EXPECT_EQ(3UL, a->seq);
+	EXPECT_EQ(o->b0 + 2 * BWT_PAGE, a->request);
+	EXPECT_EQ(o->b0 + 4 * BWT_PAGE, a->brk_before);
+	EXPECT_STREQ("shrink", a->verdict);
+	EXPECT_EQ(o->tid_b, b->tid);
+	EXPECT_EQ(4UL, b->seq);
+	EXPECT_EQ(o->b0 + 3 * BWT_PAGE, b->request);
+	EXPECT_EQ(o->b0 + 2 * BWT_PAGE, b->brk_before) {
+		TH_LOG("the second call does not start where the first left the break");
+	}
+	EXPECT_STREQ("grow", b->verdict);
+	/* the header's break is the one the last call in that order left */
+	EXPECT_EQ(o->b0 + 3 * BWT_PAGE, h->brk);
 	bwt_reap(pid);
 	bwt_free(h, sizeof(*h));
 }
