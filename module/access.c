@@ -32,8 +32,14 @@
 #include "compat.h"
 #include "internal.h"
 
-/* The reader's PID namespace: that of the procfs it opened @file on. */
-static struct pid_namespace *bw_reader_ns(const struct file *file)
+/**
+ * bw_reader_ns - the PID namespace of a history's reader
+ * @file: the history file it opened
+ *
+ * Return: the namespace of the procfs it opened @file on, whose numbers it
+ * knows processes by.
+ */
+struct pid_namespace *bw_reader_ns(const struct file *file)
 {
 	return proc_pid_ns(file_inode(file)->i_sb);
 }

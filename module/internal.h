@@ -247,6 +247,7 @@ void bw_history_counts(unsigned long *running, unsigned long *exited);
 void bw_history_snapshot(struct bw_history *proc, struct bw_history_head *head);
 
 /* access.c: who may read a history, asked at open and at each exec after */
+struct pid_namespace *bw_reader_ns(const struct file *file);
 int bw_access_open(const struct file *file, struct bw_history *proc);
 bool bw_access_exec(const struct file *file, struct bw_history *proc, u64 exec_ns,
 		    bool secure);

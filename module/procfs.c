@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -63,6 +64,42 @@ static void bw_show_comm(struct seq_file *m, const char *comm, size_t len)
 }
 
 /*
+ * The numbers a reader knows processes and threads by are those of its PID
+ * namespace (bw_reader_ns()); a history keeps those of the initial one,
+ * and the process itself. A thread or parent that is gone, or outside the
+ * reader's namespace, has no number there: 0, as getppid() gives a
+ * namespace's first process.
+ */
+static pid_t bw_reader_nr(struct pid_namespace *ns, pid_t nr, enum pid_type type,
+			  struct pid *tgid)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	pid_t vnr = 0;
+
+	if (ns == &init_pid_ns)
+		return nr;
+	rcu_read_lock();
+	pid = find_pid_ns(nr, &init_pid_ns);
+	task = pid ? pid_task(pid, type) : NULL;
+	/* still a thread of the process, not a reused number */
+	if (task && (!tgid || task_tgid(task) == tgid))
+		vnr = pid_nr_ns(pid, ns);
+	rcu_read_unlock();
+	return vnr;
+}
+
+/* A thread of @it's process, as the reader knows it. */
+static pid_t bw_reader_tid(struct seq_file *m, struct bw_iter *it, pid_t tid)
+{
+	struct pid_namespace *ns = bw_reader_ns(m->file);
+
+	if (tid == it->proc->pid)
+		return pid_nr_ns(it->proc->tgid, ns);
+	return bw_reader_nr(ns, tid, PIDTYPE_PID, it->proc->tgid);
+}
+
+/*
  * The header shows the current program's heap: to a reader not asked
  * about an exec since it opened the file, only if it may read the program
  * now running; else the header as it was at open.
@@ -76,7 +113,8 @@ static void bw_show_head(struct seq_file *m, struct bw_iter *it)
 	    bw_access_open(m->file, it->proc))
 		h = it->head0;
 	seq_printf(m, "# brkwatch %d\n# pid %d\n# ppid %d\n# comm ",
-		   BRKWATCH_FORMAT_VERSION, h.pid, h.ppid);
+		   BRKWATCH_FORMAT_VERSION, bw_reader_tid(m, it, h.pid),
+		   bw_reader_nr(bw_reader_ns(m->file), h.ppid, PIDTYPE_TGID, NULL));
 	bw_show_comm(m, h.comm, sizeof(h.comm));
 	seq_printf(m, "\n# state %s\n# uid %u\n",
 		   h.exited ? "exited" : "running",
@@ -89,9 +127,10 @@ static void bw_show_head(struct seq_file *m, struct bw_iter *it)
 		   h.calls, h.dropped);
 }
 
-static void bw_show_exec(struct seq_file *m, const struct brkwatch_record *r)
+static void bw_show_exec(struct seq_file *m, const struct brkwatch_record *r,
+			 pid_t tid)
 {
-	seq_printf(m, "# exec time_ns=%llu tid=%u comm=", r->time_ns, r->tid);
+	seq_printf(m, "# exec time_ns=%llu tid=%d comm=", r->time_ns, tid);
 	bw_show_comm(m, r->exec.comm, sizeof(r->exec.comm));
 	seq_printf(m, " start_brk=0x%016llx start_data=0x%016llx end_data=0x%016llx\n",
 		   r->exec.start_brk, r->exec.start_data, r->exec.end_data);
@@ -123,14 +162,15 @@ static void bw_show_details(struct seq_file *m, const struct brkwatch_record *r)
 	}
 }
 
-static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r)
+static void bw_show_call(struct seq_file *m, const struct brkwatch_record *r,
+			 pid_t tid)
 {
 	u64 before = r->call.brk_before;
 	u64 after = bw_record_brk_after(r);
 	s64 ret = bw_record_ret(r);
 
-	seq_printf(m, "%llu %llu %u %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
-		   bw_record_seq(r), r->time_ns, r->tid,
+	seq_printf(m, "%llu %llu %d %s 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx %lld ",
+		   bw_record_seq(r), r->time_ns, tid,
 		   r->flags & BRKWATCH_F_IA32 ? "ia32" : "x64",
 		   r->call.request, before, after,
 		   PAGE_ALIGN(before), PAGE_ALIGN(after),
@@ -217,9 +257,9 @@ static int bw_hist_show(struct seq_file *m, void *v)
 	if (v == SEQ_START_TOKEN)
 		bw_show_head(m, it);
 	else if (r->flags & BRKWATCH_F_EXEC)
-		bw_show_exec(m, r);
+		bw_show_exec(m, r, bw_reader_tid(m, it, (pid_t)r->tid));
 	else
-		bw_show_call(m, r);
+		bw_show_call(m, r, bw_reader_tid(m, it, (pid_t)r->tid));
 	return 0;
 }
 

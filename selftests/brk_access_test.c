@@ -8,6 +8,7 @@
  * nothing of the program after it; a PID namespace sees nothing outside.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
@@ -471,6 +473,141 @@ TEST(pid_namespace_sees_nothing_outside)
 		TH_LOG("a history outside the namespace: %s", strerror(a->history));
 	bwt_free(h, sizeof(*h));
 	bwt_free(a, sizeof(*a));
+}
+
+/*
+ * In a new PID namespace with its own /proc, a process sees its own
+ * history under its own numbers: the file (still named by the initial
+ * namespace's pid) says "# pid 1", "# ppid 0" (its parent is outside),
+ * and its threads' calls carry the thread ids of the namespace; and the
+ * reader run there finds the history of the program it ran.
+ */
+struct nsview {
+	volatile int thread_called, stop;
+	int thread_tid;		/* in the namespace */
+	int found;		/* files saying "# pid 1" */
+	unsigned long name;	/* the name of that file */
+	int pid, ppid;
+	int main_tid, other_tid;	/* of the two calls */
+	int reader_status;
+	bool reader_true;	/* its JSON names the program it ran */
+	char why[128];
+	char reader[4096];	/* userspace/brkwatch, found outside */
+};
+
+static int ns_thread(void *arg)
+{
+	struct nsview *v = arg;
+
+	v->thread_tid = (int)syscall(SYS_gettid);
+	bwt_brk(0);
+	__atomic_store_n(&v->thread_called, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&v->stop, __ATOMIC_SEQ_CST))
+		sched_yield();
+	return 0;
+}
+
+static int ns_look(struct nsview *v, struct bwt_history *h, char *text)
+{
+	char path[300];
+	struct bwt_output o;
+	struct dirent *d;
+	void *stack = bwt_zalloc(1 << 16);
+	DIR *dir;
+	int i;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", 0, NULL))
+		return snprintf(v->why, sizeof(v->why), "mount /proc: %m"), 1;
+	bwt_brk(0);
+	if (!stack || clone(ns_thread, (char *)stack + (1 << 16),
+			    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			    CLONE_THREAD | CLONE_SYSVSEM, v) < 0)
+		return snprintf(v->why, sizeof(v->why), "clone: %m"), 1;
+	while (!__atomic_load_n(&v->thread_called, __ATOMIC_SEQ_CST))
+		sched_yield();
+	dir = opendir(BWT_PROC_DIR);
+	if (!dir)
+		return snprintf(v->why, sizeof(v->why), "%s: %m", BWT_PROC_DIR), 1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", BWT_PROC_DIR, d->d_name);
+		if (bwt_read_file(path, text, BWT_FILE_MAX) <= 0 ||
+		    bwt_parse_history(text, h) || h->pid != getpid())
+			continue;
+		v->found++;
+		v->name = strtoul(d->d_name, NULL, 10);
+		v->pid = h->pid;
+		v->ppid = h->ppid;
+		for (i = 0; i < h->nevents; i++)
+			if (h->ev[i].tid == getpid())
+				v->main_tid = h->ev[i].tid;
+			else
+				v->other_tid = h->ev[i].tid;
+	}
+	closedir(dir);
+	__atomic_store_n(&v->stop, 1, __ATOMIC_SEQ_CST);
+
+	{
+		char *argv[] = { v->reader, "run", "-o", "-", "--json", "--", "/bin/true", NULL };
+
+		if (bwt_spawn(argv, NULL, NULL, &o))
+			return snprintf(v->why, sizeof(v->why), "spawn: %m"), 1;
+	}
+	v->reader_status = o.status;
+	v->reader_true = strstr(o.out, "\"comm\": \"true\"") != NULL;
+	if (o.status)
+		snprintf(v->why, sizeof(v->why), "%.120s", o.err);
+	bwt_output_free(&o);
+	return 0;
+}
+
+TEST(pid_namespace_sees_its_own_under_its_numbers)
+{
+	struct nsview *v = bwt_shared_alloc(sizeof(*v));
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	char *text = bwt_zalloc(BWT_FILE_MAX);
+	int status = -1, child;
+
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to make a PID namespace");
+	ASSERT_NE(NULL, v);
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, bwt_checkout_path("userspace/brkwatch", v->reader,
+				       sizeof(v->reader)));
+	ASSERT_EQ(0, access(v->reader, X_OK))
+		TH_LOG("the reader is not built (make -C userspace)");
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(unshare(CLONE_NEWNS) ? 2 : ns_look(v, h, text));
+	ASSERT_EQ(0, bwt_wait_noreap(child, &status));
+	ASSERT_EQ(0, status) TH_LOG("in the namespace: %s", v->why);
+
+	/* inside: one file says "# pid 1", the one named by the outer pid */
+	EXPECT_EQ(1, v->found);
+	EXPECT_EQ((unsigned long)child, v->name);
+	EXPECT_EQ(1, v->pid);
+	EXPECT_EQ(0, v->ppid) TH_LOG("the parent is outside the namespace");
+	EXPECT_EQ(1, v->main_tid);
+	EXPECT_EQ(v->thread_tid, v->other_tid)
+		TH_LOG("the thread's call under tid %d, not its %d of the namespace",
+		       v->other_tid, v->thread_tid);
+	EXPECT_EQ(0, v->reader_status) TH_LOG("brkwatch run in the namespace: %s", v->why);
+	EXPECT_TRUE(v->reader_true) TH_LOG("brkwatch run did not show /bin/true's history");
+
+	/* outside: the same history under the initial namespace's numbers */
+	ASSERT_EQ(0, bwt_history_read(child, h));
+	EXPECT_EQ(child, h->pid);
+	EXPECT_EQ(getpid(), h->ppid);
+	bwt_reap(child);
+	bwt_free(text, BWT_FILE_MAX);
+	bwt_free(h, sizeof(*h));
+	bwt_free(v, sizeof(*v));
 }
 
 TEST_HARNESS_MAIN

@@ -137,6 +137,91 @@ static int parse_error(const char *path, enum bwr_parse_result r,
 	return BWR_EXIT_DATA;
 }
 
+/*
+ * Files are named by the pids of the initial PID namespace; their "# pid"
+ * line gives the pid the reader knows the process by, in its own namespace
+ * (module/ABI). In another namespace (a container) the two differ, and a
+ * process's file is found by that line: the names of such files are kept
+ * here, by the pid their line gives. Where several files give one pid (a
+ * pid reused in the container while the first history is kept), the one
+ * with the highest name, the newest but where pids wrapped, is kept.
+ */
+struct alias {
+	uint32_t pid;
+	uint32_t name;
+};
+
+static struct alias *aliases;
+static size_t naliases, aliases_cap;
+
+static uint32_t alias_name(uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < naliases; i++)
+		if (aliases[i].pid == pid)
+			return aliases[i].name;
+	return pid;
+}
+
+static int alias_add(uint32_t pid, uint32_t name)
+{
+	size_t i;
+
+	for (i = 0; i < naliases; i++)
+		if (aliases[i].pid == pid) {
+			if (name > aliases[i].name)
+				aliases[i].name = name;
+			return 0;
+		}
+	if (naliases == aliases_cap) {
+		size_t cap = aliases_cap ? aliases_cap * 2 : 16;
+		struct alias *na = realloc(aliases, cap * sizeof(*na));
+
+		if (!na)
+			return -ENOMEM;
+		aliases = na;
+		aliases_cap = cap;
+	}
+	aliases[naliases++] = (struct alias){ pid, name };
+	return 0;
+}
+
+/* The pid the "# pid" line of an open history gives: 0, or -errno. */
+static int fd_header_pid(int fd, uint32_t *pid)
+{
+	char buf[128], *line;
+	unsigned long v;
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	line = strstr(buf, "\n# pid ");
+	if (!line || sscanf(line, "\n# pid %lu", &v) != 1 || v > UINT32_MAX)
+		return -EBADMSG;
+	*pid = (uint32_t)v;
+	return 0;
+}
+
+/* Reads the "# pid" line of every file: its name if it differs (aliases). */
+static int header_pid(const char *root, uint32_t name, uint32_t *pid)
+{
+	char path[4096];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%u", root, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fd_header_pid(fd, pid);
+	close(fd);
+	return r;
+}
+
 /* The events of f, after checking that the file is the PID's (its header complete by then) */
 static enum bwr_parse_result file_event(void *ctx, const struct bwr_history *h,
 					const struct bwr_event *e)
@@ -160,10 +245,9 @@ int bwr_file_open(struct bwr_file *f, uint32_t pid, bwr_event_fn fn, void *ctx,
 	f->fd = -1;
 	if (r)
 		return r;
-	snprintf(f->path, sizeof(f->path), "%s/%u", bwr_proc_root(), pid);
-	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0)
-		return open_error(f->path, -errno, pid, msg, size);
+	r = bwr_history_path(pid, f->path, sizeof(f->path), &f->fd);
+	if (r)
+		return open_error(f->path, r, pid, msg, size);
 	f->p = malloc(sizeof(*f->p));
 	if (!f->p) {
 		close(f->fd);
@@ -314,7 +398,8 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
+/* The numbers in the root's file names, as they come. */
+static int list_names(uint32_t **pids, size_t *n, char *msg, size_t size)
 {
 	const char *root = bwr_proc_root();
 	size_t cap = 0;
@@ -356,9 +441,107 @@ int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
 		(*pids)[(*n)++] = (uint32_t)v;
 	}
 	closedir(dir);
+	return BWR_EXIT_OK;
+}
+
+int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size)
+{
+	const char *root = bwr_proc_root();
+	size_t i, kept = 0;
+	uint32_t pid;
+	int r = list_names(pids, n, msg, size);
+
+	if (r)
+		return r;
+	/*
+	 * Each process under the pid its "# pid" line gives the reader. A
+	 * file that does not exist for the reader (a process outside its PID
+	 * namespace, or one forgotten since) is left out; one it may not read
+	 * stays under its name.
+	 */
+	for (i = 0; i < *n; i++) {
+		r = header_pid(root, (*pids)[i], &pid);
+		if (r == -ENOENT || r == -ESRCH)
+			continue;
+		if (!r && pid != (*pids)[i]) {
+			if (alias_add(pid, (*pids)[i])) {
+				snprintf(msg, size, "out of memory");
+				return BWR_EXIT_ERROR;
+			}
+			(*pids)[i] = pid;
+		}
+		(*pids)[kept++] = (*pids)[i];
+	}
+	*n = kept;
 	if (*n)
 		qsort(*pids, *n, sizeof(**pids), cmp_u32);
+	/* pids reused in a container: one file each */
+	for (i = kept = 0; i < *n; i++)
+		if (!kept || (*pids)[kept - 1] != (*pids)[i])
+			(*pids)[kept++] = (*pids)[i];
+	*n = kept;
 	return BWR_EXIT_OK;
+}
+
+/* Every file whose "# pid" line differs from its name, into aliases. */
+static int scan_aliases(void)
+{
+	char msg[256];
+	uint32_t *pids;
+	size_t n;
+	int r = bwr_list_pids(&pids, &n, msg, sizeof(msg));
+
+	if (r)
+		return -EIO;
+	free(pids);
+	return 0;
+}
+
+/* Opens root/name: *fdp, and what its "# pid" line says (0 if unread). */
+static int open_named(uint32_t name, char *path, size_t size, int *fdp, uint32_t *said)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%u", bwr_proc_root(), name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* unreadable there (a pipe, a header cut short): the parser says what is wrong */
+	if (fd_header_pid(fd, said))
+		*said = 0;
+	*fdp = fd;
+	return 0;
+}
+
+int bwr_history_path(uint32_t pid, char *path, size_t size, int *fdp)
+{
+	uint32_t said, name;
+	int fd, r;
+
+	r = open_named(alias_name(pid), path, size, &fd, &said);
+	if (!r && (!said || said == pid)) {
+		*fdp = fd;
+		return 0;
+	}
+	/* not there, or another process's: look the pid up by the files' lines */
+	if ((r == -ENOENT || !r) && !scan_aliases() && (name = alias_name(pid)) != pid) {
+		int fd2;
+
+		if (!open_named(name, path, size, &fd2, &said)) {
+			if (said == pid) {
+				if (!r)
+					close(fd);
+				*fdp = fd2;
+				return 0;
+			}
+			close(fd2);
+		}
+	}
+	/* the file of that name, if any: its header says whose it is */
+	snprintf(path, size, "%s/%u", bwr_proc_root(), pid);
+	if (!r)
+		*fdp = fd;
+	return r;
 }
 
 char *bwr_read_maps(uint32_t pid, size_t *len)

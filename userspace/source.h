@@ -58,8 +58,20 @@ int bwr_history_has_exec(uint32_t pid, bool *has, char *msg, size_t size);
 /* Only the header of a history, as it is now (reads no further than it). */
 int bwr_load_header(uint32_t pid, struct bwr_history *h, char *msg, size_t size);
 int bwr_load_status(struct bwr_status *st, char *msg, size_t size);
-/* The pids under the root, ascending; *pids is malloc'ed. 0 or an exit code. */
+/*
+ * The pids of the histories under the root, ascending, as the reader knows
+ * them: their "# pid" lines, which differ from the files' names in a PID
+ * namespace other than the initial one (a container); histories outside
+ * the reader's namespace are left out. *pids is malloc'ed. 0 or an exit
+ * code.
+ */
 int bwr_list_pids(uint32_t **pids, size_t *n, char *msg, size_t size);
+/*
+ * Opens the history of pid (the reader's number for it): *fdp and its path,
+ * found by name, or by the files' "# pid" lines in another PID namespace.
+ * 0, or -errno (-ENOENT: no history gives that pid).
+ */
+int bwr_history_path(uint32_t pid, char *path, size_t size, int *fdp);
 /*
  * /proc/PID/maps now, or with $BRKWATCH_PROC set, <root>/<PID>.maps (canned
  * layouts for tests). NULL when it cannot be read.

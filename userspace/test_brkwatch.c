@@ -1792,6 +1792,28 @@ static void test_cli(void)
 	r = cli("proc", "status", NULL);
 	ok(r.status == 0 && strstr(r.out, "nothing lost"), "status: nothing lost, exit 0");
 	done(&r);
+	/*
+	 * In a PID namespace (a container) the files keep the initial
+	 * namespace's names, and their "# pid" lines the reader's numbers.
+	 */
+	r = cli("pidns", "list", "--json", NULL);
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"pid\": 7,") &&
+	   strstr(r.out, "\"pid\": 9,") && !strstr(r.out, "\"pid\": 4242") && !strstr(r.out, "\"pid\": 430") &&
+	   !strstr(r.out, "\"comm\": \"old\"") &&
+	   count(r.out, "\"pid\": 9,") == 1,
+	   "pidns: list gives the processes under the pids of their # pid lines, a reused pid once");
+	done(&r);
+	r = cli("pidns", "7", NULL);
+	ok(r.status == 0 && strstr(r.out, "demo") && strstr(r.out, "grow"),
+	   "pidns: show 7 finds the file whose # pid line says 7 (named 4242)");
+	done(&r);
+	r = cli("pidns", "9", NULL);
+	ok(r.status == 0 && strstr(r.out, "new") && !strstr(r.out, "old"),
+	   "pidns: a pid two files give: the newest file's (highest name)");
+	done(&r);
+	r = cli("pidns", "8", NULL);
+	ok(r.status == 3 && strstr(r.err, "no history for PID 8"), "pidns: a pid no file gives: exit 3");
+	done(&r);
 	r = cli("lossy", "status", NULL);
 	ok(r.status == 7 && strstr(r.out, "SOMETHING IS LOST") && strstr(r.out, "17 calls") &&
 	   strstr(r.out, "probes not attached: check_brk_limits") && strstr(r.out, "5 calls the module could not classify"),
