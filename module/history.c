@@ -178,6 +178,7 @@ static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 	bw_proc_note_owner(p, tsk);
 	bw_proc_note_heap(p, tsk->mm);
 	p->brk = tsk->mm->brk;
+	INIT_LIST_HEAD(&p->ordered);
 	INIT_LIST_HEAD(&p->link);
 	INIT_LIST_HEAD(&p->exited_link);
 	INIT_LIST_HEAD(&p->unlisted_link);
@@ -350,6 +351,19 @@ static struct brkwatch_record *bw_ring_append(struct bw_history *p,
 }
 
 /*
+ * Under p->lock, which it drops and takes again: a chunk of the pool the
+ * ring grows from next, allocated where the kernel allows it (never under
+ * the raw lock), into @spare for bw_ring_grow().
+ */
+static void bw_spare_get(struct bw_history *p, struct bw_spare *spare)
+{
+	spare->pool = bw_ring_pool(p);
+	raw_spin_unlock(&p->lock);
+	spare->chunk = bw_pool_get_nowait(spare->pool);
+	raw_spin_lock(&p->lock);
+}
+
+/*
  * Under p->lock, which it drops and takes again: bw_ring_append() when no
  * chunk was ready, with one allocated meanwhile where the kernel allows it
  * (never under the raw lock). What the ring did not take stays in @spare,
@@ -360,10 +374,7 @@ static struct brkwatch_record *bw_ring_append_slow(struct bw_history *p,
 {
 	struct brkwatch_record *rec;
 
-	spare->pool = bw_ring_pool(p);
-	raw_spin_unlock(&p->lock);
-	spare->chunk = bw_pool_get_nowait(spare->pool);
-	raw_spin_lock(&p->lock);
+	bw_spare_get(p, spare);
 	rec = bw_ring_append(p, spare);
 	if (!rec)
 		bw_count_no_memory(spare->pool->size);
@@ -386,47 +397,86 @@ static struct brkwatch_record *bw_ring_next(struct bw_history *p,
 }
 
 /**
- * bw_history_reserve - number a call where brk() took the mmap lock
+ * bw_history_locked - a call took the mmap lock of an mm other tasks share
  * @call: what the probes saw of it so far
  *
- * Probe context, in a task that shares its mm, holding that mm's lock: the
- * call takes its number and the next slot of the ring now, so that the
- * calls of one process are numbered and kept in the order the lock gave
- * them. Readers stop at the slot until bw_history_record() fills it in.
+ * Probe context, in the calling task, holding that lock: maybe an int3
+ * handler, which lockdep counts as an NMI, so no lock is taken here. The
+ * call joins its history's lockers, in the order the lock gives the tasks
+ * of the mm; it is numbered when a return first finds it there
+ * (bw_order_reserve()). A call of a process with no history yet is
+ * numbered at its return, as one alone on its mm is.
  */
-void bw_history_reserve(struct bw_call *call)
+void bw_history_locked(struct bw_call *call)
 {
-	struct bw_spare spare = { };
 	struct bw_history *p;
 
 	rcu_read_lock();
-	p = bw_proc_get(current);
-	if (!p)
-		goto out;
-	raw_spin_lock(&p->lock);
-	call->slot = bw_ring_next(p, &spare);
-	call->seq = ++p->calls;
-	if (call->slot) {
-		call->slot->flags = BRKWATCH_F_PENDING;
-		call->ordinal = p->appended - 1;
-	} else {
-		p->dropped++;
+	p = bw_proc_of(current);
+	if (p) {
+		call->hist = p;
+		call->hist_gen = p->gen;
+		INIT_LIST_HEAD(&call->order_link);
+		llist_add(&call->lock_node, &p->lockers);
+		call->ordered = true;
 	}
-	call->hist = p;
-	call->hist_gen = p->gen;
-	call->reserved = true;
-	raw_spin_unlock(&p->lock);
-	bw_spare_put(&spare);
-out:
 	rcu_read_unlock();
 }
 
+/* Under p->lock: the lockers, in the lock's order, onto p->ordered. */
+static void bw_order_drain(struct bw_history *p)
+{
+	struct llist_node *n = llist_reverse_order(llist_del_all(&p->lockers));
+	struct bw_call *c, *tmp;
+
+	llist_for_each_entry_safe(c, tmp, n, lock_node)
+		list_add_tail(&c->order_link, &p->ordered);
+}
+
 /*
- * RCU held: the history @call was numbered in, under its lock, if it is
- * still @tsk's (not forgotten since); NULL if not.
+ * Under p->lock, which it may drop and take again to allocate: numbers
+ * every call that took the lock up to @upto, in that order, each with the
+ * next slot of the ring, marked pending until its own return fills it in.
+ * Readers stop at a pending slot.
  */
-static struct bw_history *bw_proc_reserved(const struct bw_call *call,
-					   struct task_struct *tsk)
+static void bw_order_reserve(struct bw_history *p, struct bw_call *upto,
+			     struct bw_spare *spare)
+{
+	struct brkwatch_record *rec;
+	struct bw_call *c;
+
+restart:
+	bw_order_drain(p);
+	list_for_each_entry(c, &p->ordered, order_link) {
+		if (!c->slotted) {
+			rec = bw_ring_append(p, spare);
+			if (!rec && !spare->pool) {
+				/* the list may change meanwhile: start again */
+				bw_spare_get(p, spare);
+				goto restart;
+			}
+			c->seq = ++p->calls;
+			c->slot = rec;
+			if (rec) {
+				rec->flags = BRKWATCH_F_PENDING;
+				c->ordinal = p->appended - 1;
+			} else {
+				p->dropped++;
+				bw_count_no_memory(spare->pool->size);
+			}
+			c->slotted = true;
+		}
+		if (c == upto)
+			break;
+	}
+}
+
+/*
+ * RCU held: the history @call joined, under its lock, if it is still
+ * @tsk's (not forgotten since); NULL if not.
+ */
+static struct bw_history *bw_proc_joined(const struct bw_call *call,
+					 struct task_struct *tsk)
 {
 	struct bw_history *p = bw_proc_of(tsk);
 
@@ -449,7 +499,7 @@ static struct bw_history *bw_proc_reserved(const struct bw_call *call,
  * verdict (or fills the slot bw_history_reserve() numbered), counts a call
  * that could not be kept as dropped.
  */
-void bw_history_record(const struct bw_call *call, long ret)
+void bw_history_record(struct bw_call *call, long ret)
 {
 	struct task_struct *tsk = current;
 	struct bw_spare spare = { };
@@ -464,11 +514,11 @@ void bw_history_record(const struct bw_call *call, long ret)
 
 	bw_count(calls_seen);
 	rcu_read_lock();
-	if (call->reserved) {
-		/* Gone if the history was forgotten: counted there. */
-		p = bw_proc_reserved(call, tsk);
-		if (!p)
-			goto out;
+	/* The history it joined, unless forgotten since: then as any call. */
+	p = call->ordered ? bw_proc_joined(call, tsk) : NULL;
+	if (p) {
+		bw_order_reserve(p, call, &spare);
+		list_del(&call->order_link);
 		seq = call->seq;
 		/* Evicted meanwhile (counted as dropped then), or still there. */
 		rec = call->slot && call->ordinal >= p->appended - p->nr ?
@@ -583,7 +633,7 @@ void bw_history_task_exit(struct task_struct *tsk)
 	 * A task cannot be inside brk() once it exits: one that dies there
 	 * leaves its call unknown, not a slot that holds readers back.
 	 */
-	if (call && call->reserved)
+	if (call && call->ordered)
 		bw_history_record(call, -ESRCH);
 	bw_inflight_leave();
 	if (atomic_read(&tsk->signal->live))
@@ -1054,9 +1104,12 @@ void bw_history_exit(void)
 }
 
 /* Called by the probe handlers (probe.c): a probe here would recurse. */
-NOKPROBE_SYMBOL(bw_history_reserve);
+NOKPROBE_SYMBOL(bw_history_locked);
 NOKPROBE_SYMBOL(bw_history_record);
-NOKPROBE_SYMBOL(bw_proc_reserved);
+NOKPROBE_SYMBOL(bw_proc_joined);
+NOKPROBE_SYMBOL(bw_order_drain);
+NOKPROBE_SYMBOL(bw_order_reserve);
+NOKPROBE_SYMBOL(bw_spare_get);
 NOKPROBE_SYMBOL(bw_history_task_exit);
 NOKPROBE_SYMBOL(bw_proc_get);
 NOKPROBE_SYMBOL(bw_proc_of);

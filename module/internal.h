@@ -38,7 +38,8 @@ struct bw_call {
 	bool next_found;	/* a mapping lies above the old break */
 	bool incomplete;	/* a step inside brk() may have gone unseen */
 	bool rlimit_changed;	/* RLIMIT_DATA changed during the call */
-	bool reserved;		/* numbered where brk() took the lock */
+	bool ordered;		/* in its history's lockers (bw_history_locked()) */
+	bool slotted;		/* numbered, its slot reserved */
 	u8 next_kind;		/* enum brkwatch_next_kind */
 	unsigned long missed;	/* bw_probes_inner_missed() at entry */
 	/*
@@ -60,12 +61,16 @@ struct bw_call {
 	u64 next_flags;
 	/*
 	 * Where brk() took the lock of an mm that other tasks share, the call
-	 * was numbered, and given the next slot of its history's ring
-	 * (bw_history_reserve()): calls are kept in the order the lock gave
-	 * them, not the order their returns ran in.
+	 * joined its history's lockers, in the order the lock gave them
+	 * (bw_history_locked()); the first return that finds it there numbers
+	 * it and reserves its slot in the ring, so that calls are kept in
+	 * that order, not in the order their returns ran in. Under the
+	 * history's lock, but for the two first fields.
 	 */
-	struct bw_history *hist;	/* the history it was numbered in */
+	struct llist_node lock_node;	/* in hist->lockers */
+	struct bw_history *hist;	/* the history it joined */
 	u32 hist_gen;			/* and that history's generation */
+	struct list_head order_link;	/* in hist->ordered */
 	u64 seq;
 	struct brkwatch_record *slot;	/* NULL if no room was found */
 	u64 ordinal;			/* the slot's */
@@ -178,6 +183,13 @@ struct bw_history {
 	u64 calls;
 	u64 dropped;
 	u64 exit_ns;
+	/*
+	 * Calls that took the mmap lock, not yet returned: pushed (from any
+	 * context) onto lockers, then moved, in the lock's order, onto
+	 * ordered (under the lock below).
+	 */
+	struct llist_head lockers;
+	struct list_head ordered;
 	/* The ring: records [appended - nr, appended) */
 	struct bw_chunk *head;
 	struct bw_chunk *tail;
@@ -228,8 +240,8 @@ unsigned long bw_memory_cap(void);
 int bw_history_init(void);
 void bw_history_stop(void);
 void bw_history_exit(void);
-void bw_history_reserve(struct bw_call *call);
-void bw_history_record(const struct bw_call *call, long ret);
+void bw_history_locked(struct bw_call *call);
+void bw_history_record(struct bw_call *call, long ret);
 void bw_history_exec(struct task_struct *task);
 void bw_history_task_exit(struct task_struct *task);
 /* A reader's place in a history's ring (bw_history_read()). */

@@ -70,7 +70,8 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->next_found = false;
 	call->incomplete = false;
 	call->rlimit_changed = false;
-	call->reserved = false;
+	call->ordered = false;
+	call->slotted = false;
 	call->missed = bw_probes_inner_missed();
 	/*
 	 * Only tasks using this mm change its heap, and only the caller can
@@ -197,7 +198,7 @@ static void bw_lock_taken(struct bw_call *call, int err)
 	if (BW_BRK_FLAGS_CHECKS_LIMITS &&
 	    PAGE_ALIGN(call->request) > PAGE_ALIGN(call->brk))
 		bw_note_next(call, current->mm);
-	bw_history_reserve(call);
+	bw_history_locked(call);
 }
 
 /* Inside brk(), down_write_killable() has just returned its int in ax. */
