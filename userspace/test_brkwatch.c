@@ -126,6 +126,237 @@ static void rejects(const char *text, size_t len, unsigned line, const char *wha
 		bwr_history_free(&h);
 }
 
+/* ---- call stacks (format 2) ---- */
+
+/* A "# stack" line for seq with regs r (17) and n bytes of data d. malloc'ed. */
+static char *stack_line(uint64_t seq, const uint64_t *r, const unsigned char *d, size_t n)
+{
+	size_t cap = 64 + BWR_STACK_REGS * 20 + 2 * n + 32, off;
+	char *s = malloc(cap);
+
+	off = (size_t)snprintf(s, cap, "# stack seq=%" PRIu64 " regs=", seq);
+	for (int i = 0; i < BWR_STACK_REGS; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s0x%016" PRIx64, i ? "," : "", r[i]);
+	off += (size_t)snprintf(s + off, cap - off, " bytes=%zu data=", n);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%02x", d[i]);
+	snprintf(s + off, cap - off, "\n");
+	return s;
+}
+
+/* header (format 2) + lines: malloc'ed */
+static char *doc2(const char *lines)
+{
+	size_t n = strlen(header) + strlen(lines) + 1;
+	char *s = malloc(n);
+
+	snprintf(s, n, "# brkwatch 2\n%s%s", header + 13, lines);
+	return s;
+}
+
+static char *join3(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = malloc(n);
+
+	snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+struct got_events {
+	size_t n, with_stack;
+	uint64_t stack_seq;
+	size_t stack_len;
+	unsigned char first, last;
+};
+
+static enum bwr_parse_result count_stacks(void *ctx, const struct bwr_history *h,
+					  const struct bwr_event *e)
+{
+	struct got_events *g = ctx;
+
+	(void)h;
+	g->n++;
+	if (!e->is_exec && e->call.stack) {
+		g->with_stack++;
+		g->stack_seq = e->call.stack->seq;
+		g->stack_len = e->call.stack->len;
+		g->first = e->call.stack->len ? e->call.stack->data[0] : 0;
+		g->last = e->call.stack->len ? e->call.stack->data[e->call.stack->len - 1] : 0;
+	}
+	return BWR_OK;
+}
+
+static void stack_rejects(const char *line, const char *what, const char *name)
+{
+	char *body = join3(call1, line, "");
+	char *t = doc2(body);
+
+	rejects(t, strlen(t), 15, what, name);
+	free(t);
+	free(body);
+}
+
+static void test_stack_parser(void)
+{
+	uint64_t r[BWR_STACK_REGS];
+	unsigned char d[8192];
+	struct bwr_history h;
+	struct bwr_error e;
+	char *sl, *body, *t;
+
+	for (int i = 0; i < BWR_STACK_REGS; i++)
+		r[i] = 0x7ffc00000000u + (uint64_t)i * 0x111;
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (unsigned char)(i * 7 + 3);
+
+	sl = stack_line(1, r, d, 64);
+	body = join3(call1, sl, call2);
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.version == 2 && h.n_ev == 2 &&
+	   h.ev[0].call.stack && !h.ev[1].call.stack && h.ev[0].call.stack->seq == 1 &&
+	   h.ev[0].call.stack->len == 64 && !memcmp(h.ev[0].call.stack->data, d, 64) &&
+	   !memcmp(h.ev[0].call.stack->regs, r, sizeof(r)),
+	   "format 2: the stack line goes with the call above it, registers and bytes as written (%s)",
+	   e.msg);
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	{
+		/* the streaming parser, fed a byte at a time, hands the stack on with its call */
+		struct bwr_parser *p = malloc(sizeof(*p));
+		struct got_events g = { 0 };
+		enum bwr_parse_result pr = BWR_OK;
+
+		bwr_parser_init(p, &h);
+		for (size_t i = 0; i < strlen(t) && !pr; i++)
+			pr = bwr_parser_feed(p, &h, t + i, 1, false, count_stacks, &g, &e);
+		ok(!pr && g.n == 1 && g.with_stack == 1 && g.stack_seq == 1 && g.stack_len == 64 &&
+		   g.first == d[0] && g.last == d[63],
+		   "streaming, a byte at a time: the call is handed on with its stack once the "
+		   "next line shows it (%zu events)", g.n);
+		pr = bwr_parser_flush(p, &h, count_stacks, &g);
+		ok(!pr && g.n == 2 && g.with_stack == 1,
+		   "bwr_parser_flush() hands on the last call without waiting for a next line");
+		pr = bwr_parser_feed(p, &h, NULL, 0, true, count_stacks, &g, &e);
+		ok(!pr && g.n == 2, "and it is not handed on twice at the end");
+		free(p);
+	}
+	free(t);
+	free(body);
+	free(sl);
+
+	/* 8 KiB of stack: a line longer than BWR_MAX_LINE, allowed for stack lines only */
+	sl = stack_line(2, r, d, sizeof(d));
+	body = join3(call1, call2, sl);
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.n_ev == 2 && h.ev[1].call.stack &&
+	   h.ev[1].call.stack->len == sizeof(d) && !memcmp(h.ev[1].call.stack->data, d, sizeof(d)),
+	   "a stack line of 8192 bytes (%zu characters), the last line (%s)", strlen(sl), e.msg);
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	free(t);
+	free(body);
+	free(sl);
+
+	sl = stack_line(1, r, d, 0);
+	body = join3(call1, sl, "");
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.ev[0].call.stack &&
+	   h.ev[0].call.stack->len == 0, "a stack of 0 bytes (registers only)");
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	free(t);
+	free(body);
+
+	/* refused */
+	body = join3(call1, sl, "");
+	t = join3(header, body, "");
+	rejects(t, strlen(t), 15, "a stack line in a format 1 history", "a stack line in format 1");
+	free(t);
+	free(body);
+	t = doc2(sl);
+	rejects(t, strlen(t), 14, "not right under a call line", "a stack line with no call above");
+	free(t);
+	body = join3(call1, sl, sl);
+	t = doc2(body);
+	rejects(t, strlen(t), 16, "not right under a call line", "two stack lines under one call");
+	free(t);
+	free(body);
+	body = join3("# exec time_ns=5 tid=1234 comm=x start_brk=0x1000 start_data=0x0 end_data=0x0\n",
+		     sl, "");
+	t = doc2(body);
+	rejects(t, strlen(t), 15, "not right under a call line", "a stack line under an exec line");
+	free(t);
+	free(body);
+	free(sl);
+	sl = stack_line(2, r, d, 8);
+	stack_rejects(sl, "the stack of seq 2 under the call of seq 1", "a stack of another seq");
+	free(sl);
+
+	sl = stack_line(1, r, d, 8);
+	{
+		char buf[1024];
+
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), ",0x00007ffc00001110", "");
+		stack_rejects(buf, "expected 17 registers, found 16", "16 registers");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc00001110,0x1");
+		stack_rejects(buf, "expected 17 registers, found 18", "18 registers");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc0000111g");
+		stack_rejects(buf, "bad value for register 16", "a register not in hex");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), ",0x00007ffc00000111,", ",,");
+		stack_rejects(buf, "'regs': empty register", "an empty register");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "bytes=8", "bytes=9");
+		stack_rejects(buf, "'data' has 16 hex digits, 'bytes' says 9", "bytes and data disagree");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "bytes=8", "bytes=65537");
+		stack_rejects(buf, "bad value for 'bytes'", "more bytes than any stack_bytes");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "data=03", "data=0A");
+		stack_rejects(buf, "not a lowercase hex digit at byte 0", "uppercase hex in data");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), " bytes=8", "");
+		stack_rejects(buf, "expected 4 key=value fields, found 3", "a missing field");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "seq=1", "sequence=1");
+		stack_rejects(buf, "expected 'seq=' at 'sequence=1'", "a misnamed field");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "seq=1", "seq=0");
+		stack_rejects(buf, "bad value for 'seq'", "seq 0");
+		stack_rejects("# stack\n", "expected 4 key=value fields, found 0", "an empty stack line");
+	}
+	free(sl);
+	{
+		/* an ordinary line stays bounded by BWR_MAX_LINE, a stack line by its own bound */
+		size_t n = BWR_MAX_STACK_LINE + 100;
+		char *big = malloc(n + 2), *doc_t;
+
+		memset(big, 'x', n);
+		memcpy(big, "# stack ", 8);
+		big[n] = '\n';
+		big[n + 1] = '\0';
+		body = join3(call1, big, "");
+		doc_t = doc2(body);
+		rejects(doc_t, strlen(doc_t), 15, "longer than 131584 bytes", "an overlong stack line");
+		free(doc_t);
+		free(body);
+		memset(big, '#', 5000);
+		big[5000] = '\n';
+		big[5001] = '\0';
+		body = join3(call1, big, "");
+		doc_t = doc2(body);
+		rejects(doc_t, strlen(doc_t), 15, "longer than 4096 bytes",
+			"a 5000-byte line that is not a stack line");
+		free(doc_t);
+		free(body);
+		free(big);
+	}
+}
+
 /* The vocabulary the reader takes from the module's <brkwatch.h>. */
 static void test_abi(void)
 {
@@ -273,11 +504,11 @@ static void test_parser(void)
 			"a header cut at a line end");
 	}
 	{
-		const char *d = doc("# brkwatch 2\n");
+		const char *d = doc("# brkwatch 3\n");
 
 		(void)d;
-		snprintf(buf, sizeof(buf), "# brkwatch 2\n%s", header + 13);
-		rejects(buf, strlen(buf), 1, "format version 2", "an unknown format version");
+		snprintf(buf, sizeof(buf), "# brkwatch 3\n%s", header + 13);
+		rejects(buf, strlen(buf), 1, "format version 3", "an unknown format version");
 		ok(parse(buf, strlen(buf), &h, &e) == BWR_E_VERSION, "unknown version is BWR_E_VERSION");
 	}
 	memcpy(buf, doc(call1), strlen(header) + 41);
@@ -663,7 +894,7 @@ static void test_data_producible(void)
 {
 	static const char *const names[] = {
 		"proc/1234", "proc/1235", "proc/2000", "proc/3000", "explain/4000", "explain/4001",
-		"real/120", "real/157", "real/164", "real/178", "real/180", "real/182", "real/186",
+		"real/120", "real/157", "real/164", "real/178", "real/180", "real/182", "real/186", "stacks/4100",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1844,7 +2075,7 @@ static void test_cli(void)
 	   "a file named 68 that says '# pid 999': exit 5, names the line");
 	done(&r);
 	r = cli("lossy", "67", NULL);
-	ok(r.status == 5 && strstr(r.err, "line 1: format version 2"), "unknown version: exit 5");
+	ok(r.status == 5 && strstr(r.err, "line 1: format version 3"), "unknown version: exit 5");
 	done(&r);
 	r = cli("lossy", "list", NULL);
 	ok(r.status == 5 && strstr(r.err, "line 15"), "list reports a malformed file, exit 5");
@@ -2161,6 +2392,7 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n");
 	test_abi();
 	test_parser();
+	test_stack_parser();
 	test_status();
 	test_prom();
 	test_units();
