@@ -28,6 +28,7 @@
 #include "procfile.h"
 #include "prom.h"
 #include "source.h"
+#include "unwind.h"
 #include "util.h"
 
 static int n_test, n_fail;
@@ -2375,6 +2376,215 @@ static void test_jsoncheck(void)
 	refuses("{\"type\": \"begin\"}", JC_LINE, "type: not \"process\"", "an unknown line type");
 }
 
+/* ---- unwinding: the test captures its own registers and stack ---- */
+
+static struct {
+	uint64_t regs[BWR_STACK_REGS];
+	size_t len;
+	unsigned char data[8192];
+} cap;			/* not on the stack that is captured */
+static uint64_t cap_stack_end;	/* the top of [stack] */
+static unsigned cap_line_inner, cap_line_outer, cap_line_test;
+
+/*
+ * The registers at the asm statement, as the module takes them at brk():
+ * DWARF order, rip the address right after the lea. Then up to 8 KiB of
+ * the stack from rsp, as far as [stack] goes.
+ */
+__attribute__((noinline, noipa)) static void stack_inner(void)
+{
+	size_t n;
+
+	cap_line_inner = __LINE__; __asm__ volatile(
+		"mov %%rax, 0(%0)\n\t" "mov %%rdx, 8(%0)\n\t" "mov %%rcx, 16(%0)\n\t"
+		"mov %%rbx, 24(%0)\n\t" "mov %%rsi, 32(%0)\n\t" "mov %%rdi, 40(%0)\n\t"
+		"mov %%rbp, 48(%0)\n\t" "mov %%rsp, 56(%0)\n\t" "mov %%r8, 64(%0)\n\t"
+		"mov %%r9, 72(%0)\n\t" "mov %%r10, 80(%0)\n\t" "mov %%r11, 88(%0)\n\t"
+		"mov %%r12, 96(%0)\n\t" "mov %%r13, 104(%0)\n\t" "mov %%r14, 112(%0)\n\t"
+		"mov %%r15, 120(%0)\n\t" "lea 0(%%rip), %%rax\n\t" "mov %%rax, 128(%0)\n\t"
+		: : "r"(cap.regs) : "rax", "memory");
+	n = cap_stack_end - cap.regs[7];
+	cap.len = n < sizeof(cap.data) ? n : sizeof(cap.data);
+	memcpy(cap.data, (const void *)(uintptr_t)cap.regs[7], cap.len);
+}
+
+__attribute__((noinline, noipa)) static void stack_outer(void)
+{
+	cap_line_outer = __LINE__; stack_inner();
+	__asm__ volatile("" ::: "memory");	/* no tail call: this frame stays */
+}
+
+static const char *base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* maps text with path's lines given path2 and inode ino (static buffer) */
+static char *maps_renamed(const char *maps, const char *path, const char *path2,
+			  unsigned long long ino)
+{
+	static char out[1 << 18];
+	size_t off = 0;
+	const char *p = maps;
+
+	while (*p && off < sizeof(out) - 1024) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1024], range[64], perms[8], pgoff[32], dev[16];
+		unsigned long long old_ino;
+		int name = 0;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (sscanf(line, "%63s %7s %31s %15s %llu %n", range, perms, pgoff, dev, &old_ino,
+			   &name) == 5 && name && !strcmp(line + name, path))
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s %s %s %s %llu %s\n",
+						range, perms, pgoff, dev, ino, path2);
+		else
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n", line);
+		p = nl ? nl + 1 : p + n;
+	}
+	out[off] = '\0';
+	return out;
+}
+
+static size_t unwind_with(const char *maps, const struct bwr_stack *s, struct bwr_frame *f,
+			  char *why, size_t why_size)
+{
+	struct bwr_unwinder *u = bwr_unwinder_new(maps, strlen(maps), (uint32_t)getpid());
+	size_t n = u ? bwr_unwind(u, s, f, BWR_MAX_FRAMES, why, why_size) : 0;
+
+	bwr_unwinder_free(u);
+	return n;
+}
+
+static void print_frames(const struct bwr_frame *f, size_t n)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < n; i++)
+		printf("#   #%zu %s\n", i, bwr_frame_text(&f[i], buf, sizeof(buf)));
+}
+
+__attribute__((noinline, noipa)) static void test_unwind(void)
+{
+	/* static: main()'s frame stays within the 8 KiB captured above this one */
+	static struct bwr_frame f[BWR_MAX_FRAMES], g[BWR_MAX_FRAMES];
+	static char self[PATH_MAX], copy[PATH_MAX + 64], cmd[3 * PATH_MAX + 64];
+	char why[256], *maps, *sl, *body, *t;
+	const char *tmp = getenv("TMPDIR");
+	struct bwr_history h;
+	struct bwr_error e;
+	struct bwr_stack s;
+	size_t maps_len, n, m;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	bool prefix = true, grew = true, named = false;
+
+	self[k > 0 ? k : 0] = '\0';
+	maps = slurp("/proc/self/maps", &maps_len);
+	for (char *p = maps; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		unsigned long long lo, hi;
+
+		if (sscanf(p, "%llx-%llx", &lo, &hi) == 2 && !strncmp(strchr(p, '\n') - 7, "[stack]", 7))
+			cap_stack_end = hi;
+	}
+	cap_line_test = __LINE__; stack_outer();
+	__asm__ volatile("" ::: "memory");
+
+	/* through the history text and the parser, as the module would write it */
+	sl = stack_line(1, cap.regs, cap.data, cap.len);
+	body = join3(call1, sl, "");
+	t = doc2(body);
+	if (parse(t, strlen(t), &h, &e) != BWR_OK || !h.ev[0].call.stack) {
+		printf("Bail out! the captured stack does not parse: %s\n", e.msg);
+		exit(1);
+	}
+	s = *h.ev[0].call.stack;
+	n = unwind_with(maps, &s, f, why, sizeof(why));
+	print_frames(f, n);
+	ok(n >= 4 && !strcmp(f[0].symbol, "stack_inner") && !strcmp(f[1].symbol, "stack_outer") &&
+	   !strcmp(f[2].symbol, "test_unwind") && !strcmp(f[0].object, self) &&
+	   !strcmp(f[1].object, self) && f[0].addr == cap.regs[16],
+	   "unwinding its own stack (%zu bytes), the test names its two functions, innermost "
+	   "first, then their caller (%zu frames, stopped: %s)", s.len, n, why);
+	ok(n >= 3 && !strcmp(base_of(f[0].file), "test_brkwatch.c") && f[0].line == cap_line_inner &&
+	   !strcmp(base_of(f[1].file), "test_brkwatch.c") && f[1].line == cap_line_outer &&
+	   f[2].line == cap_line_test,
+	   "file:line from the test's debug information: lines %u, %u, %u (expected %u, %u, %u)",
+	   f[0].line, n > 1 ? f[1].line : 0, n > 2 ? f[2].line : 0, cap_line_inner,
+	   cap_line_outer, cap_line_test);
+	for (size_t i = 0; i < n; i++)
+		named |= !strcmp(f[i].symbol, "main");
+	ok(named, "the walk goes on up to main()");
+	ok(f[0].symbol[0] && f[0].sym_offset > 0 && f[0].obj_offset > 0 &&
+	   f[0].addr - f[0].sym_offset < f[0].addr,
+	   "a frame gives its symbol's offset and its offset in the file");
+
+	/* cut short: each shorter stack gives a prefix of the frames, never others */
+	m = 0;
+	for (size_t len = 0; len <= s.len; len += 8) {
+		struct bwr_stack c = s;
+		size_t nc;
+
+		c.len = len;
+		nc = unwind_with(maps, &c, g, why, sizeof(why));
+		if (len == 0 && (nc != 1 || strcmp(g[0].symbol, "stack_inner")))
+			prefix = false;
+		for (size_t i = 0; i < nc; i++)
+			if (i >= n || g[i].addr != f[i].addr || strcmp(g[i].symbol, f[i].symbol))
+				prefix = false;
+		if (nc < m)
+			grew = false;
+		m = nc;
+		if (len > 4096)
+			len += 504;	/* the rest in bigger steps */
+	}
+	ok(prefix && grew, "a stack cut short (0 to %zu bytes, every 8) gives the frames it can: "
+	   "the first ones of the whole stack, more as it grows, frame 0 from the registers alone",
+	   s.len);
+
+	/* the file on disk is not the one mapped (another inode): addresses only */
+	n = unwind_with(maps_renamed(maps, self, self, 1), &s, g, why, sizeof(why));
+	named = false;
+	for (size_t i = 0; i < n; i++)
+		named |= !strcmp(g[i].object, self) && g[i].symbol[0];
+	ok(n >= 1 && !named && !strcmp(g[0].object, self) && g[0].obj_offset == f[0].obj_offset,
+	   "a file whose inode is not the mapped one is not read: object+offset, no name");
+
+	/* a stripped copy: object+offset, never a wrong name */
+	{
+		struct stat st;
+		bool ok_strip;
+
+		snprintf(copy, sizeof(copy), "%s/brkwatch-stripped.%d", tmp && *tmp ? tmp : "/tmp",
+			 (int)getpid());
+		snprintf(cmd, sizeof(cmd), "strip -o '%s' '%s'", copy, self);
+		ok_strip = !system(cmd) && !stat(copy, &st);
+		if (!ok_strip) {
+			ok(true, "# SKIP strip(1) is not available: the stripped case is not tested");
+		} else {
+			n = unwind_with(maps_renamed(maps, self, copy, (unsigned long long)st.st_ino),
+					&s, g, why, sizeof(why));
+			print_frames(g, n);
+			named = false;
+			for (size_t i = 0; i < n; i++)
+				named |= !strcmp(g[i].object, copy) && (g[i].symbol[0] || g[i].file[0]);
+			ok(n >= 3 && !named && !strcmp(g[0].object, copy) &&
+			   g[0].obj_offset == f[0].obj_offset && g[1].obj_offset == f[1].obj_offset &&
+			   g[1].addr == f[1].addr,
+			   "a stripped copy: its frames as object+offset (the same offsets), unwound "
+			   "through its .eh_frame, and no name at all in it (%zu frames)", n);
+			unlink(copy);
+		}
+	}
+	bwr_history_free(&h);
+	free(t);
+	free(body);
+	free(sl);
+	free(maps);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -2393,6 +2603,7 @@ int main(int argc, char **argv)
 	test_abi();
 	test_parser();
 	test_stack_parser();
+	test_unwind();
 	test_status();
 	test_prom();
 	test_units();
