@@ -303,8 +303,9 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	struct bwr_history h;
 	struct bwr_printer pr;
 	struct bwr_file f;
-	size_t maps_len = 0;
-	char *maps = NULL;
+	size_t maps_len = 0, stack_maps_len = 0;
+	char *maps = NULL, *own_stack_maps = NULL;
+	const char *stack_maps = NULL;
 	int r;
 
 	/*
@@ -320,6 +321,14 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	}
 	if (c->o.explain && !j && !checked->exited)
 		maps = bwr_read_maps(pid, &maps_len);
+	/* stacks are unwound against the maps run captured, or the process's now */
+	if (c->run_maps && c->run_maps_pid == pid) {
+		stack_maps = c->run_maps;
+		stack_maps_len = c->run_maps_len;
+	} else if (checked->n_stacks && !checked->exited) {
+		own_stack_maps = bwr_read_maps(pid, &stack_maps_len);
+		stack_maps = own_stack_maps;
+	}
 	if (svg) {
 		pic = malloc(sizeof(*pic));
 		svgf = pic ? fopen(svg, "we") : NULL;
@@ -327,11 +336,13 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 			snprintf(msg, size, "cannot write %s: %s", svg, strerror(errno));
 			free(pic);
 			free(maps);
+			free(own_stack_maps);
 			return BWR_EXIT_ERROR;
 		}
 		bwr_svg_init(pic);
 	}
 	bwr_printer_init(&pr, c->out, &c->o, j, checked->has_exec, maps, maps_len);
+	bwr_printer_stacks(&pr, stack_maps, stack_maps_len, pid, checked->n_exec);
 	pr.svg = pic;
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
 	if (!r)
@@ -351,6 +362,7 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	bwr_file_close(&f);
 	free(pic);
 	free(maps);
+	free(own_stack_maps);
 	return r;
 }
 

@@ -649,8 +649,10 @@ void bwr_history_count(struct bwr_history *h, const struct bwr_event *e)
 		h->first_ns = e->is_exec ? e->exec.time_ns : c->time_ns;
 	if (e->is_exec) {
 		h->has_exec = true;
+		h->n_exec++;
 		return;
 	}
+	h->n_stacks += c->stack != NULL;
 	t->by_verdict[c->verdict]++;
 	if (bwr_verdict_refused(c->verdict))
 		t->refused++;

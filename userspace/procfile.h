@@ -126,6 +126,8 @@ struct bwr_history {
 	struct bwr_event *ev;	/* calls and exec markers, in file order (in memory only) */
 	size_t n_ev;
 	bool has_exec;		/* some event read so far is an exec marker */
+	uint64_t n_exec;	/* exec markers read so far */
+	uint64_t n_stacks;	/* calls read so far with a "# stack" line */
 	uint64_t n_events;	/* events read so far */
 	uint64_t first_ns;	/* time of the first event, when n_events */
 	struct bwr_totals tot;	/* over the calls read so far */

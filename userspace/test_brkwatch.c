@@ -2467,6 +2467,102 @@ static void print_frames(const struct bwr_frame *f, size_t n)
 		printf("#   #%zu %s\n", i, bwr_frame_text(&f[i], buf, sizeof(buf)));
 }
 
+static void put_in(const char *root, const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	put_file(path, text);
+}
+
+/* The reader's output for a history holding the stack the test captured of itself */
+__attribute__((noinline)) static void test_stack_cli(const char *maps, const char *self)
+{
+	char root[PATH_MAX], want[256], *sl, *body, *t, *j;
+	struct cli_result r;
+
+	temp_root(root, sizeof(root), "stacks");
+	sl = stack_line(2, cap.regs, cap.data, cap.len);
+	body = join3(call1, call2, sl);
+	t = doc2(body);
+	put_in(root, "1234", t);
+	put_in(root, "1234.maps", maps);
+
+	r = cli_at(root, false, "1234", NULL);
+	snprintf(want, sizeof(want), "\n  #0 0x%016" PRIx64 " stack_inner+0x", cap.regs[16]);
+	ok(r.status == 0 && strstr(r.out, want) && strstr(r.out, " (test_brkwatch) test_brkwatch.c:") &&
+	   strstr(r.out, "\n  #1 0x") && strstr(r.out, " stack_outer+0x") &&
+	   strstr(r.out, "grow\n  #0 0x"),
+	   "show: the frames under the call that has a stack, indented, one a line");
+	if (r.status || !strstr(r.out, want))
+		printf("# %s%s\n", r.out, r.err);
+	done(&r);
+	r = cli_at(root, false, "--explain", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, want), "--explain: the frames as well");
+	done(&r);
+
+	r = cli_at(root, false, "--json", "1234", NULL);
+	j = r.out;
+	ok(r.status == 0 && valid_json(j, JC_DOCUMENT) &&
+	   strstr(j, "\"stack\": null,\n        \"stack_end\": null") &&
+	   strstr(j, "\"symbol\": \"stack_inner\"") && strstr(j, "\"symbol\": \"stack_outer\"") &&
+	   strstr(j, "\"object\": \"") && strstr(j, self) && strstr(j, "test_brkwatch.c\",\n"),
+	   "--json: a \"stack\" array of frames, null for a call without one, schema-checked");
+	if (j && strstr(j, "\"line\": ")) {
+		const char *l = strstr(j, "\"line\": ");
+		char from[64];
+		char *m;
+
+		snprintf(from, sizeof(from), "%.*s", (int)strcspn(l, "\n"), l);
+		m = mutate(j, from, "\"line\": null");
+		refuses(m, JC_DOCUMENT, "not both or neither of 'file' and 'line' null",
+			"a frame with a file and no line");
+		free(m);
+		m = mutate(j, "\"symbol\": \"stack_inner\"", "\"symbol\": 7");
+		refuses(m, JC_DOCUMENT, "symbol: a number, not a string or null", "a symbol that is a number");
+		free(m);
+		m = mutate(j, "\"stack\": null", "\"stack\": []");
+		refuses(m, JC_DOCUMENT, "not both or neither of 'stack' and 'stack_end' null",
+			"a stack without its stack_end");
+		free(m);
+	}
+	done(&r);
+	r = cli_at(root, false, "--relative", "--json", "1234", NULL);
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"address\": null") &&
+	   strstr(r.out, "\"symbol\": \"stack_inner\""),
+	   "--relative --json: frames without their addresses, which move from run to run");
+	done(&r);
+
+	/* an exec after the call: the maps are of another program */
+	free(body);
+	free(t);
+	body = join3(call2, sl,
+		     "# exec time_ns=5123460000 tid=1234 comm=other start_brk=0x000055ff09543000 "
+		     "start_data=0x000055ff08f2e000 end_data=0x000055ff08f2f010\n");
+	t = doc2(body);
+	put_in(root, "1234", t);
+	r = cli_at(root, false, "1234", NULL);
+	snprintf(want, sizeof(want), "  #0 0x%016" PRIx64 "\n  (not unwound: the process has run "
+		 "another program since)\n", cap.regs[16]);
+	ok(r.status == 0 && strstr(r.out, want) && !strstr(r.out, "stack_inner"),
+	   "a call before an exec marker: its first address only, and why");
+	done(&r);
+
+	/* an exited process's maps are gone: show does not guess */
+	free(t);
+	t = doc2(body);
+	replace(t, strlen(t) + 1, "# state running", "# state exited");
+	put_in(root, "1234", t);
+	r = cli_at(root, false, "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, "(not unwound: the process's maps were not captured)") &&
+	   !strstr(r.out, "stack_inner"), "an exited process: not unwound, and why");
+	done(&r);
+	free(t);
+	free(body);
+	free(sl);
+	remove_root(root);
+}
+
 __attribute__((noinline, noipa)) static void test_unwind(void)
 {
 	/* static: main()'s frame stays within the 8 KiB captured above this one */
@@ -2578,6 +2674,7 @@ __attribute__((noinline, noipa)) static void test_unwind(void)
 			unlink(copy);
 		}
 	}
+	test_stack_cli(maps, self);
 	bwr_history_free(&h);
 	free(t);
 	free(body);

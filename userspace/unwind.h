@@ -27,6 +27,13 @@ struct bwr_frame {
 	unsigned line;		/* its line, 0 when file is "" */
 };
 
+/* The frames of one call's stack, and why the walk ended there */
+struct bwr_frames {
+	const struct bwr_frame *f;
+	size_t n;
+	const char *why;
+};
+
 struct bwr_unwinder;
 
 /*
