@@ -35,6 +35,7 @@ static const char usage_text[] =
 "  -t, -tt            wall-clock times (-tt: microseconds)  -T  time in brk()\n"
 "  -f, --follow       print new calls until the process exits (Ctrl-C: totals)\n"
 "  -F, --follow-forks run: the processes COMMAND started too\n"
+"      --stacks       run: the user call stack of each of COMMAND's brk() calls\n"
 "  -p, --pid PID      a process to show (repeat for several)\n"
 "      --refused      refused calls only   --verdict LIST   those verdicts only\n"
 "      --tid TID      that thread's calls only (repeatable)\n"
@@ -54,6 +55,7 @@ enum {
 	OPT_TID,
 	OPT_WIDE,
 	OPT_SVG,
+	OPT_STACKS,
 };
 
 static const struct option longopts[] = {
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "tid", required_argument, NULL, OPT_TID },
 	{ "wide", no_argument, NULL, OPT_WIDE },
 	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -188,6 +191,9 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 			break;
 		case OPT_SVG:
 			c->svg_path = optarg;	/* written once the history was read */
+			break;
+		case OPT_STACKS:
+			c->stacks = true;
 			break;
 		case OPT_VERDICT:
 			if (parse_verdicts(optarg, &c->o.verdicts))
@@ -691,6 +697,9 @@ static int check_combinations(const struct bwr_cli *c, const char *cmd)
 		return usage_error("--relative hides times: not with -t");
 	if (c->follow_forks && strcmp(cmd, "run"))
 		return usage_error("--follow-forks goes with run");
+	if (c->stacks && strcmp(cmd, "run"))
+		return usage_error("--stacks goes with run (for a running process: "
+				   "echo stacks PID > /proc/" BRKWATCH_PROC_DIR "/control)");
 	if (c->top >= 0 && strcmp(cmd, "export"))
 		return usage_error("--top goes with export");
 	if (c->svg_path && c->follow)

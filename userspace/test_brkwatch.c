@@ -2682,6 +2682,40 @@ __attribute__((noinline, noipa)) static void test_unwind(void)
 	free(maps);
 }
 
+/* run --stacks without the module: the control file and the order of things, in a fake root */
+static void test_run_stacks(void)
+{
+	char root[PATH_MAX], ctl[PATH_MAX + 16], mark[PATH_MAX + 16], script[3 * PATH_MAX];
+	struct cli_result r;
+	struct stat st;
+
+	temp_root(root, sizeof(root), "runstacks");
+	snprintf(ctl, sizeof(ctl), "%s/control", root);
+	snprintf(mark, sizeof(mark), "%s/ran", root);
+	put_file(ctl, "");
+	/* COMMAND reads the control file: stacks were turned on for its pid before it ran */
+	snprintf(script, sizeof(script),
+		 "read x < '%s'; [ \"$x\" = \"stacks $$\" ] && echo ordered > '%s'", ctl, mark);
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c", script, NULL);
+	ok(!stat(mark, &st) && st.st_size == 8 && strstr(r.err, "no history for PID"),
+	   "run --stacks: 'stacks PID' is written for the child before it runs COMMAND (%s)",
+	   r.err);
+	done(&r);
+	unlink(mark);
+	unlink(ctl);
+	snprintf(script, sizeof(script), "echo ran > '%s'", mark);
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c", script, NULL);
+	ok(r.status == 6 && stat(mark, &st) && strstr(r.err, "--stacks: writing 'stacks ") &&
+	   strstr(r.err, "No such file or directory") && !strchr(strchr(r.err, '\n') + 1, '\n'),
+	   "run --stacks when stacks cannot be turned on: one line, and COMMAND is not run (%s)",
+	   r.err);
+	done(&r);
+	r = cli("proc", "--stacks", "1234", NULL);
+	ok(r.status == 1 && strstr(r.err, "--stacks goes with run"), "--stacks without run: usage");
+	done(&r);
+	remove_root(root);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -2701,6 +2735,7 @@ int main(int argc, char **argv)
 	test_parser();
 	test_stack_parser();
 	test_unwind();
+	test_run_stacks();
 	test_status();
 	test_prom();
 	test_units();
