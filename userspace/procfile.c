@@ -331,9 +331,10 @@ static enum bwr_parse_result parse_header_line(char *line, unsigned no, enum hke
 		if (!parse_u64(val, UINT32_MAX, &v))
 			return fail(err, BWR_E_FORMAT, no, "bad format version '%s'",
 				    quote(val, q, sizeof(q)));
-		if (v != BRKWATCH_FORMAT_VERSION)
+		/* version 2 only added lines: version 1 is read as well */
+		if (v < 1 || v > BRKWATCH_FORMAT_VERSION)
 			return fail(err, BWR_E_VERSION, no,
-				    "format version %llu, this reader understands version %d",
+				    "format version %llu, this reader understands versions 1 to %d",
 				    (unsigned long long)v, BRKWATCH_FORMAT_VERSION);
 		h->version = (unsigned)v;
 		return BWR_OK;

@@ -273,11 +273,11 @@ static void test_parser(void)
 			"a header cut at a line end");
 	}
 	{
-		const char *d = doc("# brkwatch 2\n");
+		const char *d = doc("# brkwatch 3\n");
 
 		(void)d;
-		snprintf(buf, sizeof(buf), "# brkwatch 2\n%s", header + 13);
-		rejects(buf, strlen(buf), 1, "format version 2", "an unknown format version");
+		snprintf(buf, sizeof(buf), "# brkwatch 3\n%s", header + 13);
+		rejects(buf, strlen(buf), 1, "format version 3", "an unknown format version");
 		ok(parse(buf, strlen(buf), &h, &e) == BWR_E_VERSION, "unknown version is BWR_E_VERSION");
 	}
 	memcpy(buf, doc(call1), strlen(header) + 41);
@@ -1757,7 +1757,7 @@ static void test_output(void)
 	r = cli("proc", "-V", NULL);
 	s = cli("proc", "--version", NULL);
 	ok(r.status == 0 && !strncmp(r.out, "brkwatch ", 9) &&
-	   strstr(r.out, "(proc format 1)\n") && !strcmp(r.out, s.out),
+	   strstr(r.out, "(proc format 2)\n") && !strcmp(r.out, s.out),
 	   "-V and --version: the version and the proc format read");
 	done(&r);
 	done(&s);
@@ -1844,7 +1844,7 @@ static void test_cli(void)
 	   "a file named 68 that says '# pid 999': exit 5, names the line");
 	done(&r);
 	r = cli("lossy", "67", NULL);
-	ok(r.status == 5 && strstr(r.err, "line 1: format version 2"), "unknown version: exit 5");
+	ok(r.status == 5 && strstr(r.err, "line 1: format version 3"), "unknown version: exit 5");
 	done(&r);
 	r = cli("lossy", "list", NULL);
 	ok(r.status == 5 && strstr(r.err, "line 15"), "list reports a malformed file, exit 5");
