@@ -221,7 +221,10 @@ void bw_stacks_show(struct seq_file *m, const struct bw_stack_slot *slot)
 	seq_putc(m, '\n');
 }
 
-/* Under bw_stacks_mutex: the store for @tgid, or for @nr if gone. */
+/*
+ * Under bw_stacks_mutex: the store of the process @tgid, or with no such
+ * process (it was reaped), the store of the one that had the pid @nr.
+ */
 static struct bw_stacks *bw_stacks_lookup(struct pid *tgid, pid_t nr)
 {
 	struct bw_stacks *s;
@@ -304,8 +307,6 @@ int bw_stacks_off(pid_t nr)
 
 	mutex_lock(&bw_stacks_mutex);
 	s = bw_stacks_lookup(tgid, nr);
-	if (!s && tgid)
-		s = bw_stacks_lookup(NULL, nr);
 	if (s) {
 		bw_history_stacks_detach(s);
 		list_del(&s->link);
