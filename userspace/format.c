@@ -613,7 +613,8 @@ size_t bwr_status_losses(const struct bwr_status *st, char out[][BWR_LOSS_LEN], 
 	if (bwr_status_u64(st, "paused") && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "recording is paused: new calls are not recorded "
 			 "(echo resume > /proc/" BRKWATCH_PROC_DIR "/control)");
-	if (bwr_status_u64(st, "format") != BRKWATCH_FORMAT_VERSION && n < max)
+	if ((bwr_status_u64(st, "format") < 1 ||
+	     bwr_status_u64(st, "format") > BRKWATCH_FORMAT_VERSION) && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "the module writes format %" PRIu64 ", this reader reads %d",
 			 bwr_status_u64(st, "format"), BRKWATCH_FORMAT_VERSION);
 	return n;

@@ -1989,7 +1989,7 @@ static void test_output(void)
 	r = cli("proc", "-V", NULL);
 	s = cli("proc", "--version", NULL);
 	ok(r.status == 0 && !strncmp(r.out, "brkwatch ", 9) &&
-	   strstr(r.out, "(proc format 1)\n") && !strcmp(r.out, s.out),
+	   strstr(r.out, "(proc format 2)\n") && !strcmp(r.out, s.out),
 	   "-V and --version: the version and the proc format read");
 	done(&r);
 	done(&s);
