@@ -451,14 +451,15 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 			return BWR_E_NOMEM;
 	}
 	p->v.stack = st;
-	p->events++;
-	p->shown += shown && !e->is_exec;
 	if (p->svg) {	/* the picture's walk: its own, the view's steps below */
 		struct bwr_walk w = p->v.walk;
 
 		bwr_walk_step(&w, e);
-		bwr_svg_add(p->svg, &w, e);
+		bwr_svg_add(p->svg, &w, e, st);
 	}
+	p->events++;
+	p->shown += shown && !e->is_exec;
+
 	if (shown && !e->is_exec)
 		bwr_summary_add(&p->sum, &e->call);
 	if (p->jsonl) {

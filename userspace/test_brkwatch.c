@@ -2500,6 +2500,22 @@ __attribute__((noinline)) static void test_stack_cli(const char *maps, const cha
 	r = cli_at(root, false, "--explain", "1234", NULL);
 	ok(r.status == 0 && strstr(r.out, want), "--explain: the frames as well");
 	done(&r);
+	{
+		char svg[PATH_MAX + 16], title[256], *pic;
+		size_t len;
+
+		snprintf(svg, sizeof(svg), "%s/p.svg", root);
+		r = cli_at(root, false, "--svg", svg, "1234", NULL);
+		pic = r.status == 0 ? slurp(svg, &len) : NULL;
+		snprintf(title, sizeof(title), "<title>seq 2: grow +132 KiB, from stack_inner "
+			 "(test_brkwatch.c:%u) &lt;- stack_outer (test_brkwatch.c:%u) &lt;- ",
+			 cap_line_inner, cap_line_outer);
+		ok(pic && strstr(pic, title), "--svg: the mark of a call with a stack has its top "
+		   "frames in its title");
+		free(pic);
+		done(&r);
+		unlink(svg);
+	}
 
 	r = cli_at(root, false, "--json", "1234", NULL);
 	j = r.out;
