@@ -21,7 +21,7 @@ struct bwr_svg_point {
 	int64_t delta;
 	unsigned heap;			/* which heap: exec lines seen before it */
 	enum brkwatch_verdict verdict;
-	char stack[200];		/* its top frames, "f (file:line) <- g ...", or "" */
+	char stack[320];		/* its top frames, "f (file:line) <- g ...", or "" */
 };
 
 struct bwr_svg {

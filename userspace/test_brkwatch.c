@@ -2726,6 +2726,13 @@ static void test_run_stacks(void)
 	   "run --stacks when stacks cannot be turned on: one line, and COMMAND is not run (%s)",
 	   r.err);
 	done(&r);
+	/* traced, COMMAND still gets its signals: a handled one, then the one that kills it */
+	put_file(ctl, "");
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c",
+		   "trap 'echo usr1' USR1; kill -USR1 $$; kill -TERM $$; echo not reached", NULL);
+	ok(r.status == 128 + SIGTERM && !strcmp(r.out, "usr1\n"),
+	   "run --stacks: COMMAND's signals reach it through the tracer (status %d)", r.status);
+	done(&r);
 	r = cli("proc", "--stacks", "1234", NULL);
 	ok(r.status == 1 && strstr(r.err, "--stacks goes with run"), "--stacks without run: usage");
 	done(&r);
