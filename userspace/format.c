@@ -188,7 +188,7 @@ static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
 		fprintf(f, ": a new heap (offsets below are from its start_brk)\n");
 }
 
-/* The frames under the call's row, indented; the end of the walk unless it is the outermost frame */
+/* The frames under the call's row, indented; why the walk ended, unless at the outermost frame */
 static void print_stack(FILE *f, const struct bwr_frames *st, bool relative)
 {
 	char buf[1200];

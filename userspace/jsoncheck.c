@@ -704,7 +704,8 @@ static int check_stack(struct jc_doc *d, int ev, const struct ctx *c, const char
 			return fail(d, sub, c->rel ? "an address in a --relative document" :
 				    "no address");
 		if (null_off != (null_sym && null_obj))
-			return fail(d, sub, "'offset' is null exactly when 'symbol' and 'object' are");
+			return fail(d, sub,
+				    "'offset' is null exactly when 'symbol' and 'object' are");
 		if (null_file != null_line)
 			return fail(d, sub, "not both or neither of 'file' and 'line' null");
 	}

@@ -16,7 +16,8 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == BRKWATCH_NR_V
 	       "one name per verdict");
 
 static const char *const next_kind_names[] = BRKWATCH_NEXT_KIND_NAMES;
-_Static_assert(BRKWATCH_FORMAT_VERSION <= BWR_FORMAT_MAX, "the module's format is one the reader knows");
+_Static_assert(BRKWATCH_FORMAT_VERSION <= BWR_FORMAT_MAX,
+	       "the module's format is one the reader knows");
 _Static_assert(sizeof(next_kind_names) / sizeof(next_kind_names[0]) == BRKWATCH_NR_NEXT_KINDS,
 	       "one name per next kind");
 
@@ -610,8 +611,8 @@ static enum bwr_parse_result parse_stack(char *line, unsigned no, struct bwr_sta
 		return fail(err, BWR_E_FORMAT, no, "stack line: 'regs': empty register");
 	nr = split(t[1], ',', reg);
 	if (nr != BWR_STACK_REGS)
-		return fail(err, BWR_E_FORMAT, no, "stack line: 'regs': expected %d registers, found %s%d",
-			    BWR_STACK_REGS, nr > MAX_TOKENS ? "more than " : "",
+		return fail(err, BWR_E_FORMAT, no,
+			    "stack line: 'regs': expected %d registers, found %s%d", BWR_STACK_REGS, nr > MAX_TOKENS ? "more than " : "",
 			    nr > MAX_TOKENS ? MAX_TOKENS : nr);
 	for (int i = 0; i < nr; i++)
 		if (!parse_hex(reg[i], &s->regs[i]))

@@ -28,7 +28,7 @@
  */
 #define BWR_FORMAT_STACKS	2		/* the first format with "# stack" lines */
 #define BWR_FORMAT_MAX		2		/* the newest format this reader knows */
-#define BWR_STACK_REGS		17		/* x86-64 DWARF registers 0 (rax) to 16 (rip) */
+#define BWR_STACK_REGS		17		/* x86-64 DWARF registers: 0 rax .. 16 rip */
 #define BWR_MAX_STACK_BYTES	65536		/* the module's stack_bytes at most */
 /* a "# stack" line may be longer than BWR_MAX_LINE: its data is 2 hex digits a byte */
 #define BWR_MAX_STACK_LINE	(2 * BWR_MAX_STACK_BYTES + 512)

@@ -254,20 +254,27 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		return BWR_EXIT_ERROR;
 	}
 	if (c->stacks) {
-		r = ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)PTRACE_O_TRACEEXIT) ?
-		    (snprintf(msg, sizeof(msg), "--stacks: cannot trace %s (to read its maps "
-			      "before it is reaped): %s", argv[0], strerror(errno)), BWR_EXIT_ERROR) :
-		    stacks_on(pid, msg, sizeof(msg));
+		if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)PTRACE_O_TRACEEXIT)) {
+			snprintf(msg, sizeof(msg), "--stacks: cannot trace %s (to read its maps "
+				 "before it is reaped): %s", argv[0], strerror(errno));
+			r = BWR_EXIT_ERROR;
+		} else {
+			r = stacks_on(pid, msg, sizeof(msg));
+		}
 		if (r || write(gofd[1], &go, 1) != 1) {
 			if (!r) {
-				snprintf(msg, sizeof(msg), "cannot start %s: %s", argv[0], strerror(errno));
+				snprintf(msg, sizeof(msg), "cannot start %s: %s", argv[0],
+					 strerror(errno));
 				r = BWR_EXIT_ERROR;
 			}
 			bwr_warn("%s", msg);
 			close(gofd[1]);	/* the child exits without running COMMAND */
 			close(pipefd[0]);
-			while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-				;
+			/* traced or not, past its exit stop if any, then reaped */
+			if (trace_to_exit(pid, &maps, &maps_len, &status))
+				while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+					;
+			free(maps);
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGQUIT, &old_quit, NULL);
 			free(p);

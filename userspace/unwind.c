@@ -231,8 +231,10 @@ static void describe(struct bwr_unwinder *u, uint64_t pc, bool activation, struc
 		 */
 		if (name && (type == STT_FUNC || type == STT_GNU_IFUNC) && sym.st_size &&
 		    off < sym.st_size) {
-			/* the function, without its symbol version (__libc_start_main@@GLIBC_2.34) */
-			snprintf(f->symbol, sizeof(f->symbol), "%.*s", (int)strcspn(name, "@"), name);
+			/* without its symbol version (__libc_start_main@@GLIBC_2.34) */
+			int n = (int)strcspn(name, "@");
+
+			snprintf(f->symbol, sizeof(f->symbol), "%.*s", n, name);
 			f->sym_offset = off + (pc - at);
 		}
 	}

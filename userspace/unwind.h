@@ -18,7 +18,7 @@
 #define BWR_MAX_FRAMES	64
 
 struct bwr_frame {
-	uint64_t addr;		/* #0: where brk() was called from; the others: return addresses */
+	uint64_t addr;		/* #0: where brk() was called; the others: return addresses */
 	char object[256];	/* the mapping's path, or "" (anonymous or none) */
 	uint64_t obj_offset;	/* addr as an offset in object's file (when object) */
 	char symbol[256];	/* the function, or "" when no symbol covers addr */
