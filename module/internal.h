@@ -162,8 +162,9 @@ struct bw_stack_slot {
  * it (history.c), then that history's until it is freed or "nostacks".
  */
 struct bw_stacks {
-	raw_spinlock_t lock;		/* the slots and next */
+	raw_spinlock_t lock;		/* the slots, next and filled */
 	unsigned int next;		/* the slot written next */
+	unsigned int filled;		/* slots in use */
 	struct pid *tgid;		/* the process, referenced */
 	pid_t nr;			/* its pid, in the initial namespace */
 	/* Under the chain lock of nr (history.c): */

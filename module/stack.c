@@ -153,6 +153,8 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 	slot->bytes = bytes;
 	if (++s->next == bw_stack_records)
 		s->next = 0;
+	if (s->filled < bw_stack_records)
+		s->filled++;
 	raw_spin_unlock(&s->lock);
 
 	bw_count(stacks_stored);
@@ -162,37 +164,52 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 		bw_count(stacks_short);
 }
 
+/* Under s->lock: the @i-th oldest stack kept, from 0. */
+static struct bw_stack_slot *bw_stacks_nth(struct bw_stacks *s,
+					   unsigned int i)
+{
+	unsigned int first = s->filled < bw_stack_records ? 0 : s->next;
+
+	return bw_stacks_slot(s, (first + i) % bw_stack_records);
+}
+
 /**
  * bw_stacks_find - copy the stack of one call of a history, if kept
  * @p: the history
  * @seq: the call's number
  * @out: a slot of bw_stack_slot_size() bytes
  *
- * Process context (a reader). The newest slots are looked at first.
+ * Process context (a reader). The stacks are taken under the history's
+ * lock, which numbers the calls: oldest to newest, the ring is in the
+ * order of their seq, and is searched by halves.
  *
  * Return: true if the call's stack was copied to @out.
  */
 bool bw_stacks_find(struct bw_history *p, u64 seq, struct bw_stack_slot *out)
 {
+	struct bw_stack_slot *slot;
+	unsigned int lo, hi, mid;
 	struct bw_stacks *s;
 	bool found = false;
-	unsigned int i, n;
 
 	rcu_read_lock();
 	s = rcu_dereference(p->stacks);
 	if (s) {
 		raw_spin_lock(&s->lock);
-		for (n = 0, i = s->next; n < bw_stack_records; n++) {
-			struct bw_stack_slot *slot;
-
-			i = i ? i - 1 : bw_stack_records - 1;
-			slot = bw_stacks_slot(s, i);
-			if (slot->seq == seq) {
-				memcpy(out, slot, offsetof(struct bw_stack_slot, data) +
-				       slot->bytes);
-				found = true;
-				break;
-			}
+		lo = 0;
+		hi = s->filled;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (bw_stacks_nth(s, mid)->seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		slot = lo < s->filled ? bw_stacks_nth(s, lo) : NULL;
+		if (slot && slot->seq == seq) {
+			memcpy(out, slot, offsetof(struct bw_stack_slot, data) +
+			       slot->bytes);
+			found = true;
 		}
 		raw_spin_unlock(&s->lock);
 	}

@@ -112,7 +112,7 @@ static int short_call(struct shared *sh, unsigned long len)
 	return 0;
 }
 
-enum child_kind { CANARIES, SHORT, PLAIN };
+enum child_kind { CANARIES, SHORT, PLAIN, FIVE };
 
 struct child {
 	pid_t pid;
@@ -147,6 +147,10 @@ static int child_start(struct child *c, enum child_kind kind)
 			break;
 		case PLAIN:
 			bwt_brk(0);
+			break;
+		case FIVE:
+			for (int i = 0; i < 5; i++)
+				bwt_brk(0);
 			break;
 		}
 		_exit(0);
@@ -502,6 +506,45 @@ TEST_F(stacks_cap, over_the_cap_enomem)
 	ASSERT_LT(0, bwt_read_file(BWT_PROC_DIR "/status", after, (1 << 16) - 1));
 	EXPECT_STREQ(before, after);
 	EXPECT_EQ(-ESRCH, control_pid("nostacks", getpid()));
+}
+
+/*
+ * A process keeps its newest stack_records stacks: with 3, the stacks of
+ * five calls are those of calls 3 to 5, each after its own call line, and
+ * two were evicted.
+ */
+BWT_RELOAD_FIXTURE(stacks_ring, "stack_records=3")
+
+TEST_F(stacks_ring, newest_kept)
+{
+	struct bwt_history *h = bwt_zalloc(sizeof(*h));
+	char *text = bwt_zalloc(BWT_FILE_MAX);
+	struct bwt_stack *st = bwt_zalloc(sizeof(*st));
+	struct child c;
+	int i;
+
+	if (!self->reloaded)
+		SKIP(return, "reloading the module needs root");
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, text);
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0UL, status_num("stacks_dropped_ring"));
+	ASSERT_EQ(0, child_start(&c, FIVE));
+	ASSERT_EQ(0, control_pid("stacks", c.pid));
+	ASSERT_EQ(0, child_finish(&c));
+	EXPECT_EQ(5UL, status_num("stacks_stored"));
+	EXPECT_EQ(2UL, status_num("stacks_dropped_ring"));
+	ASSERT_EQ(0, bwt_history_wait(c.pid, h, 5000)) TH_LOG("history: %s", h->error);
+	ASSERT_EQ(5, h->ncalls);
+	EXPECT_EQ(3, h->nstacks);
+	ASSERT_EQ(0, history_text(c.pid, text));
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(i >= 2, h->ev[i].stack) TH_LOG("call %d", i + 1);
+		EXPECT_EQ(i >= 2 ? 0 : -ENOENT, bwt_stack_of(text, h->ev[i].seq, st));
+	}
+	EXPECT_EQ(0, control_pid("nostacks", c.pid));
+	bwt_forget(c.pid);
+	bwt_reap(c.pid);
 }
 
 TEST_HARNESS_MAIN
