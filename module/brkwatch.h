@@ -14,7 +14,7 @@
 #define BRKWATCH_VERSION	"0.1.0"
 
 /* Bumped whenever a line of /proc/brkwatch/<PID> changes meaning. */
-#define BRKWATCH_FORMAT_VERSION	1
+#define BRKWATCH_FORMAT_VERSION	2
 
 #define BRKWATCH_PROC_DIR	"brkwatch"
 

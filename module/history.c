@@ -51,6 +51,15 @@
 static struct hlist_head *bw_chains;
 static raw_spinlock_t bw_chain_locks[BIT(BW_LOCK_BITS)];
 
+/*
+ * Stacks asked for processes that have no history yet (stack.c): by the
+ * stripe of their pid, under its chain lock, so that the first call takes
+ * its process's wish as it creates the history. Counted, so that history
+ * creation looks only when there is one.
+ */
+static struct hlist_head bw_wishes[BIT(BW_LOCK_BITS)];
+static atomic_t bw_wishes_nr = ATOMIC_INIT(0);
+
 static struct bw_pool bw_chunks;
 static struct bw_pool bw_first_chunks;
 static struct bw_pool bw_procs_pool;
@@ -83,9 +92,35 @@ static struct hlist_head *bw_chain(pid_t pid)
 	return &bw_chains[hash_32(pid, BW_HASH_BITS)];
 }
 
+static unsigned int bw_stripe(pid_t pid)
+{
+	return hash_32(pid, BW_HASH_BITS) % BIT(BW_LOCK_BITS);
+}
+
 static raw_spinlock_t *bw_chain_lock(pid_t pid)
 {
-	return &bw_chain_locks[hash_32(pid, BW_HASH_BITS) % BIT(BW_LOCK_BITS)];
+	return &bw_chain_locks[bw_stripe(pid)];
+}
+
+/*
+ * Under the chain lock of @p's pid, before @p is in the table: the wish
+ * for @p's process, if there is one, becomes @p's store.
+ */
+static void bw_take_wish(struct bw_history *p)
+{
+	struct bw_stacks *s;
+
+	if (likely(!atomic_read(&bw_wishes_nr)))
+		return;
+	hlist_for_each_entry(s, &bw_wishes[bw_stripe(p->pid)], wish) {
+		if (s->tgid == p->tgid) {
+			hlist_del_init(&s->wish);
+			atomic_dec(&bw_wishes_nr);
+			s->proc = p;
+			rcu_assign_pointer(p->stacks, s);
+			return;
+		}
+	}
 }
 
 /* Atomic context: ask the worker to run soon. */
@@ -234,6 +269,7 @@ static struct bw_history *bw_proc_get(struct task_struct *tsk)
 		bw_pool_put(&bw_procs_pool, fresh);
 		return old;
 	}
+	bw_take_wish(fresh);
 	if (old) {
 		hlist_replace_rcu(&old->hash, &fresh->hash);
 		WRITE_ONCE(old->retired, true);
@@ -505,6 +541,7 @@ void bw_history_record(struct bw_call *call, long ret)
 	struct bw_spare spare = { };
 	struct brkwatch_record *rec;
 	struct bw_history *p;
+	struct bw_stacks *stacks;
 	u64 seq;
 	/*
 	 * Not local_clock(): without a stable TSC (as in many VMs) it stands
@@ -555,6 +592,17 @@ void bw_history_record(struct bw_call *call, long ret)
 	if (rec->verdict == BRKWATCH_UNKNOWN)
 		bw_count(unknown_verdicts);
 unlock:
+	/*
+	 * Under the lock, before a reader can find the call: its stack
+	 * line is there as soon as its call line. Not for 32-bit calls.
+	 */
+	stacks = rcu_dereference(p->stacks);
+	if (unlikely(stacks) && !call->ia32) {
+		if (rec)
+			bw_stacks_capture(stacks, seq);
+		else
+			bw_count(stacks_dropped_nomem);
+	}
 	raw_spin_unlock(&p->lock);
 	bw_spare_put(&spare);
 out:
@@ -818,6 +866,7 @@ static void bw_free_proc(struct bw_history *p)
 			     chunk);
 		chunk = next;
 	}
+	bw_stacks_release(p);
 	put_pid(p->tgid);
 	bw_pool_free(&bw_procs_pool, p);
 }
@@ -878,8 +927,17 @@ static void bw_list_files(void)
 
 static size_t bw_proc_bytes(const struct bw_history *p)
 {
+	size_t stacks = 0;
+	struct bw_stacks *s;
+
+	/* "nostacks" may free it meanwhile; its size never changes */
+	rcu_read_lock();
+	s = rcu_dereference(p->stacks);
+	if (s)
+		stacks = s->bytes;
+	rcu_read_unlock();
 	return bw_procs_pool.size + p->chunks * bw_chunks.size +
-	       (p->first ? bw_first_chunks.size : 0);
+	       (p->first ? bw_first_chunks.size : 0) + stacks;
 }
 
 /*
@@ -926,6 +984,8 @@ static void bw_maintain(void)
 	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
 	mutex_unlock(&bw_lock);
+
+	bw_stacks_reap();
 }
 
 static void bw_refill_work_fn(struct work_struct *work)
@@ -991,6 +1051,82 @@ int bw_history_forget(pid_t pid)
 }
 
 /**
+ * bw_history_stacks_attach - give a new store to its process's history
+ * @s: the store, on no history and no wish list
+ *
+ * Process context (stack.c, under its mutex). The process's history takes
+ * it if there is one; else it waits as a wish for the first call.
+ */
+void bw_history_stacks_attach(struct bw_stacks *s)
+{
+	raw_spinlock_t *lock = bw_chain_lock(s->nr);
+	struct bw_history *p;
+
+	rcu_read_lock();
+	raw_spin_lock(lock);
+	p = bw_proc_find(s->nr);
+	if (p && p->tgid == s->tgid) {
+		raw_spin_lock(&p->lock);
+		s->proc = p;
+		rcu_assign_pointer(p->stacks, s);
+		raw_spin_unlock(&p->lock);
+	} else {
+		hlist_add_head(&s->wish, &bw_wishes[bw_stripe(s->nr)]);
+		atomic_inc(&bw_wishes_nr);
+	}
+	raw_spin_unlock(lock);
+	rcu_read_unlock();
+}
+
+/**
+ * bw_history_stacks_detach - take a store back from its history or wishes
+ * @s: the store
+ *
+ * Process context (stack.c, under its mutex, which keeps @s's history from
+ * being freed meanwhile). Probes and readers may still hold @s until a
+ * grace period has passed.
+ */
+void bw_history_stacks_detach(struct bw_stacks *s)
+{
+	raw_spinlock_t *lock = bw_chain_lock(s->nr);
+	struct bw_history *p;
+
+	raw_spin_lock(lock);
+	p = s->proc;
+	if (p) {
+		raw_spin_lock(&p->lock);
+		RCU_INIT_POINTER(p->stacks, NULL);
+		raw_spin_unlock(&p->lock);
+		s->proc = NULL;
+	} else {
+		hlist_del_init(&s->wish);
+		atomic_dec(&bw_wishes_nr);
+	}
+	raw_spin_unlock(lock);
+}
+
+/**
+ * bw_history_stacks_drop_wish - take a store off the wishes, if it is one
+ * @s: the store
+ *
+ * Return: true if @s was a wish (no history holds it).
+ */
+bool bw_history_stacks_drop_wish(struct bw_stacks *s)
+{
+	raw_spinlock_t *lock = bw_chain_lock(s->nr);
+	bool wish;
+
+	raw_spin_lock(lock);
+	wish = !s->proc;
+	if (wish) {
+		hlist_del_init(&s->wish);
+		atomic_dec(&bw_wishes_nr);
+	}
+	raw_spin_unlock(lock);
+	return wish;
+}
+
+/**
  * bw_history_counts - how many histories there are, for status
  * @running: those of processes still running
  * @exited: those kept after their process exited
@@ -1023,8 +1159,10 @@ int bw_history_init(void)
 	bw_chains = kvcalloc(BIT(BW_HASH_BITS), sizeof(*bw_chains), GFP_KERNEL);
 	if (!bw_chains)
 		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(bw_chain_locks); i++)
+	for (i = 0; i < ARRAY_SIZE(bw_chain_locks); i++) {
 		raw_spin_lock_init(&bw_chain_locks[i]);
+		INIT_HLIST_HEAD(&bw_wishes[i]);
+	}
 	err = bw_pool_init(&bw_chunks, "brkwatch_chunk",
 			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
 	if (err)
@@ -1119,6 +1257,8 @@ NOKPROBE_SYMBOL(bw_proc_note_owner);
 NOKPROBE_SYMBOL(bw_proc_note_heap);
 NOKPROBE_SYMBOL(bw_chain);
 NOKPROBE_SYMBOL(bw_chain_lock);
+NOKPROBE_SYMBOL(bw_stripe);
+NOKPROBE_SYMBOL(bw_take_wish);
 NOKPROBE_SYMBOL(bw_take);
 NOKPROBE_SYMBOL(bw_take_ready);
 NOKPROBE_SYMBOL(bw_count_no_memory);

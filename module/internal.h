@@ -16,6 +16,7 @@
 #include <linux/uidgid.h>
 #include <linux/sched.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include "brkwatch.h"
 #include "record.h"
 
@@ -76,6 +77,9 @@ struct bw_call {
 	u64 ordinal;			/* the slot's */
 };
 
+struct seq_file;
+struct pid;
+
 /* verdict.c */
 void bw_verdict(const struct bw_call *call, long ret,
 		struct brkwatch_record *rec);
@@ -95,6 +99,10 @@ struct bw_stats {
 	u64 dropped_nomem;
 	u64 inflight_overflow;
 	u64 unknown_verdicts;
+	u64 stacks_stored;
+	u64 stacks_dropped_ring;
+	u64 stacks_dropped_nomem;
+	u64 stacks_short;
 };
 
 DECLARE_PER_CPU(struct bw_stats, bw_stats);
@@ -154,6 +162,38 @@ struct bw_chunk {
 	struct brkwatch_record rec[BW_CHUNK_RECORDS];
 };
 
+/* The x86-64 DWARF registers 0 (rax) to 16 (rip). */
+#define BW_STACK_REGS		17
+
+/* One call's registers and stack top, in a store (stack.c). */
+struct bw_stack_slot {
+	u64 seq;		/* the call's; 0 for an empty slot */
+	u64 regs[BW_STACK_REGS];	/* DWARF order */
+	u32 bytes;		/* of data, up to stack_bytes */
+	u8 data[];		/* user memory from regs[7], the sp, up */
+};
+
+/*
+ * A process's stacks ("stacks PID"): allocated whole in the control write,
+ * a ring of stack_records slots. A wish until the process's history takes
+ * it (history.c), then that history's until it is freed or "nostacks".
+ */
+struct bw_stacks {
+	raw_spinlock_t lock;		/* the slots, next and filled */
+	unsigned int next;		/* the slot written next */
+	unsigned int filled;		/* slots in use */
+	struct pid *tgid;		/* the process, referenced */
+	pid_t nr;			/* its pid, in the initial namespace */
+	/* Under the chain lock of nr (history.c): */
+	struct bw_history *proc;	/* the history holding it, or NULL */
+	struct hlist_node wish;		/* while a wish */
+	/* Under bw_stacks_mutex (stack.c): */
+	struct list_head link;
+	size_t bytes;			/* allocated, in memory_bytes */
+	size_t slot_size;		/* bw_stack_slot_size() */
+	u8 slots[] __aligned(8);
+};
+
 /* One process's history. */
 struct bw_history {
 	union {
@@ -199,6 +239,8 @@ struct bw_history {
 	unsigned int nr;
 	unsigned int chunks;		/* full-size ones */
 	u64 appended;
+	/* The process's stacks, if on: set under lock, read under RCU. */
+	struct bw_stacks __rcu *stacks;
 
 	/* Handed from atomic context to the worker, each at most once. */
 	struct llist_node new_node;
@@ -234,6 +276,8 @@ struct bw_history_head {
 extern unsigned int bw_records_per_process;
 extern unsigned int bw_exited_keep_seconds;
 extern unsigned int bw_maxactive;
+extern unsigned int bw_stack_bytes;
+extern unsigned int bw_stack_records;
 unsigned long bw_memory_cap(void);
 
 /* history.c */
@@ -258,6 +302,23 @@ int bw_history_forget(pid_t pid);
 void bw_history_counts(unsigned long *running, unsigned long *exited);
 void bw_history_snapshot(struct bw_history *proc, struct bw_history_head *head);
 
+/* history.c, for stack.c: a store given to or taken from its history */
+void bw_history_stacks_attach(struct bw_stacks *s);
+void bw_history_stacks_detach(struct bw_stacks *s);
+bool bw_history_stacks_drop_wish(struct bw_stacks *s);
+
+/* stack.c */
+size_t bw_stack_slot_size(void);
+void bw_stacks_capture(struct bw_stacks *s, u64 seq);
+bool bw_stacks_find(struct bw_history *p, u64 seq, struct bw_stack_slot *out);
+void bw_stacks_show(struct seq_file *m, const struct bw_stack_slot *slot);
+int bw_stacks_on(pid_t nr);
+int bw_stacks_off(pid_t nr);
+void bw_stacks_release(struct bw_history *p);
+void bw_stacks_reap(void);
+unsigned long bw_stacks_processes(void);
+void bw_stacks_exit(void);
+
 /* access.c: who may read a history, asked at open and at each exec after */
 struct pid_namespace *bw_reader_ns(const struct file *file);
 int bw_access_open(const struct file *file, struct bw_history *proc);
@@ -273,7 +334,6 @@ struct proc_dir_entry *bw_procfs_add(struct bw_history *proc);
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held);
 
 /* probe.c */
-struct seq_file;
 extern bool bw_paused;
 
 /* The probes inside brk() that are registered, for the verdict. */

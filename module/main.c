@@ -33,6 +33,16 @@ module_param_named(maxactive, bw_maxactive, uint, 0444);
 MODULE_PARM_DESC(maxactive,
 		 "Calls each probe can follow at once; more are counted as kretprobe misses (default 256)");
 
+unsigned int bw_stack_bytes = 8192;
+module_param_named(stack_bytes, bw_stack_bytes, uint, 0444);
+MODULE_PARM_DESC(stack_bytes,
+		 "Bytes of user stack kept per brk() call of a process with stacks on (512 to 65536, a multiple of 8, default 8192)");
+
+unsigned int bw_stack_records = 64;
+module_param_named(stack_records, bw_stack_records, uint, 0444);
+MODULE_PARM_DESC(stack_records,
+		 "Stacks kept per process with stacks on, newest first (1 to 4096, default 64)");
+
 DEFINE_PER_CPU(struct bw_stats, bw_stats);
 
 void bw_stats_sum(struct bw_stats *sum)
@@ -50,6 +60,10 @@ void bw_stats_sum(struct bw_stats *sum)
 		sum->dropped_nomem += s->dropped_nomem;
 		sum->inflight_overflow += s->inflight_overflow;
 		sum->unknown_verdicts += s->unknown_verdicts;
+		sum->stacks_stored += s->stacks_stored;
+		sum->stacks_dropped_ring += s->stacks_dropped_ring;
+		sum->stacks_dropped_nomem += s->stacks_dropped_nomem;
+		sum->stacks_short += s->stacks_short;
 	}
 }
 
@@ -75,6 +89,15 @@ static int __init bw_check_params(void)
 	}
 	if (!bw_maxactive || bw_maxactive > 65536) {
 		pr_err("maxactive must be between 1 and 65536\n");
+		return -EINVAL;
+	}
+	if (bw_stack_bytes < 512 || bw_stack_bytes > 65536 ||
+	    bw_stack_bytes % 8) {
+		pr_err("stack_bytes must be a multiple of 8 between 512 and 65536\n");
+		return -EINVAL;
+	}
+	if (!bw_stack_records || bw_stack_records > 4096) {
+		pr_err("stack_records must be between 1 and 4096\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -105,6 +128,7 @@ fail_probes:
 	bw_history_stop();
 	bw_procfs_exit();
 	bw_history_exit();
+	bw_stacks_exit();
 	goto fail_history;
 fail_procfs:
 	bw_history_stop();
@@ -120,6 +144,7 @@ static void __exit brkwatch_exit(void)
 	bw_history_stop();
 	bw_procfs_exit();
 	bw_history_exit();
+	bw_stacks_exit();
 	bw_probes_release();
 }
 

@@ -46,6 +46,7 @@ struct bw_iter {
 	struct bw_history_head head0;	/* the header as it was at open */
 	struct bw_cursor cur;
 	struct brkwatch_record rec;
+	struct bw_stack_slot *stack;	/* bw_stack_slot_size() bytes */
 };
 
 /* A comm is chosen by the program: keep it one word of printable bytes. */
@@ -260,6 +261,9 @@ static int bw_hist_show(struct seq_file *m, void *v)
 		bw_show_exec(m, r, bw_reader_tid(m, it, (pid_t)r->tid));
 	else
 		bw_show_call(m, r, bw_reader_tid(m, it, (pid_t)r->tid));
+	if (v != SEQ_START_TOKEN && !(r->flags & BRKWATCH_F_EXEC) &&
+	    bw_stacks_find(it->proc, bw_record_seq(r), it->stack))
+		bw_stacks_show(m, it->stack);
 	return 0;
 }
 
@@ -283,6 +287,11 @@ static int bw_hist_open(struct inode *inode, struct file *file)
 	it = __seq_open_private(file, &bw_hist_seq_ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
+	it->stack = kvmalloc(bw_stack_slot_size(), GFP_KERNEL);
+	if (!it->stack) {
+		seq_release_private(inode, file);
+		return -ENOMEM;
+	}
 	it->proc = proc;
 	/* Taken before asking: an exec after the answer is asked about again. */
 	it->checked_ns = now;
@@ -290,11 +299,19 @@ static int bw_hist_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int bw_hist_release(struct inode *inode, struct file *file)
+{
+	struct bw_iter *it = ((struct seq_file *)file->private_data)->private;
+
+	kvfree(it->stack);
+	return seq_release_private(inode, file);
+}
+
 static const struct proc_ops bw_hist_ops = {
 	.proc_open = bw_hist_open,
 	.proc_read = seq_read,
 	.proc_lseek = seq_lseek,
-	.proc_release = seq_release_private,
+	.proc_release = bw_hist_release,
 };
 
 /**
@@ -337,12 +354,19 @@ static int bw_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "record_bytes: %zu\nrecords_per_process: %u\n",
 		   sizeof(struct brkwatch_record), bw_records_per_process);
 	seq_printf(m, "exited_keep_seconds: %u\n", bw_exited_keep_seconds);
+	seq_printf(m, "stack_bytes: %u\nstack_records: %u\n",
+		   bw_stack_bytes, bw_stack_records);
+	seq_printf(m, "stacks_processes: %lu\nstacks_stored: %llu\n",
+		   bw_stacks_processes(), s.stacks_stored);
+	seq_printf(m, "stacks_dropped_ring: %llu\nstacks_dropped_nomem: %llu\n",
+		   s.stacks_dropped_ring, s.stacks_dropped_nomem);
+	seq_printf(m, "stacks_short: %llu\n", s.stacks_short);
 	return 0;
 }
 
 static int bw_control_show(struct seq_file *m, void *v)
 {
-	seq_puts(m, "commands: clear, forget PID, pause, resume\n");
+	seq_puts(m, "commands: clear, forget PID, pause, resume, stacks PID, nostacks PID\n");
 	return 0;
 }
 
@@ -353,9 +377,21 @@ static int bw_control_open(struct inode *inode, struct file *file)
 	return single_open(file, bw_control_show, NULL);
 }
 
+/* "PID": a process id in the initial namespace, else -EINVAL. */
+static int bw_control_pid(const char *arg, pid_t *pid)
+{
+	int nr;
+
+	if (kstrtoint(arg, 10, &nr) || nr <= 0 || nr > PID_MAX_LIMIT)
+		return -EINVAL;
+	*pid = nr;
+	return 0;
+}
+
 static int bw_control_do(char *cmd)
 {
-	int pid;
+	pid_t pid;
+	int err;
 
 	if (!strcmp(cmd, "clear")) {
 		bw_history_clear();
@@ -364,10 +400,14 @@ static int bw_control_do(char *cmd)
 	} else if (!strcmp(cmd, "resume")) {
 		WRITE_ONCE(bw_paused, false);
 	} else if (!strncmp(cmd, "forget ", 7)) {
-		if (kstrtoint(cmd + 7, 10, &pid) || pid <= 0 ||
-		    pid > PID_MAX_LIMIT)
-			return -EINVAL;
-		return bw_history_forget(pid);
+		err = bw_control_pid(cmd + 7, &pid);
+		return err ? err : bw_history_forget(pid);
+	} else if (!strncmp(cmd, "stacks ", 7)) {
+		err = bw_control_pid(cmd + 7, &pid);
+		return err ? err : bw_stacks_on(pid);
+	} else if (!strncmp(cmd, "nostacks ", 9)) {
+		err = bw_control_pid(cmd + 9, &pid);
+		return err ? err : bw_stacks_off(pid);
 	} else {
 		return -EINVAL;
 	}

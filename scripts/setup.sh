@@ -69,7 +69,7 @@ say_ready() {
 BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 	gcc make libc6-dev gcc-multilib sparse clang libclang-rt-14-dev
 	perl strace python3 util-linux coreutils linux-source-6.1 debootstrap
-	dpkg-dev debhelper dh-dkms dkms lintian"
+	dpkg-dev debhelper dh-dkms dkms lintian libdw-dev elfutils"
 
 # What a chroot gets besides the kernel headers (which pull in the compiler
 # their kernel was built with).

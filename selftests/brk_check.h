@@ -240,7 +240,7 @@ static inline void bwt_check_head(struct __test_metadata *_metadata,
 				 unsigned int uid, unsigned long start_data,
 				 unsigned long end_data, unsigned long start_brk)
 {
-	EXPECT_EQ(1, h->version);
+	EXPECT_EQ(2, h->version);
 	EXPECT_EQ(pid, h->pid);
 	EXPECT_EQ(getpid(), h->ppid) {
 		TH_LOG("'# ppid' %d, expected the test process %d", h->ppid, getpid());

@@ -225,7 +225,7 @@ TEST(own_history_shows_every_column_of_every_call)
 	clen = bwt_read_file("/proc/self/comm", comm, sizeof(comm));
 	ASSERT_LT(0, clen);
 	comm[clen - 1] = '\0';
-	EXPECT_EQ(1, h->version);
+	EXPECT_EQ(2, h->version);
 	EXPECT_EQ(pid, h->pid);
 	EXPECT_EQ(getpid(), h->ppid) TH_LOG("ppid is not the test's pid");
 	EXPECT_STREQ(comm, h->comm);

@@ -1138,4 +1138,142 @@ TEST(module_not_loaded_exits_2)
 	unlink(marker);
 }
 
+/* ---- run --stacks: who grew the heap ---- */
+
+/*
+ * The text of each "stack" array of a JSON document, one after the other:
+ * its start, *len set, *at moved past it; NULL after the last. (Frames
+ * hold no arrays: the array ends at the first ']'.)
+ */
+static const char *next_stack(const char **at, size_t *len)
+{
+	static const char key[] = "\"stack\": [";
+	const char *p = strstr(*at, key), *end;
+
+	if (!p)
+		return NULL;
+	p += sizeof(key) - 1;
+	end = strchr(p, ']');
+	if (!end)
+		return NULL;
+	*len = (size_t)(end - p);
+	*at = end;
+	return p;
+}
+
+/* Where what is in s[0..len), or -1. */
+static long find_in(const char *s, size_t len, const char *what)
+{
+	size_t n = strlen(what), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (!memcmp(s + i, what, n))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * The stacks whose frames go through glibc's malloc (a symbol ending in
+ * "malloc") and, further out, the function fn of the program.
+ */
+static int stacks_through(const char *json, const char *fn)
+{
+	char frame[128];
+	const char *at = json, *st;
+	size_t len;
+	int n = 0;
+
+	snprintf(frame, sizeof(frame), "\"symbol\": \"%s\"", fn);
+	while ((st = next_stack(&at, &len))) {
+		long m = find_in(st, len, "malloc\"");
+		long f = find_in(st, len, frame);
+
+		n += m >= 0 && f > m;
+	}
+	return n;
+}
+
+static char stacks_prog[4096];
+
+static void run_stacks(struct __test_metadata *_metadata, struct bwt_output *o,
+		       const char *prog, bool stacks)
+{
+	ASSERT_EQ(0, bwt_checkout_path(prog, stacks_prog, sizeof(stacks_prog)));
+	ASSERT_EQ(0, access(stacks_prog, X_OK)) TH_LOG("%s is not built", stacks_prog);
+	ASSERT_EQ(0, reader(o, NULL, NULL, "run", "-o", "-", "--json",
+			    stacks ? "--stacks" : "--", stacks ? "--" : stacks_prog,
+			    stacks ? stacks_prog : NULL, NULL));
+	ASSERT_EQ(0, o->status) TH_LOG("brkwatch run exited %d: %s", o->status, o->err);
+}
+
+/*
+ * A program built -O0 -g without frame pointers grows its heap from two
+ * functions: each call's stack, unwound from the .eh_frame of the files it
+ * had mapped, names the function through glibc's malloc, with its file
+ * and line.
+ */
+TEST(run_stacks_name_both_functions_through_malloc)
+{
+	struct bwt_output o;
+
+	SETUP();
+	run_stacks(_metadata, &o, "selftests/brk_stacks_prog", true);
+	EXPECT_LE(1, stacks_through(o.out, "parse_config"))
+		TH_LOG("no stack goes through malloc from parse_config:\n%.3000s", o.out);
+	EXPECT_LE(1, stacks_through(o.out, "load_table"))
+		TH_LOG("no stack goes through malloc from load_table:\n%.3000s", o.out);
+	EXPECT_NE(NULL, strstr(o.out, "brk_stacks_prog.c\""))
+		TH_LOG("no frame gives the program's source file");
+	EXPECT_EQ(NULL, strstr(o.out, "\"stack\": null"))
+		TH_LOG("a call of the program has no stack");
+	bwt_output_free(&o);
+	bwt_free(hist, sizeof(*hist));
+}
+
+/*
+ * Its stripped copy: the same stacks, but the program's own frames are
+ * its file and an offset, never a name.
+ */
+TEST(run_stacks_of_a_stripped_program_give_offsets_not_names)
+{
+	struct bwt_output o;
+	const char *at, *st;
+	size_t len;
+	int anonymous = 0;
+
+	SETUP();
+	run_stacks(_metadata, &o, "selftests/brk_stacks_prog.stripped", true);
+	EXPECT_EQ(NULL, strstr(o.out, "parse_config"));
+	EXPECT_EQ(NULL, strstr(o.out, "load_table"));
+	for (at = o.out; (st = next_stack(&at, &len));) {
+		static const char obj[] = "brk_stacks_prog.stripped\",";
+		long i = find_in(st, len, obj);
+		const char *p = st + i + sizeof(obj) - 1;
+
+		if (i < 0 || find_in(st, len, "malloc\"") < 0)
+			continue;
+		/* the next member of that frame */
+		p += strspn(p, " \n");
+		anonymous += !strncmp(p, "\"symbol\": null,", 15);
+	}
+	EXPECT_LE(2, anonymous)
+		TH_LOG("no stack through malloc with the stripped program's frames as offsets:\n%.3000s",
+		       o.out);
+	bwt_output_free(&o);
+	bwt_free(hist, sizeof(*hist));
+}
+
+/* Without --stacks nothing is captured: every call's stack is null. */
+TEST(run_without_stacks_has_none)
+{
+	struct bwt_output o;
+
+	SETUP();
+	run_stacks(_metadata, &o, "selftests/brk_stacks_prog", false);
+	EXPECT_EQ(NULL, strstr(o.out, "\"stack\": ["));
+	EXPECT_NE(NULL, strstr(o.out, "\"stack\": null"));
+	bwt_output_free(&o);
+	bwt_free(hist, sizeof(*hist));
+}
+
 TEST_HARNESS_MAIN

@@ -238,6 +238,114 @@ static int bwt_fail(struct bwt_history *h, int lineno, const char *why)
 	return -EBADMSG;
 }
 
+static int bwt_hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;	/* lowercase only */
+}
+
+/* "0x" and exactly 16 lowercase hex digits at s: 0 or -1. */
+static int bwt_hex64(const char *s, unsigned long *v)
+{
+	int i, d;
+
+	if (s[0] != '0' || s[1] != 'x')
+		return -1;
+	*v = 0;
+	for (i = 0; i < 16; i++) {
+		d = bwt_hexdigit(s[2 + i]);
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | d;
+	}
+	return 0;
+}
+
+/* Decimal digits at *s, moved past them: 0 or -1 if there are none. */
+static int bwt_dec(const char **s, unsigned long *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && p - *s < 19)
+		*v = *v * 10 + (unsigned long)(*p++ - '0');
+	if (p == *s || (*p >= '0' && *p <= '9'))
+		return -1;
+	*s = p;
+	return 0;
+}
+
+static int bwt_stack_seq(const char *line, unsigned long *seq)
+{
+	const char *p = line + 12;
+
+	if (strncmp(line, "# stack seq=", 12))
+		return -1;
+	return bwt_dec(&p, seq);
+}
+
+int bwt_parse_stack(const char *line, struct bwt_stack *st)
+{
+	const char *p = line + 12;
+	unsigned long seq, v, bytes, i;
+	int hi, lo;
+
+	if (strncmp(line, "# stack seq=", 12) || bwt_dec(&p, &seq) || !seq ||
+	    strncmp(p, " regs=", 6))
+		return -1;
+	p += 6;
+	for (i = 0; i < BWT_STACK_REGS; i++) {
+		if (bwt_hex64(p, &v))
+			return -1;
+		if (st)
+			st->regs[i] = v;
+		p += 18;
+		if (*p++ != (i == BWT_STACK_REGS - 1 ? ' ' : ','))
+			return -1;
+	}
+	if (strncmp(p, "bytes=", 6))
+		return -1;
+	p += 6;
+	if (bwt_dec(&p, &bytes) || bytes > BWT_STACK_MAX ||
+	    strncmp(p, " data=", 6))
+		return -1;
+	p += 6;
+	for (i = 0; i < bytes; i++) {
+		hi = bwt_hexdigit(p[2 * i]);
+		lo = hi < 0 ? -1 : bwt_hexdigit(p[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		if (st)
+			st->data[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (p[2 * bytes] != '\0' && p[2 * bytes] != '\n')
+		return -1;
+	if (st) {
+		st->seq = seq;
+		st->bytes = bytes;
+	}
+	return 0;
+}
+
+int bwt_stack_of(const char *text, unsigned long seq, struct bwt_stack *st)
+{
+	const char *line = text;
+	unsigned long s;
+
+	while (*line) {
+		if (!bwt_stack_seq(line, &s) && s == seq)
+			return bwt_parse_stack(line, st) ? -EBADMSG : 0;
+		line = strchr(line, '\n');
+		if (!line)
+			break;
+		line++;
+	}
+	return -ENOENT;
+}
+
 int bwt_parse_history(char *text, struct bwt_history *h)
 {
 	static const char head_order[][12] = {
@@ -267,7 +375,19 @@ int bwt_parse_history(char *text, struct bwt_history *h)
 				return bwt_fail(h, lineno, "bad header line");
 		} else {
 			struct bwt_event *e = &h->ev[h->nevents];
+			unsigned long seq;
 
+			if (!strncmp(line, "# stack ", 8)) {
+				/* right after its call, once */
+				if (!h->nevents || e[-1].exec || e[-1].stack ||
+				    bwt_parse_stack(line, NULL) ||
+				    bwt_stack_seq(line, &seq) || seq != e[-1].seq)
+					return bwt_fail(h, lineno, "bad stack line");
+				e[-1].stack = true;
+				h->nstacks++;
+				line = nl + 1;
+				continue;
+			}
 			if (h->nevents == BWT_MAX_EVENTS)
 				return bwt_fail(h, lineno, "too many lines");
 			memset(e, 0, sizeof(*e));

@@ -59,6 +59,7 @@ struct bwt_event {
 	unsigned long start_brk;
 	unsigned long start_data;
 	unsigned long end_data;
+	bool stack;	/* a call followed by its "# stack" line */
 };
 
 struct bwt_history {
@@ -76,6 +77,7 @@ struct bwt_history {
 	unsigned long dropped;
 	int nevents;
 	int ncalls;
+	int nstacks;	/* "# stack" lines */
 	struct bwt_event ev[BWT_MAX_EVENTS];
 	char error[128];	/* why parsing failed */
 };
@@ -106,6 +108,28 @@ int bwt_copy(char *dst, size_t size, const char *src);
  * independent of the reader's on purpose: see brkwatch_test.c.
  */
 int bwt_parse_history(char *text, struct bwt_history *h);
+
+/* A call's "# stack" line (format 2): registers and the stack's top. */
+#define BWT_STACK_REGS	17
+#define BWT_STACK_MAX	65536
+struct bwt_stack {
+	unsigned long seq;
+	unsigned long regs[BWT_STACK_REGS];	/* DWARF order: 7 rsp, 16 rip */
+	unsigned long bytes;
+	unsigned char data[BWT_STACK_MAX];
+};
+
+/*
+ * Parses "# stack seq=N regs=R0,...,R16 bytes=N data=HEX" (line without
+ * its newline) into st, or only checks it when st is NULL: 0 or -1.
+ */
+int bwt_parse_stack(const char *line, struct bwt_stack *st);
+
+/*
+ * The "# stack" line of call seq in a history's text: 0, -ENOENT when
+ * there is none, -EBADMSG when it does not parse.
+ */
+int bwt_stack_of(const char *text, unsigned long seq, struct bwt_stack *st);
 
 /*
  * Reads and parses /proc/brkwatch/<pid>. 0, -errno of open or read, or

@@ -25,6 +25,11 @@ struct bwr_cli {
 	const char *out_path;	/* -o: NULL, "-" (stdout) or a file */
 	FILE *out;		/* the report's stream, set by open_output() */
 	bool out_owned;		/* out is out_path, opened by us */
+	/* run --stacks: the command's maps, captured before it was reaped */
+	bool stacks;
+	const char *run_maps;
+	size_t run_maps_len;
+	uint32_t run_maps_pid;
 };
 
 /* "brkwatch: MSG" on stderr */

@@ -2,11 +2,13 @@
 #include "format.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "json.h"
 #include "svg.h"
+#include "unwind.h"
 #include "util.h"
 
 void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bwr_history *h)
@@ -186,6 +188,23 @@ static void print_exec(FILE *f, struct bwr_view *v, const struct bwr_exec *x)
 		fprintf(f, ": a new heap (offsets below are from its start_brk)\n");
 }
 
+/* The frames under the call's row, indented; why the walk ended, unless at the outermost frame */
+static void print_stack(FILE *f, const struct bwr_frames *st, bool relative)
+{
+	char buf[1200];
+
+	for (size_t i = 0; i < st->n; i++) {
+		const char *t = bwr_frame_text(&st->f[i], buf, sizeof(buf));
+
+		/* addresses move from run to run: with --relative, what they are in only */
+		if (relative)
+			t = strlen(t) > 19 ? t + 19 : "?";
+		fprintf(f, "  #%zu %s\n", i, t);
+	}
+	if (st->why && strcmp(st->why, "the outermost frame"))
+		fprintf(f, "  (%s)\n", st->why);
+}
+
 void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e)
 {
 	const struct bwr_call *c = &e->call;
@@ -231,6 +250,8 @@ void bwr_print_event(FILE *f, struct bwr_view *v, const struct bwr_event *e)
 	bwr_human_delta(c->delta, d, sizeof(d));
 	row(f, v->o, seq, when(v, c->time_ns, t, sizeof(t)), thread(v, c->tid, tid, sizeof(tid)),
 	    c->ia32 ? "ia32" : "x64", rq, b0, b1, a0, a1, d, verdict);
+	if (c->stack && v->stack)
+		print_stack(f, v->stack, v->o->relative);
 	if (v->o->explain)
 		bwr_explain_call(f, v, c);
 	v->prev = *c;
@@ -337,6 +358,49 @@ void bwr_printer_init(struct bwr_printer *p, FILE *f, const struct bwr_opts *o,
 	bwr_chart_init(&p->chart);
 }
 
+void bwr_printer_stacks(struct bwr_printer *p, const char *maps, size_t len, uint32_t pid,
+			uint64_t exec_total)
+{
+	p->stack_maps = maps;
+	p->stack_maps_len = len;
+	p->pid = pid;
+	p->exec_total = exec_total;
+	p->stacks_set = true;
+}
+
+/* The frames of a call's stack, in p->frames; NULL when out of memory */
+static const struct bwr_frames *unwind_call(struct bwr_printer *p, const struct bwr_call *c,
+					    struct bwr_frames *st)
+{
+	struct bwr_unwinder *u;
+	const char *why = NULL;
+
+	if (!p->frames)
+		p->frames = malloc(BWR_MAX_FRAMES * sizeof(*p->frames));
+	if (!p->frames)
+		return NULL;
+	/* the maps are of the program after the last exec marker */
+	if (!p->stacks_set || !p->stack_maps)
+		why = "not unwound: the process's maps were not captured";
+	else if (p->exec_seen != p->exec_total)
+		why = "not unwound: the process has run another program since";
+	if (why) {
+		if (!p->unw_none)
+			p->unw_none = bwr_unwinder_new("", 0, p->pid);
+		u = p->unw_none;
+	} else {
+		if (!p->unw)
+			p->unw = bwr_unwinder_new(p->stack_maps, p->stack_maps_len, p->pid);
+		u = p->unw;
+	}
+	if (!u)
+		return NULL;
+	st->f = p->frames;
+	st->n = bwr_unwind(u, c->stack, p->frames, BWR_MAX_FRAMES, p->why, sizeof(p->why));
+	st->why = why ? why : p->why;
+	return st;
+}
+
 void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h)
 {
 	struct bwr_history head = *h;
@@ -373,19 +437,29 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 					const struct bwr_event *e)
 {
 	struct bwr_printer *p = ctx;
+	struct bwr_frames frames;
+	const struct bwr_frames *st = NULL;
 
 	bool shown = e->is_exec || bwr_call_shown(p->o, &e->call);
 
 	if (!p->started)
 		bwr_printer_start(p, h);
-	p->events++;
-	p->shown += shown && !e->is_exec;
+	p->exec_seen += e->is_exec;
+	if (shown && !e->is_exec && e->call.stack && !p->o->summary) {
+		st = unwind_call(p, &e->call, &frames);
+		if (!st)
+			return BWR_E_NOMEM;
+	}
+	p->v.stack = st;
 	if (p->svg) {	/* the picture's walk: its own, the view's steps below */
 		struct bwr_walk w = p->v.walk;
 
 		bwr_walk_step(&w, e);
-		bwr_svg_add(p->svg, &w, e);
+		bwr_svg_add(p->svg, &w, e, st);
 	}
+	p->events++;
+	p->shown += shown && !e->is_exec;
+
 	if (shown && !e->is_exec)
 		bwr_summary_add(&p->sum, &e->call);
 	if (p->jsonl) {
@@ -402,7 +476,7 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 		bwr_json_event_members(&j, e, p->o->relative, &p->v.walk,
 				       e->is_exec ? "" :
 				       bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
-							buf, sizeof(buf)));
+							buf, sizeof(buf)), st);
 		bwr_json_end(&j);
 		return BWR_OK;
 	}
@@ -414,7 +488,7 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 			bwr_json_event(p->j, e, p->o->relative, &p->v.walk,
 				       e->is_exec ? "" :
 				       bwr_thread_label(&p->v.tids, e->call.tid, h->pid,
-							buf, sizeof(buf)));
+							buf, sizeof(buf)), st);
 		return BWR_OK;
 	}
 	if (p->o->summary)
@@ -426,8 +500,18 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 	return BWR_OK;
 }
 
+static void printer_free_stacks(struct bwr_printer *p)
+{
+	bwr_unwinder_free(p->unw);
+	bwr_unwinder_free(p->unw_none);
+	free(p->frames);
+	p->unw = p->unw_none = NULL;
+	p->frames = NULL;
+}
+
 void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h)
 {
+	printer_free_stacks(p);
 	if (!p->started)
 		bwr_printer_start(p, h);
 	if (p->jsonl) {
@@ -530,7 +614,8 @@ size_t bwr_status_losses(const struct bwr_status *st, char out[][BWR_LOSS_LEN], 
 	if (bwr_status_u64(st, "paused") && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "recording is paused: new calls are not recorded "
 			 "(echo resume > /proc/" BRKWATCH_PROC_DIR "/control)");
-	if (bwr_status_u64(st, "format") != BRKWATCH_FORMAT_VERSION && n < max)
+	if ((bwr_status_u64(st, "format") < 1 ||
+	     bwr_status_u64(st, "format") > BRKWATCH_FORMAT_VERSION) && n < max)
 		snprintf(out[n++], BWR_LOSS_LEN, "the module writes format %" PRIu64 ", this reader reads %d",
 			 bwr_status_u64(st, "format"), BRKWATCH_FORMAT_VERSION);
 	return n;

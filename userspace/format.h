@@ -52,6 +52,7 @@ struct bwr_view {
 	uint64_t last_seq;	/* of the last call read, 0 before the first */
 	const char *maps;	/* /proc/PID/maps text for --explain, or NULL */
 	size_t maps_len;
+	const struct bwr_frames *stack;	/* the call's frames, when it has a stack */
 };
 
 void bwr_view_init(struct bwr_view *v, const struct bwr_opts *o, const struct bwr_history *h);
@@ -107,11 +108,28 @@ struct bwr_printer {
 	size_t maps_len;
 	struct bwr_view v;
 	struct bwr_chart chart;
+	/* call stacks: the maps they are unwound against (bwr_printer_stacks()) */
+	const char *stack_maps;
+	size_t stack_maps_len;
+	uint32_t pid;
+	uint64_t exec_total, exec_seen;
+	bool stacks_set;
+	struct bwr_unwinder *unw, *unw_none;
+	struct bwr_frame *frames;
+	char why[160];
 };
 void bwr_printer_init(struct bwr_printer *p, FILE *f, const struct bwr_opts *o,
 		      struct bwr_json *j, bool has_exec, const char *maps, size_t maps_len);
 enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 					const struct bwr_event *e);
+/*
+ * The process's maps text (kept by the caller), for unwinding the stacks of
+ * the calls after the last of the exec_total exec markers of the history:
+ * the program the maps are of. Without it (or for earlier calls), a stack
+ * gives its first frame's address only, and says why.
+ */
+void bwr_printer_stacks(struct bwr_printer *p, const char *maps, size_t len, uint32_t pid,
+			uint64_t exec_total);
 /* The header now (the first event does it otherwise); once only. */
 void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h);
 /* The header if no event came, then the footer and chart, or the JSON totals. */

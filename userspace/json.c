@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.h"
+#include "unwind.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -222,15 +223,60 @@ void bwr_json_history_head(struct bwr_json *j, const struct bwr_history *h, bool
 }
 
 void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative,
-		    const struct bwr_walk *w, const char *thread)
+		    const struct bwr_walk *w, const char *thread, const struct bwr_frames *st)
 {
 	bwr_json_key_obj(j, NULL);
-	bwr_json_event_members(j, e, relative, w, thread);
+	bwr_json_event_members(j, e, relative, w, thread, st);
 	bwr_json_close(j, '}');
 }
 
+/* "stack": the frames, innermost first; null members where nothing is known */
+static void stack(struct bwr_json *j, const struct bwr_frames *st, bool relative)
+{
+	if (!st) {
+		null(j, "stack");
+		null(j, "stack_end");
+		return;
+	}
+	bwr_json_key_arr(j, "stack");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct bwr_frame *f = &st->f[i];
+
+		bwr_json_key_obj(j, NULL);
+		if (relative)
+			null(j, "address");	/* moves from run to run */
+		else
+			addr(j, "address", f->addr);
+		if (f->object[0])
+			cstr(j, "object", f->object);
+		else
+			null(j, "object");
+		if (f->symbol[0])
+			cstr(j, "symbol", f->symbol);
+		else
+			null(j, "symbol");
+		if (f->symbol[0])
+			bwr_json_u64(j, "offset", f->sym_offset);
+		else if (f->object[0])
+			bwr_json_u64(j, "offset", f->obj_offset);
+		else
+			null(j, "offset");
+		if (f->file[0]) {
+			cstr(j, "file", f->file);
+			bwr_json_u64(j, "line", f->line);
+		} else {
+			null(j, "file");
+			null(j, "line");
+		}
+		bwr_json_close(j, '}');
+	}
+	bwr_json_close(j, ']');
+	cstr(j, "stack_end", st->why ? st->why : "");
+}
+
 void bwr_json_event_members(struct bwr_json *j, const struct bwr_event *e, bool relative,
-			    const struct bwr_walk *w, const char *thread)
+			    const struct bwr_walk *w, const char *thread,
+			    const struct bwr_frames *st)
 {
 	if (e->is_exec) {
 		cstr(j, "type", "exec");
@@ -246,6 +292,7 @@ void bwr_json_event_members(struct bwr_json *j, const struct bwr_event *e, bool 
 		}
 	} else {
 		call(j, &e->call, relative, w, thread);
+		stack(j, e->call.stack ? st : NULL, relative);
 	}
 }
 
@@ -280,7 +327,7 @@ void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool rela
 			bwr_json_event(j, &h->ev[i], relative, &w,
 				       h->ev[i].is_exec ? "" :
 				       bwr_thread_label(&tids, h->ev[i].call.tid, h->pid,
-							buf, sizeof(buf)));
+							buf, sizeof(buf)), NULL);
 		}
 		bwr_json_close(j, ']');
 	}

@@ -35,11 +35,14 @@ void bwr_json_history(struct bwr_json *j, const struct bwr_history *h, bool rela
 /* The same in three steps, for a history read as it comes: */
 void bwr_json_history_head(struct bwr_json *j, const struct bwr_history *h, bool relative);
 /* one element of the "events" array (opened by the caller) */
+/* st: the frames of a call's "# stack" line, or NULL for a call without one */
+struct bwr_frames;
 void bwr_json_event(struct bwr_json *j, const struct bwr_event *e, bool relative,
-		    const struct bwr_walk *w, const char *thread);
+		    const struct bwr_walk *w, const char *thread, const struct bwr_frames *st);
 /* its members only, in an object the caller opened */
 void bwr_json_event_members(struct bwr_json *j, const struct bwr_event *e, bool relative,
-			    const struct bwr_walk *w, const char *thread);
+			    const struct bwr_walk *w, const char *thread,
+			    const struct bwr_frames *st);
 void bwr_json_totals(struct bwr_json *j, const struct bwr_totals *t);
 void bwr_json_status(struct bwr_json *j, const struct bwr_status *st);
 

@@ -671,6 +671,47 @@ static int check_details(struct jc_doc *d, int det, const struct ctx *c, const c
 	return CHECK_FIELDS(d, det, fields, c, path);
 }
 
+/* "stack": frames, each with every key, null where unknown, consistent */
+static int check_stack(struct jc_doc *d, int ev, const struct ctx *c, const char *path)
+{
+	static const struct field frame[] = {
+		{ "address", K_ADDR | K_NULL, F_ALL }, { "object", K_STR | K_NULL, F_ALL },
+		{ "symbol", K_STR | K_NULL, F_ALL }, { "offset", K_UINT | K_NULL, F_ALL },
+		{ "file", K_STR | K_NULL, F_ALL }, { "line", K_UINT | K_NULL, F_ALL },
+	};
+	int st = jc_get(d, ev, "stack"), i = 0;
+	char sub[160];
+
+	if ((d->n[st].type == JC_NULL) != (d->n[jc_get(d, ev, "stack_end")].type == JC_NULL))
+		return fail(d, path, "not both or neither of 'stack' and 'stack_end' null");
+	if (d->n[st].type == JC_NULL)
+		return 0;
+	if (d->n[st].first < 0)
+		return fail(d, path, "'stack' is empty: a stack has at least its first frame");
+	for (int f = d->n[st].first; f >= 0; f = d->n[f].next, i++) {
+		bool null_addr, null_obj, null_sym, null_off, null_file, null_line;
+
+		join(sub, sizeof(sub), path, "stack", i);
+		if (CHECK_FIELDS(d, f, frame, c, sub))
+			return -1;
+		null_addr = d->n[jc_get(d, f, "address")].type == JC_NULL;
+		null_obj = d->n[jc_get(d, f, "object")].type == JC_NULL;
+		null_sym = d->n[jc_get(d, f, "symbol")].type == JC_NULL;
+		null_off = d->n[jc_get(d, f, "offset")].type == JC_NULL;
+		null_file = d->n[jc_get(d, f, "file")].type == JC_NULL;
+		null_line = d->n[jc_get(d, f, "line")].type == JC_NULL;
+		if (null_addr != c->rel)
+			return fail(d, sub, c->rel ? "an address in a --relative document" :
+				    "no address");
+		if (null_off != (null_sym && null_obj))
+			return fail(d, sub,
+				    "'offset' is null exactly when 'symbol' and 'object' are");
+		if (null_file != null_line)
+			return fail(d, sub, "not both or neither of 'file' and 'line' null");
+	}
+	return 0;
+}
+
 static int check_event(struct jc_doc *d, int ev, const struct ctx *c, const char *path)
 {
 	static const struct field call[] = {
@@ -683,6 +724,7 @@ static int check_event(struct jc_doc *d, int ev, const struct ctx *c, const char
 		{ "ret", K_WHERE | K_NULL, F_ALL }, { "ret_errno", K_NEG | K_NULL, F_ALL },
 		{ "duration_ns", K_UINT, F_ABS }, { "verdict", K_VERDICT, F_ALL },
 		{ "refused", K_BOOL, F_ALL }, { "details", K_OBJ, F_ALL },
+		{ "stack", K_ARR | K_NULL, F_ALL }, { "stack_end", K_STR | K_NULL, F_ALL },
 	};
 	static const struct field exec[] = {
 		{ "type", K_STR, F_ALL }, { "pid", K_UINT, F_LINE | F_ABS },
@@ -716,6 +758,8 @@ static int check_event(struct jc_doc *d, int ev, const struct ctx *c, const char
 			return fail(d, sub, "%s for verdict %s", refused ? "true" : "false",
 				    verdicts[v]);
 		}
+	if (check_stack(d, ev, c, path))
+		return -1;
 	join(sub, sizeof(sub), path, "details", -1);
 	return check_details(d, jc_get(d, ev, "details"), c, sub);
 }

@@ -35,6 +35,7 @@ static const char usage_text[] =
 "  -t, -tt            wall-clock times (-tt: microseconds)  -T  time in brk()\n"
 "  -f, --follow       print new calls until the process exits (Ctrl-C: totals)\n"
 "  -F, --follow-forks run: the processes COMMAND started too\n"
+"      --stacks       run: the user call stack of each of COMMAND's brk() calls\n"
 "  -p, --pid PID      a process to show (repeat for several)\n"
 "      --refused      refused calls only   --verdict LIST   those verdicts only\n"
 "      --tid TID      that thread's calls only (repeatable)\n"
@@ -54,6 +55,7 @@ enum {
 	OPT_TID,
 	OPT_WIDE,
 	OPT_SVG,
+	OPT_STACKS,
 };
 
 static const struct option longopts[] = {
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "tid", required_argument, NULL, OPT_TID },
 	{ "wide", no_argument, NULL, OPT_WIDE },
 	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -189,6 +192,9 @@ static int parse_options(int argc, char **argv, const char *optstring, struct bw
 		case OPT_SVG:
 			c->svg_path = optarg;	/* written once the history was read */
 			break;
+		case OPT_STACKS:
+			c->stacks = true;
+			break;
 		case OPT_VERDICT:
 			if (parse_verdicts(optarg, &c->o.verdicts))
 				return BWR_EXIT_USAGE;
@@ -303,8 +309,9 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	struct bwr_history h;
 	struct bwr_printer pr;
 	struct bwr_file f;
-	size_t maps_len = 0;
-	char *maps = NULL;
+	size_t maps_len = 0, stack_maps_len = 0;
+	char *maps = NULL, *own_stack_maps = NULL;
+	const char *stack_maps = NULL;
 	int r;
 
 	/*
@@ -320,6 +327,14 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	}
 	if (c->o.explain && !j && !checked->exited)
 		maps = bwr_read_maps(pid, &maps_len);
+	/* stacks are unwound against the maps run captured, or the process's now */
+	if (c->run_maps && c->run_maps_pid == pid) {
+		stack_maps = c->run_maps;
+		stack_maps_len = c->run_maps_len;
+	} else if (checked->n_stacks && !checked->exited) {
+		own_stack_maps = bwr_read_maps(pid, &stack_maps_len);
+		stack_maps = own_stack_maps;
+	}
 	if (svg) {
 		pic = malloc(sizeof(*pic));
 		svgf = pic ? fopen(svg, "we") : NULL;
@@ -327,11 +342,13 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 			snprintf(msg, size, "cannot write %s: %s", svg, strerror(errno));
 			free(pic);
 			free(maps);
+			free(own_stack_maps);
 			return BWR_EXIT_ERROR;
 		}
 		bwr_svg_init(pic);
 	}
 	bwr_printer_init(&pr, c->out, &c->o, j, checked->has_exec, maps, maps_len);
+	bwr_printer_stacks(&pr, stack_maps, stack_maps_len, pid, checked->n_exec);
 	pr.svg = pic;
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
 	if (!r)
@@ -351,6 +368,7 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	bwr_file_close(&f);
 	free(pic);
 	free(maps);
+	free(own_stack_maps);
 	return r;
 }
 
@@ -679,6 +697,9 @@ static int check_combinations(const struct bwr_cli *c, const char *cmd)
 		return usage_error("--relative hides times: not with -t");
 	if (c->follow_forks && strcmp(cmd, "run"))
 		return usage_error("--follow-forks goes with run");
+	if (c->stacks && strcmp(cmd, "run"))
+		return usage_error("--stacks goes with run (for a running process: "
+				   "echo stacks PID > /proc/" BRKWATCH_PROC_DIR "/control)");
 	if (c->top >= 0 && strcmp(cmd, "export"))
 		return usage_error("--top goes with export");
 	if (c->svg_path && c->follow)

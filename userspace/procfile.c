@@ -16,6 +16,8 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == BRKWATCH_NR_V
 	       "one name per verdict");
 
 static const char *const next_kind_names[] = BRKWATCH_NEXT_KIND_NAMES;
+_Static_assert(BRKWATCH_FORMAT_VERSION <= BWR_FORMAT_MAX,
+	       "the module's format is one the reader knows");
 _Static_assert(sizeof(next_kind_names) / sizeof(next_kind_names[0]) == BRKWATCH_NR_NEXT_KINDS,
 	       "one name per next kind");
 
@@ -121,12 +123,17 @@ static int next_line(struct lines *it, struct bwr_error *err)
 }
 
 
+static const char stack_prefix[] = "# stack ";
+#define STACK_PREFIX_LEN (sizeof(stack_prefix) - 1)
+
 /* One line, without its newline: CRLF taken as LF, NUL and overlong lines refused. */
 static enum bwr_parse_result check_line(char *buf, size_t *n, unsigned no, struct bwr_error *err)
 {
 	if (*n > 0 && buf[*n - 1] == '\r')	/* CRLF */
 		(*n)--;
-	if (*n > BWR_MAX_LINE)
+	if (*n > BWR_MAX_STACK_LINE)
+		return fail(err, BWR_E_FORMAT, no, "line longer than %d bytes", BWR_MAX_STACK_LINE);
+	if (*n > BWR_MAX_LINE && memcmp(buf, stack_prefix, STACK_PREFIX_LEN))
 		return fail(err, BWR_E_FORMAT, no, "line longer than %d bytes", BWR_MAX_LINE);
 	if (memchr(buf, '\0', *n))
 		return fail(err, BWR_E_FORMAT, no, "NUL byte in line");
@@ -331,10 +338,10 @@ static enum bwr_parse_result parse_header_line(char *line, unsigned no, enum hke
 		if (!parse_u64(val, UINT32_MAX, &v))
 			return fail(err, BWR_E_FORMAT, no, "bad format version '%s'",
 				    quote(val, q, sizeof(q)));
-		if (v != BRKWATCH_FORMAT_VERSION)
+		if (v < 1 || v > BWR_FORMAT_MAX)
 			return fail(err, BWR_E_VERSION, no,
-				    "format version %llu, this reader understands version %d",
-				    (unsigned long long)v, BRKWATCH_FORMAT_VERSION);
+				    "format version %llu, this reader understands versions 1 to %d",
+				    (unsigned long long)v, BWR_FORMAT_MAX);
 		h->version = (unsigned)v;
 		return BWR_OK;
 	}
@@ -561,6 +568,79 @@ static enum bwr_parse_result parse_exec(char *line, unsigned no, struct bwr_exec
 	return BWR_OK;
 }
 
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * "seq=N regs=R0,...,R16 bytes=N data=HEX" (after "# stack "), into s with
+ * its bytes in buf (BWR_MAX_STACK_BYTES).
+ */
+static enum bwr_parse_result parse_stack(char *line, unsigned no, struct bwr_stack *s,
+					 unsigned char *buf, struct bwr_error *err)
+{
+	static const char *const keys[] = { "seq", "regs", "bytes", "data" };
+	char *t[MAX_TOKENS], *reg[MAX_TOKENS];
+	char q[200];
+	int n = split(line, ' ', t), nr;
+	uint64_t bytes;
+	size_t dl;
+
+	memset(s, 0, sizeof(*s));
+	if (n != (int)ARRAY_SIZE(keys))
+		return fail(err, BWR_E_FORMAT, no,
+			    "stack line: expected %zu key=value fields, found %d",
+			    ARRAY_SIZE(keys), n > MAX_TOKENS ? MAX_TOKENS : n);
+	for (int i = 0; i < n; i++) {
+		size_t kl = strlen(keys[i]);
+
+		if (strncmp(t[i], keys[i], kl) || t[i][kl] != '=')
+			return fail(err, BWR_E_FORMAT, no, "stack line: expected '%s=' at '%s'",
+				    keys[i], quote(t[i], q, sizeof(q)));
+		t[i] += kl + 1;
+	}
+	if (!parse_u64(t[0], UINT64_MAX, &s->seq) || s->seq == 0)
+		return fail(err, BWR_E_FORMAT, no, "stack line: bad value for 'seq': '%s'",
+			    quote(t[0], q, sizeof(q)));
+	if (t[1][0] == ',' || !t[1][0] || t[1][strlen(t[1]) - 1] == ',' || strstr(t[1], ",,"))
+		return fail(err, BWR_E_FORMAT, no, "stack line: 'regs': empty register");
+	nr = split(t[1], ',', reg);
+	if (nr != BWR_STACK_REGS)
+		return fail(err, BWR_E_FORMAT, no,
+			    "stack line: 'regs': expected %d registers, found %s%d", BWR_STACK_REGS, nr > MAX_TOKENS ? "more than " : "",
+			    nr > MAX_TOKENS ? MAX_TOKENS : nr);
+	for (int i = 0; i < nr; i++)
+		if (!parse_hex(reg[i], &s->regs[i]))
+			return fail(err, BWR_E_FORMAT, no,
+				    "stack line: 'regs': bad value for register %d: '%s'",
+				    i, quote(reg[i], q, sizeof(q)));
+	if (!parse_u64(t[2], BWR_MAX_STACK_BYTES, &bytes))
+		return fail(err, BWR_E_FORMAT, no,
+			    "stack line: bad value for 'bytes': '%s' (0 to %d)",
+			    quote(t[2], q, sizeof(q)), BWR_MAX_STACK_BYTES);
+	dl = strlen(t[3]);
+	if (dl != 2 * bytes)
+		return fail(err, BWR_E_FORMAT, no,
+			    "stack line: 'data' has %zu hex digits, 'bytes' says %llu bytes",
+			    dl, (unsigned long long)bytes);
+	for (size_t i = 0; i < bytes; i++) {
+		int hi = hexdigit(t[3][2 * i]), lo = hexdigit(t[3][2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return fail(err, BWR_E_FORMAT, no,
+				    "stack line: 'data': not a lowercase hex digit at byte %zu", i);
+		buf[i] = (unsigned char)(hi << 4 | lo);
+	}
+	s->len = (size_t)bytes;
+	s->data = buf;
+	return BWR_OK;
+}
+
 void bwr_history_count(struct bwr_history *h, const struct bwr_event *e)
 {
 	const struct bwr_call *c = &e->call;
@@ -570,8 +650,10 @@ void bwr_history_count(struct bwr_history *h, const struct bwr_event *e)
 		h->first_ns = e->is_exec ? e->exec.time_ns : c->time_ns;
 	if (e->is_exec) {
 		h->has_exec = true;
+		h->n_exec++;
 		return;
 	}
+	h->n_stacks += c->stack != NULL;
 	t->by_verdict[c->verdict]++;
 	if (bwr_verdict_refused(c->verdict))
 		t->refused++;
@@ -591,12 +673,55 @@ void bwr_parser_init(struct bwr_parser *p, struct bwr_history *h)
 	p->last_seq = 0;
 	p->part_len = 0;
 	p->cr = false;
+	p->pending = false;
 	memset(h, 0, sizeof(*h));
 }
 
 bool bwr_parser_header_done(const struct bwr_parser *p)
 {
 	return p->key == H_N;
+}
+
+/* An event read: counted, handed on */
+static enum bwr_parse_result deliver(struct bwr_history *h, const struct bwr_event *e,
+				     bwr_event_fn fn, void *ctx)
+{
+	bwr_history_count(h, e);
+	return fn ? fn(ctx, h, e) : BWR_OK;
+}
+
+enum bwr_parse_result bwr_parser_flush(struct bwr_parser *p, struct bwr_history *h,
+				       bwr_event_fn fn, void *ctx)
+{
+	if (!p->pending)
+		return BWR_OK;
+	p->pending = false;
+	return deliver(h, &p->ev, fn, ctx);
+}
+
+/* A "# stack" line: it belongs to the call just above, which goes on with it */
+static enum bwr_parse_result stack_line(struct bwr_parser *p, struct bwr_history *h,
+					bwr_event_fn fn, void *ctx, struct bwr_error *err)
+{
+	enum bwr_parse_result r;
+
+	if (h->version < BWR_FORMAT_STACKS)
+		return fail(err, BWR_E_FORMAT, p->no,
+			    "a stack line in a format %u history (stacks came with format %d)",
+			    h->version, BWR_FORMAT_STACKS);
+	if (!p->pending)
+		return fail(err, BWR_E_FORMAT, p->no, "a stack line not right under a call line");
+	/* after "# stack " (or "# stack" and nothing) */
+	r = parse_stack(p->part + STACK_PREFIX_LEN - !p->part[STACK_PREFIX_LEN - 1], p->no,
+			&p->stack, p->stack_data, err);
+	if (r)
+		return r;
+	if (p->stack.seq != p->ev.call.seq)
+		return fail(err, BWR_E_FORMAT, p->no,
+			    "the stack of seq %" PRIu64 " under the call of seq %" PRIu64,
+			    p->stack.seq, p->ev.call.seq);
+	p->ev.call.stack = &p->stack;
+	return bwr_parser_flush(p, h, fn, ctx);
 }
 
 /* One complete line (NUL-terminated in p->part) */
@@ -620,6 +745,11 @@ static enum bwr_parse_result parse_line(struct bwr_parser *p, struct bwr_history
 	}
 	if (p->part[0] == '\0')
 		return fail(err, BWR_E_FORMAT, p->no, "empty line");
+	if (!strncmp(p->part, stack_prefix, STACK_PREFIX_LEN) || !strcmp(p->part, "# stack"))
+		return stack_line(p, h, fn, ctx, err);
+	r = bwr_parser_flush(p, h, fn, ctx);
+	if (r)
+		return r;
 	if (p->part[0] == '#') {
 		if (strncmp(p->part, "# exec ", 7))
 			return fail(err, BWR_E_FORMAT, p->no, "unexpected comment '%s'",
@@ -638,8 +768,11 @@ static enum bwr_parse_result parse_line(struct bwr_parser *p, struct bwr_history
 	}
 	if (r)
 		return r;
-	bwr_history_count(h, &e);
-	return fn ? fn(ctx, h, &e) : BWR_OK;
+	if (e.is_exec)
+		return deliver(h, &e, fn, ctx);
+	p->ev = e;		/* a "# stack" line may follow */
+	p->pending = true;
+	return BWR_OK;
 }
 
 /* The line gathered in p->part is complete: number it, check it, parse it. */
@@ -667,9 +800,20 @@ enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *
 		size_t take = (size_t)((nl ? nl : end) - text);
 
 		/* room for the longest line, its '\r', and one byte to see it is too long */
-		if (p->part_len + take > BWR_MAX_LINE + 1)
-			return fail(err, BWR_E_FORMAT, p->no + 1, "line longer than %d bytes",
-				    BWR_MAX_LINE);
+		if (p->part_len + take > BWR_MAX_LINE + 1) {
+			char pre[STACK_PREFIX_LEN];
+			size_t k = p->part_len < STACK_PREFIX_LEN ? p->part_len : STACK_PREFIX_LEN;
+			int max = BWR_MAX_STACK_LINE;
+
+			/* more than BWR_MAX_LINE bytes: the first few are in part and text */
+			memcpy(pre, p->part, k);
+			memcpy(pre + k, text, STACK_PREFIX_LEN - k);
+			if (memcmp(pre, stack_prefix, STACK_PREFIX_LEN))
+				max = BWR_MAX_LINE;
+			if (p->part_len + take > (size_t)max + 1)
+				return fail(err, BWR_E_FORMAT, p->no + 1,
+					    "line longer than %d bytes", max);
+		}
 		memcpy(p->part + p->part_len, text, take);
 		p->part_len += take;
 		text += take;
@@ -687,6 +831,9 @@ enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *
 		if (r)
 			return r;
 	}
+	r = bwr_parser_flush(p, h, fn, ctx);
+	if (r)
+		return r;
 	if (p->key < H_N)
 		return fail(err, BWR_E_FORMAT, p->no + 1,
 			    "truncated: expected header '# %s', found the end of the file",
@@ -722,7 +869,21 @@ static enum bwr_parse_result keep_event(void *ctx, const struct bwr_history *hh,
 		h->ev = ev;
 		k->cap = ncap;
 	}
-	h->ev[h->n_ev++] = *e;
+	h->ev[h->n_ev] = *e;
+	if (!e->is_exec && e->call.stack) {
+		const struct bwr_stack *s = e->call.stack;
+		struct bwr_stack *copy = malloc(sizeof(*copy) + s->len);
+
+		if (!copy) {
+			h->ev[h->n_ev].call.stack = NULL;
+			return BWR_E_NOMEM;
+		}
+		*copy = *s;
+		memcpy(copy + 1, s->data, s->len);
+		copy->data = (const unsigned char *)(copy + 1);
+		h->ev[h->n_ev].call.stack = copy;
+	}
+	h->n_ev++;
 	return BWR_OK;
 }
 
@@ -757,6 +918,9 @@ enum bwr_parse_result bwr_parse_history(const char *text, size_t len,
 
 void bwr_history_free(struct bwr_history *h)
 {
+	for (size_t i = 0; h->ev && i < h->n_ev; i++)
+		if (!h->ev[i].is_exec)
+			free((void *)h->ev[i].call.stack);
 	free(h->ev);
 	memset(h, 0, sizeof(*h));
 }

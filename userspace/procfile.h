@@ -22,6 +22,17 @@
 #define BWR_MAX_EVENTS	(1u << 17)	/* events of one history in memory */
 #define BWR_COMM_MAX	64		/* decoded bytes of a command name */
 
+/*
+ * Format 2 adds the "# stack" line under a call (module/ABI/procfs-brkwatch):
+ * this reader reads formats 1 and 2.
+ */
+#define BWR_FORMAT_STACKS	2		/* the first format with "# stack" lines */
+#define BWR_FORMAT_MAX		2		/* the newest format this reader knows */
+#define BWR_STACK_REGS		17		/* x86-64 DWARF registers: 0 rax .. 16 rip */
+#define BWR_MAX_STACK_BYTES	65536		/* the module's stack_bytes at most */
+/* a "# stack" line may be longer than BWR_MAX_LINE: its data is 2 hex digits a byte */
+#define BWR_MAX_STACK_LINE	(2 * BWR_MAX_STACK_BYTES + 512)
+
 enum bwr_parse_result {
 	BWR_OK = 0,
 	BWR_E_FORMAT,		/* malformed: a line breaks the format */
@@ -46,6 +57,14 @@ enum {
 	BWR_D_ERR	= 1 << 6,
 };
 
+/* The user registers and top of the user stack at a brk() call ("# stack"). */
+struct bwr_stack {
+	uint64_t seq;
+	uint64_t regs[BWR_STACK_REGS];	/* DWARF order: 6 rbp, 7 rsp, 16 rip */
+	size_t len;			/* bytes of data, from regs[7] upward */
+	const unsigned char *data;
+};
+
 struct bwr_call {
 	uint64_t time_ns;
 	uint64_t request;
@@ -63,6 +82,11 @@ struct bwr_call {
 	enum brkwatch_next_kind next_kind;
 	bool gap_only;
 	int64_t err;
+	/*
+	 * Its "# stack" line, or NULL. Valid during the bwr_event_fn call that
+	 * hands the event on; bwr_parse_history() keeps its own copy.
+	 */
+	const struct bwr_stack *stack;
 };
 
 struct bwr_comm {
@@ -102,6 +126,8 @@ struct bwr_history {
 	struct bwr_event *ev;	/* calls and exec markers, in file order (in memory only) */
 	size_t n_ev;
 	bool has_exec;		/* some event read so far is an exec marker */
+	uint64_t n_exec;	/* exec markers read so far */
+	uint64_t n_stacks;	/* calls read so far with a "# stack" line */
 	uint64_t n_events;	/* events read so far */
 	uint64_t first_ns;	/* time of the first event, when n_events */
 	struct bwr_totals tot;	/* over the calls read so far */
@@ -126,7 +152,12 @@ struct bwr_parser {
 	uint64_t last_seq;
 	size_t part_len;	/* bytes of an unfinished line */
 	bool cr;		/* the unfinished line ends with '\r' */
-	char part[BWR_MAX_LINE + 2];
+	/* a call is handed on when the next line shows whether a "# stack" line follows it */
+	bool pending;
+	struct bwr_event ev;	/* the call read, not yet handed on */
+	struct bwr_stack stack;
+	unsigned char stack_data[BWR_MAX_STACK_BYTES];
+	char part[BWR_MAX_STACK_LINE + 2];
 };
 void bwr_parser_init(struct bwr_parser *p, struct bwr_history *h);
 /* n bytes of text; eof: nothing more will come (an unfinished line is a line). */
@@ -134,6 +165,13 @@ enum bwr_parse_result bwr_parser_feed(struct bwr_parser *p, struct bwr_history *
 				      const char *text, size_t n, bool eof,
 				      bwr_event_fn fn, void *ctx, struct bwr_error *err);
 bool bwr_parser_header_done(const struct bwr_parser *p);
+/*
+ * Hand on the last call read, without waiting for the line after it: for a
+ * reader at the current end of a file that grows (-f). The module writes a
+ * call and its "# stack" line in one go, so at the end of a read both are in.
+ */
+enum bwr_parse_result bwr_parser_flush(struct bwr_parser *p, struct bwr_history *h,
+				       bwr_event_fn fn, void *ctx);
 /* Count an event in h's totals (bwr_parser_feed() does). */
 void bwr_history_count(struct bwr_history *h, const struct bwr_event *e);
 

@@ -3,13 +3,23 @@
  * brkwatch run: start COMMAND, wait for it to exit, read its history while it
  * is still a zombie (waitid WNOWAIT: nothing it did can be forgotten yet),
  * then reap it and exit with its status.
+ *
+ * With --stacks, the child waits on a pipe until stacks are on for it
+ * ("stacks PID" to the control file), then execs COMMAND; it is traced
+ * (PTRACE_SEIZE, PTRACE_O_TRACEEXIT) so that its /proc/PID/maps can be read
+ * at its exit stop, while its memory still exists: the mappings its stacks
+ * are unwound against. Those are the mappings of the program it ran last:
+ * stacks of calls before an exec marker are not unwound (the maps of the
+ * program before are gone at exec).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,14 +121,88 @@ static void report(const struct bwr_cli *c, struct procs *p, char **argv, int st
 	}
 }
 
+/* "stacks PID" to the module's control file. 0, or an exit code with msg. */
+static int stacks_on(pid_t pid, char *msg, size_t size)
+{
+	char path[4096], cmd[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/control", bwr_proc_root());
+	n = snprintf(cmd, sizeof(cmd), "stacks %d", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, cmd, (size_t)n) != n) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (e == EACCES || e == EPERM) {
+			snprintf(msg, size, "--stacks: %.400s: permission denied (turning stacks on "
+				 "needs CAP_SYS_ADMIN: try sudo)", path);
+			return BWR_EXIT_PERM;
+		}
+		if (e == EINVAL) {
+			snprintf(msg, size, "--stacks: the loaded module refuses 'stacks PID': it "
+				 "is older than call stacks (proc format %d)", BWR_FORMAT_STACKS);
+			return BWR_EXIT_NOMODULE;
+		}
+		snprintf(msg, size, "--stacks: writing '%s' to %.400s: %s", cmd, path, strerror(e));
+		return BWR_EXIT_ERROR;
+	}
+	close(fd);
+	return BWR_EXIT_OK;
+}
+
+/*
+ * The traced child until its exit stop, where its maps are read (*maps,
+ * malloc'ed, NULL if unreadable) and it is let go. Signals are passed on,
+ * group stops kept. Returns true once detached at the exit stop (the child
+ * is then a zombie to come); false if it was reaped here (*status set).
+ */
+static bool trace_to_exit(pid_t pid, char **maps, size_t *len, int *status)
+{
+	*maps = NULL;
+	for (;;) {
+		int st;
+		pid_t w = waitpid(pid, &st, __WALL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			*status = 128;
+			return false;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			return false;
+		}
+		if (!WIFSTOPPED(st))
+			continue;
+		if (st >> 16 == PTRACE_EVENT_EXIT) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+			if (bwr_read_file(path, maps, len))
+				*maps = NULL;
+			ptrace(PTRACE_DETACH, pid, NULL, NULL);
+			return true;
+		}
+		if (st >> 16 == PTRACE_EVENT_STOP)	/* a group stop: it stays stopped */
+			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+		else			/* a signal for it: delivered */
+			ptrace(PTRACE_CONT, pid, NULL, (void *)(long)WSTOPSIG(st));
+	}
+}
+
 int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct timespec ts;
 	struct procs *p;
 	siginfo_t si;
-	char msg[1024];
-	int pipefd[2], err = 0, status, r;
+	char msg[1024], *maps = NULL, go = 1;
+	int pipefd[2], gofd[2] = { -1, -1 }, err = 0, status, r;
+	size_t maps_len = 0;
+	bool reaped = false;
 	pid_t pid;
 	uint64_t t_start;
 
@@ -128,7 +212,7 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		return r;
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p || pipe2(pipefd, O_CLOEXEC)) {
+	if (!p || pipe2(pipefd, O_CLOEXEC) || (c->stacks && pipe2(gofd, O_CLOEXEC))) {
 		bwr_warn("cannot start %s: %s", argv[0], strerror(errno));
 		free(p);
 		return BWR_EXIT_ERROR;
@@ -144,6 +228,14 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
 		close(pipefd[0]);	/* -o FILE is close-on-exec */
+		if (c->stacks) {
+			/* until stacks are on for this pid: a byte, or EOF if they could not be */
+			close(gofd[1]);
+			while ((r = (int)read(gofd[0], &go, 1)) < 0 && errno == EINTR)
+				;
+			if (r != 1)
+				_exit(126);
+		}
 		execvp(argv[0], argv);
 		err = errno;
 		if (write(pipefd[1], &err, sizeof(err)) < 0)
@@ -151,19 +243,59 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		_exit(err == ENOENT ? 127 : 126);
 	}
 	close(pipefd[1]);
+	if (c->stacks)
+		close(gofd[0]);
 	if (pid < 0) {
 		bwr_warn("cannot start %s: %s", argv[0], strerror(errno));
 		close(pipefd[0]);
+		if (c->stacks)
+			close(gofd[1]);
 		free(p);
 		return BWR_EXIT_ERROR;
+	}
+	if (c->stacks) {
+		if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)PTRACE_O_TRACEEXIT)) {
+			snprintf(msg, sizeof(msg), "--stacks: cannot trace %s (to read its maps "
+				 "before it is reaped): %s", argv[0], strerror(errno));
+			r = BWR_EXIT_ERROR;
+		} else {
+			r = stacks_on(pid, msg, sizeof(msg));
+		}
+		if (r || write(gofd[1], &go, 1) != 1) {
+			if (!r) {
+				snprintf(msg, sizeof(msg), "cannot start %s: %s", argv[0],
+					 strerror(errno));
+				r = BWR_EXIT_ERROR;
+			}
+			bwr_warn("%s", msg);
+			close(gofd[1]);	/* the child exits without running COMMAND */
+			close(pipefd[0]);
+			/* traced or not, past its exit stop if any, then reaped */
+			if (trace_to_exit(pid, &maps, &maps_len, &status))
+				while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+					;
+			free(maps);
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGQUIT, &old_quit, NULL);
+			free(p);
+			return r;
+		}
+		close(gofd[1]);
+		/* a traced child stops at each signal: handled before anything else waits */
+		reaped = !trace_to_exit(pid, &maps, &maps_len, &status);
+		if (!maps)
+			bwr_warn("--stacks: the maps of %s could not be read at its exit: its stacks "
+				 "are not unwound", argv[0]);
 	}
 	while ((r = (int)read(pipefd[0], &err, sizeof(err))) < 0 && errno == EINTR)
 		;
 	close(pipefd[0]);
 
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-		;
-	status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	if (!reaped) {
+		while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
+		status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	}
 	if (r == (int)sizeof(err)) {
 		bwr_warn("cannot run %s: %s", argv[0], strerror(err));
 	} else {
@@ -174,16 +306,22 @@ int bwr_cmd_run(const struct bwr_cli *c, char **argv)
 		if (r) {
 			bwr_warn("%s", msg);
 		} else {
+			struct bwr_cli cs = *c;
+
 			p->pid[p->n++] = (uint32_t)pid;
 			if (c->follow_forks)
 				descendants(p, t_start);
-			report(c, p, argv, status);
+			cs.run_maps = maps;
+			cs.run_maps_len = maps_len;
+			cs.run_maps_pid = (uint32_t)pid;
+			report(&cs, p, argv, status);
 		}
 	}
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR)
+	while (!reaped && waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR)
 		;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	free(maps);
 	free(p);
 	return status;
 }

@@ -308,6 +308,15 @@ int bwr_file_read(struct bwr_file *f, bool final, char *msg, size_t size)
 
 		return r < 0 ? BWR_EXIT_OK : r;
 	}
+	/* at the end of what the file holds now: the last call cannot wait for its next line */
+	if (bwr_parser_header_done(f->p)) {
+		enum bwr_parse_result pr = bwr_parser_flush(f->p, &f->h, file_event, f);
+
+		if (pr == BWR_E_NOMEM) {
+			snprintf(msg, size, "%s: out of memory", f->path);
+			return BWR_EXIT_ERROR;
+		}
+	}
 	return BWR_EXIT_OK;
 }
 

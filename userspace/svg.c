@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --svg: the heap's life as an SVG 1.1 file (svg.h). */
 #include "svg.h"
+#include "unwind.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -40,7 +41,36 @@ void bwr_svg_init(struct bwr_svg *s)
 	s->stride = 1;
 }
 
-void bwr_svg_add(struct bwr_svg *s, const struct bwr_walk *w, const struct bwr_event *e)
+/* "sym (file:line) <- sym <- (object+0x...)": as many frames as fit, innermost first */
+static void stack_title(char *buf, size_t size, const struct bwr_frames *st)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; st && i < st->n && off < size; i++) {
+		const struct bwr_frame *f = &st->f[i];
+		const char *file = strrchr(f->file, '/'), *obj = strrchr(f->object, '/');
+		char one[1024];
+
+		file = file ? file + 1 : f->file;
+		obj = obj ? obj + 1 : f->object;
+		if (f->symbol[0] && f->file[0])
+			snprintf(one, sizeof(one), "%s (%s:%u)", f->symbol, file, f->line);
+		else if (f->symbol[0])
+			snprintf(one, sizeof(one), "%s", f->symbol);
+		else if (f->object[0])
+			snprintf(one, sizeof(one), "(%s+0x%" PRIx64 ")", obj, f->obj_offset);
+		else
+			snprintf(one, sizeof(one), "0x%" PRIx64, f->addr);
+		/* whole frames only */
+		if (off + strlen(one) + (i ? 4 : 0) >= size)
+			break;
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? " <- " : "", one);
+	}
+}
+
+void bwr_svg_add(struct bwr_svg *s, const struct bwr_walk *w, const struct bwr_event *e,
+		 const struct bwr_frames *st)
 {
 	const struct bwr_call *c = &e->call;
 	uint64_t t = e->is_exec ? e->exec.time_ns : c->time_ns;
@@ -92,6 +122,7 @@ void bwr_svg_add(struct bwr_svg *s, const struct bwr_walk *w, const struct bwr_e
 	p->delta = c->delta;
 	p->heap = s->n_exec;
 	p->verdict = c->verdict;
+	stack_title(p->stack, sizeof(p->stack), c->stack ? st : NULL);
 }
 
 /* Text content, escaped for XML; bytes that are not printable ASCII as \ooo. */
@@ -247,9 +278,14 @@ void bwr_svg_write(FILE *f, const struct bwr_svg *s, const struct bwr_history *h
 			continue;
 		seen[p->verdict] = true;
 		fprintf(f, "<circle class=\"call %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\">"
-			"<title>seq %" PRIu64 ": %s %s</title></circle>\n", name, xt(s, p->t),
+			"<title>seq %" PRIu64 ": %s %s", name, xt(s, p->t),
 			ys(p->after, max), bwr_verdict_refused(p->verdict) ? 5 : 3,
 			colour(p->verdict), p->seq, name, bwr_human_delta(p->delta, a, sizeof(a)));
+		if (p->stack[0]) {	/* who called brk(): its top frames */
+			fputs(", from ", f);
+			xml_text(f, p->stack, strlen(p->stack));
+		}
+		fputs("</title></circle>\n", f);
 	}
 	/* the legend */
 	fprintf(f, "<g class=\"legend\" font-size=\"12\">\n");

@@ -21,6 +21,7 @@ struct bwr_svg_point {
 	int64_t delta;
 	unsigned heap;			/* which heap: exec lines seen before it */
 	enum brkwatch_verdict verdict;
+	char stack[320];		/* its top frames, "f (file:line) <- g ...", or "" */
 };
 
 struct bwr_svg {
@@ -42,8 +43,10 @@ struct bwr_svg {
 };
 
 void bwr_svg_init(struct bwr_svg *s);
-/* Each event in order, with the walk stepped past it. */
-void bwr_svg_add(struct bwr_svg *s, const struct bwr_walk *w, const struct bwr_event *e);
+/* Each event in order, with the walk stepped past it; st: a call's frames, or NULL. */
+struct bwr_frames;
+void bwr_svg_add(struct bwr_svg *s, const struct bwr_walk *w, const struct bwr_event *e,
+		 const struct bwr_frames *st);
 /* The picture; h: the header and totals. */
 void bwr_svg_write(FILE *f, const struct bwr_svg *s, const struct bwr_history *h);
 

@@ -28,6 +28,7 @@
 #include "procfile.h"
 #include "prom.h"
 #include "source.h"
+#include "unwind.h"
 #include "util.h"
 
 static int n_test, n_fail;
@@ -124,6 +125,237 @@ static void rejects(const char *text, size_t len, unsigned line, const char *wha
 	   name, e.line, e.msg);
 	if (r == BWR_OK)
 		bwr_history_free(&h);
+}
+
+/* ---- call stacks (format 2) ---- */
+
+/* A "# stack" line for seq with regs r (17) and n bytes of data d. malloc'ed. */
+static char *stack_line(uint64_t seq, const uint64_t *r, const unsigned char *d, size_t n)
+{
+	size_t cap = 64 + BWR_STACK_REGS * 20 + 2 * n + 32, off;
+	char *s = malloc(cap);
+
+	off = (size_t)snprintf(s, cap, "# stack seq=%" PRIu64 " regs=", seq);
+	for (int i = 0; i < BWR_STACK_REGS; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s0x%016" PRIx64, i ? "," : "", r[i]);
+	off += (size_t)snprintf(s + off, cap - off, " bytes=%zu data=", n);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%02x", d[i]);
+	snprintf(s + off, cap - off, "\n");
+	return s;
+}
+
+/* header (format 2) + lines: malloc'ed */
+static char *doc2(const char *lines)
+{
+	size_t n = strlen(header) + strlen(lines) + 1;
+	char *s = malloc(n);
+
+	snprintf(s, n, "# brkwatch 2\n%s%s", header + 13, lines);
+	return s;
+}
+
+static char *join3(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = malloc(n);
+
+	snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+struct got_events {
+	size_t n, with_stack;
+	uint64_t stack_seq;
+	size_t stack_len;
+	unsigned char first, last;
+};
+
+static enum bwr_parse_result count_stacks(void *ctx, const struct bwr_history *h,
+					  const struct bwr_event *e)
+{
+	struct got_events *g = ctx;
+
+	(void)h;
+	g->n++;
+	if (!e->is_exec && e->call.stack) {
+		g->with_stack++;
+		g->stack_seq = e->call.stack->seq;
+		g->stack_len = e->call.stack->len;
+		g->first = e->call.stack->len ? e->call.stack->data[0] : 0;
+		g->last = e->call.stack->len ? e->call.stack->data[e->call.stack->len - 1] : 0;
+	}
+	return BWR_OK;
+}
+
+static void stack_rejects(const char *line, const char *what, const char *name)
+{
+	char *body = join3(call1, line, "");
+	char *t = doc2(body);
+
+	rejects(t, strlen(t), 15, what, name);
+	free(t);
+	free(body);
+}
+
+static void test_stack_parser(void)
+{
+	uint64_t r[BWR_STACK_REGS];
+	unsigned char d[8192];
+	struct bwr_history h;
+	struct bwr_error e;
+	char *sl, *body, *t;
+
+	for (int i = 0; i < BWR_STACK_REGS; i++)
+		r[i] = 0x7ffc00000000u + (uint64_t)i * 0x111;
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (unsigned char)(i * 7 + 3);
+
+	sl = stack_line(1, r, d, 64);
+	body = join3(call1, sl, call2);
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.version == 2 && h.n_ev == 2 &&
+	   h.ev[0].call.stack && !h.ev[1].call.stack && h.ev[0].call.stack->seq == 1 &&
+	   h.ev[0].call.stack->len == 64 && !memcmp(h.ev[0].call.stack->data, d, 64) &&
+	   !memcmp(h.ev[0].call.stack->regs, r, sizeof(r)),
+	   "format 2: the stack line goes with the call above it, registers and bytes as written (%s)",
+	   e.msg);
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	{
+		/* the streaming parser, fed a byte at a time, hands the stack on with its call */
+		struct bwr_parser *p = malloc(sizeof(*p));
+		struct got_events g = { 0 };
+		enum bwr_parse_result pr = BWR_OK;
+
+		bwr_parser_init(p, &h);
+		for (size_t i = 0; i < strlen(t) && !pr; i++)
+			pr = bwr_parser_feed(p, &h, t + i, 1, false, count_stacks, &g, &e);
+		ok(!pr && g.n == 1 && g.with_stack == 1 && g.stack_seq == 1 && g.stack_len == 64 &&
+		   g.first == d[0] && g.last == d[63],
+		   "streaming, a byte at a time: the call is handed on with its stack once the "
+		   "next line shows it (%zu events)", g.n);
+		pr = bwr_parser_flush(p, &h, count_stacks, &g);
+		ok(!pr && g.n == 2 && g.with_stack == 1,
+		   "bwr_parser_flush() hands on the last call without waiting for a next line");
+		pr = bwr_parser_feed(p, &h, NULL, 0, true, count_stacks, &g, &e);
+		ok(!pr && g.n == 2, "and it is not handed on twice at the end");
+		free(p);
+	}
+	free(t);
+	free(body);
+	free(sl);
+
+	/* 8 KiB of stack: a line longer than BWR_MAX_LINE, allowed for stack lines only */
+	sl = stack_line(2, r, d, sizeof(d));
+	body = join3(call1, call2, sl);
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.n_ev == 2 && h.ev[1].call.stack &&
+	   h.ev[1].call.stack->len == sizeof(d) && !memcmp(h.ev[1].call.stack->data, d, sizeof(d)),
+	   "a stack line of 8192 bytes (%zu characters), the last line (%s)", strlen(sl), e.msg);
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	free(t);
+	free(body);
+	free(sl);
+
+	sl = stack_line(1, r, d, 0);
+	body = join3(call1, sl, "");
+	t = doc2(body);
+	ok(parse(t, strlen(t), &h, &e) == BWR_OK && h.ev[0].call.stack &&
+	   h.ev[0].call.stack->len == 0, "a stack of 0 bytes (registers only)");
+	if (!e.msg[0])
+		bwr_history_free(&h);
+	free(t);
+	free(body);
+
+	/* refused */
+	body = join3(call1, sl, "");
+	t = join3(header, body, "");
+	rejects(t, strlen(t), 15, "a stack line in a format 1 history", "a stack line in format 1");
+	free(t);
+	free(body);
+	t = doc2(sl);
+	rejects(t, strlen(t), 14, "not right under a call line", "a stack line with no call above");
+	free(t);
+	body = join3(call1, sl, sl);
+	t = doc2(body);
+	rejects(t, strlen(t), 16, "not right under a call line", "two stack lines under one call");
+	free(t);
+	free(body);
+	body = join3("# exec time_ns=5 tid=1234 comm=x start_brk=0x1000 start_data=0x0 end_data=0x0\n",
+		     sl, "");
+	t = doc2(body);
+	rejects(t, strlen(t), 15, "not right under a call line", "a stack line under an exec line");
+	free(t);
+	free(body);
+	free(sl);
+	sl = stack_line(2, r, d, 8);
+	stack_rejects(sl, "the stack of seq 2 under the call of seq 1", "a stack of another seq");
+	free(sl);
+
+	sl = stack_line(1, r, d, 8);
+	{
+		char buf[1024];
+
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), ",0x00007ffc00001110", "");
+		stack_rejects(buf, "expected 17 registers, found 16", "16 registers");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc00001110,0x1");
+		stack_rejects(buf, "expected 17 registers, found 18", "18 registers");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc0000111g");
+		stack_rejects(buf, "bad value for register 16", "a register not in hex");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), ",0x00007ffc00000111,", ",,");
+		stack_rejects(buf, "'regs': empty register", "an empty register");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "bytes=8", "bytes=9");
+		stack_rejects(buf, "'data' has 16 hex digits, 'bytes' says 9", "bytes and data disagree");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "bytes=8", "bytes=65537");
+		stack_rejects(buf, "bad value for 'bytes'", "more bytes than any stack_bytes");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "data=03", "data=0A");
+		stack_rejects(buf, "not a lowercase hex digit at byte 0", "uppercase hex in data");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), " bytes=8", "");
+		stack_rejects(buf, "expected 4 key=value fields, found 3", "a missing field");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "seq=1", "sequence=1");
+		stack_rejects(buf, "expected 'seq=' at 'sequence=1'", "a misnamed field");
+		snprintf(buf, sizeof(buf), "%s", sl);
+		replace(buf, sizeof(buf), "seq=1", "seq=0");
+		stack_rejects(buf, "bad value for 'seq'", "seq 0");
+		stack_rejects("# stack\n", "expected 4 key=value fields, found 0", "an empty stack line");
+	}
+	free(sl);
+	{
+		/* an ordinary line stays bounded by BWR_MAX_LINE, a stack line by its own bound */
+		size_t n = BWR_MAX_STACK_LINE + 100;
+		char *big = malloc(n + 2), *doc_t;
+
+		memset(big, 'x', n);
+		memcpy(big, "# stack ", 8);
+		big[n] = '\n';
+		big[n + 1] = '\0';
+		body = join3(call1, big, "");
+		doc_t = doc2(body);
+		rejects(doc_t, strlen(doc_t), 15, "longer than 131584 bytes", "an overlong stack line");
+		free(doc_t);
+		free(body);
+		memset(big, '#', 5000);
+		big[5000] = '\n';
+		big[5001] = '\0';
+		body = join3(call1, big, "");
+		doc_t = doc2(body);
+		rejects(doc_t, strlen(doc_t), 15, "longer than 4096 bytes",
+			"a 5000-byte line that is not a stack line");
+		free(doc_t);
+		free(body);
+		free(big);
+	}
 }
 
 /* The vocabulary the reader takes from the module's <brkwatch.h>. */
@@ -273,11 +505,11 @@ static void test_parser(void)
 			"a header cut at a line end");
 	}
 	{
-		const char *d = doc("# brkwatch 2\n");
+		const char *d = doc("# brkwatch 3\n");
 
 		(void)d;
-		snprintf(buf, sizeof(buf), "# brkwatch 2\n%s", header + 13);
-		rejects(buf, strlen(buf), 1, "format version 2", "an unknown format version");
+		snprintf(buf, sizeof(buf), "# brkwatch 3\n%s", header + 13);
+		rejects(buf, strlen(buf), 1, "format version 3", "an unknown format version");
 		ok(parse(buf, strlen(buf), &h, &e) == BWR_E_VERSION, "unknown version is BWR_E_VERSION");
 	}
 	memcpy(buf, doc(call1), strlen(header) + 41);
@@ -663,7 +895,7 @@ static void test_data_producible(void)
 {
 	static const char *const names[] = {
 		"proc/1234", "proc/1235", "proc/2000", "proc/3000", "explain/4000", "explain/4001",
-		"real/120", "real/157", "real/164", "real/178", "real/180", "real/182", "real/186",
+		"real/120", "real/157", "real/164", "real/178", "real/180", "real/182", "real/186", "stacks/4100",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1757,7 +1989,7 @@ static void test_output(void)
 	r = cli("proc", "-V", NULL);
 	s = cli("proc", "--version", NULL);
 	ok(r.status == 0 && !strncmp(r.out, "brkwatch ", 9) &&
-	   strstr(r.out, "(proc format 1)\n") && !strcmp(r.out, s.out),
+	   strstr(r.out, "(proc format 2)\n") && !strcmp(r.out, s.out),
 	   "-V and --version: the version and the proc format read");
 	done(&r);
 	done(&s);
@@ -1866,7 +2098,7 @@ static void test_cli(void)
 	   "a file named 68 that says '# pid 999': exit 5, names the line");
 	done(&r);
 	r = cli("lossy", "67", NULL);
-	ok(r.status == 5 && strstr(r.err, "line 1: format version 2"), "unknown version: exit 5");
+	ok(r.status == 5 && strstr(r.err, "line 1: format version 3"), "unknown version: exit 5");
 	done(&r);
 	r = cli("lossy", "list", NULL);
 	ok(r.status == 5 && strstr(r.err, "line 15"), "list reports a malformed file, exit 5");
@@ -2166,6 +2398,369 @@ static void test_jsoncheck(void)
 	refuses("{\"type\": \"begin\"}", JC_LINE, "type: not \"process\"", "an unknown line type");
 }
 
+/* ---- unwinding: the test captures its own registers and stack ---- */
+
+static struct {
+	uint64_t regs[BWR_STACK_REGS];
+	size_t len;
+	unsigned char data[8192];
+} cap;			/* not on the stack that is captured */
+static uint64_t cap_stack_end;	/* the top of [stack] */
+static unsigned cap_line_inner, cap_line_outer, cap_line_test;
+
+/*
+ * The registers at the asm statement, as the module takes them at brk():
+ * DWARF order, rip the address right after the lea. Then up to 8 KiB of
+ * the stack from rsp, as far as [stack] goes.
+ */
+__attribute__((noinline, noipa)) static void stack_inner(void)
+{
+	size_t n;
+
+	cap_line_inner = __LINE__; __asm__ volatile(
+		"mov %%rax, 0(%0)\n\t" "mov %%rdx, 8(%0)\n\t" "mov %%rcx, 16(%0)\n\t"
+		"mov %%rbx, 24(%0)\n\t" "mov %%rsi, 32(%0)\n\t" "mov %%rdi, 40(%0)\n\t"
+		"mov %%rbp, 48(%0)\n\t" "mov %%rsp, 56(%0)\n\t" "mov %%r8, 64(%0)\n\t"
+		"mov %%r9, 72(%0)\n\t" "mov %%r10, 80(%0)\n\t" "mov %%r11, 88(%0)\n\t"
+		"mov %%r12, 96(%0)\n\t" "mov %%r13, 104(%0)\n\t" "mov %%r14, 112(%0)\n\t"
+		"mov %%r15, 120(%0)\n\t" "lea 0(%%rip), %%rax\n\t" "mov %%rax, 128(%0)\n\t"
+		: : "r"(cap.regs) : "rax", "memory");
+	n = cap_stack_end - cap.regs[7];
+	cap.len = n < sizeof(cap.data) ? n : sizeof(cap.data);
+	memcpy(cap.data, (const void *)(uintptr_t)cap.regs[7], cap.len);
+}
+
+__attribute__((noinline, noipa)) static void stack_outer(void)
+{
+	cap_line_outer = __LINE__; stack_inner();
+	__asm__ volatile("" ::: "memory");	/* no tail call: this frame stays */
+}
+
+static const char *base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* maps text with path's lines given path2 and inode ino (static buffer) */
+static char *maps_renamed(const char *maps, const char *path, const char *path2,
+			  unsigned long long ino)
+{
+	static char out[1 << 18];
+	size_t off = 0;
+	const char *p = maps;
+
+	while (*p && off < sizeof(out) - 1024) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1024], range[64], perms[8], pgoff[32], dev[16];
+		unsigned long long old_ino;
+		int name = 0;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (sscanf(line, "%63s %7s %31s %15s %llu %n", range, perms, pgoff, dev, &old_ino,
+			   &name) == 5 && name && !strcmp(line + name, path))
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s %s %s %s %llu %s\n",
+						range, perms, pgoff, dev, ino, path2);
+		else
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n", line);
+		p = nl ? nl + 1 : p + n;
+	}
+	out[off] = '\0';
+	return out;
+}
+
+static size_t unwind_with(const char *maps, const struct bwr_stack *s, struct bwr_frame *f,
+			  char *why, size_t why_size)
+{
+	struct bwr_unwinder *u = bwr_unwinder_new(maps, strlen(maps), (uint32_t)getpid());
+	size_t n = u ? bwr_unwind(u, s, f, BWR_MAX_FRAMES, why, why_size) : 0;
+
+	bwr_unwinder_free(u);
+	return n;
+}
+
+static void print_frames(const struct bwr_frame *f, size_t n)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < n; i++)
+		printf("#   #%zu %s\n", i, bwr_frame_text(&f[i], buf, sizeof(buf)));
+}
+
+static void put_in(const char *root, const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	put_file(path, text);
+}
+
+/* The reader's output for a history holding the stack the test captured of itself */
+__attribute__((noinline)) static void test_stack_cli(const char *maps, const char *self)
+{
+	char root[PATH_MAX], want[256], *sl, *body, *t, *j;
+	struct cli_result r;
+
+	temp_root(root, sizeof(root), "stacks");
+	sl = stack_line(2, cap.regs, cap.data, cap.len);
+	body = join3(call1, call2, sl);
+	t = doc2(body);
+	put_in(root, "1234", t);
+	put_in(root, "1234.maps", maps);
+
+	r = cli_at(root, false, "1234", NULL);
+	snprintf(want, sizeof(want), "\n  #0 0x%016" PRIx64 " stack_inner+0x", cap.regs[16]);
+	ok(r.status == 0 && strstr(r.out, want) && strstr(r.out, " (test_brkwatch) test_brkwatch.c:") &&
+	   strstr(r.out, "\n  #1 0x") && strstr(r.out, " stack_outer+0x") &&
+	   strstr(r.out, "grow\n  #0 0x"),
+	   "show: the frames under the call that has a stack, indented, one a line");
+	if (r.status || !strstr(r.out, want))
+		printf("# %s%s\n", r.out, r.err);
+	done(&r);
+	r = cli_at(root, false, "--explain", "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, want), "--explain: the frames as well");
+	done(&r);
+	{
+		char svg[PATH_MAX + 16], title[256], *pic;
+		size_t len;
+
+		snprintf(svg, sizeof(svg), "%s/p.svg", root);
+		r = cli_at(root, false, "--svg", svg, "1234", NULL);
+		pic = r.status == 0 ? slurp(svg, &len) : NULL;
+		snprintf(title, sizeof(title), "<title>seq 2: grow +132 KiB, from stack_inner "
+			 "(test_brkwatch.c:%u) &lt;- stack_outer (test_brkwatch.c:%u) &lt;- ",
+			 cap_line_inner, cap_line_outer);
+		ok(pic && strstr(pic, title), "--svg: the mark of a call with a stack has its top "
+		   "frames in its title");
+		free(pic);
+		done(&r);
+		unlink(svg);
+	}
+
+	r = cli_at(root, false, "--json", "1234", NULL);
+	j = r.out;
+	ok(r.status == 0 && valid_json(j, JC_DOCUMENT) &&
+	   strstr(j, "\"stack\": null,\n        \"stack_end\": null") &&
+	   strstr(j, "\"symbol\": \"stack_inner\"") && strstr(j, "\"symbol\": \"stack_outer\"") &&
+	   strstr(j, "\"object\": \"") && strstr(j, self) && strstr(j, "test_brkwatch.c\",\n"),
+	   "--json: a \"stack\" array of frames, null for a call without one, schema-checked");
+	if (j && strstr(j, "\"line\": ")) {
+		const char *l = strstr(j, "\"line\": ");
+		char from[64];
+		char *m;
+
+		snprintf(from, sizeof(from), "%.*s", (int)strcspn(l, "\n"), l);
+		m = mutate(j, from, "\"line\": null");
+		refuses(m, JC_DOCUMENT, "not both or neither of 'file' and 'line' null",
+			"a frame with a file and no line");
+		free(m);
+		m = mutate(j, "\"symbol\": \"stack_inner\"", "\"symbol\": 7");
+		refuses(m, JC_DOCUMENT, "symbol: a number, not a string or null", "a symbol that is a number");
+		free(m);
+		m = mutate(j, "\"stack\": null", "\"stack\": []");
+		refuses(m, JC_DOCUMENT, "not both or neither of 'stack' and 'stack_end' null",
+			"a stack without its stack_end");
+		free(m);
+	}
+	done(&r);
+	r = cli_at(root, false, "--relative", "--json", "1234", NULL);
+	ok(r.status == 0 && valid_json(r.out, JC_DOCUMENT) && strstr(r.out, "\"address\": null") &&
+	   strstr(r.out, "\"symbol\": \"stack_inner\""),
+	   "--relative --json: frames without their addresses, which move from run to run");
+	done(&r);
+
+	/* an exec after the call: the maps are of another program */
+	free(body);
+	free(t);
+	body = join3(call2, sl,
+		     "# exec time_ns=5123460000 tid=1234 comm=other start_brk=0x000055ff09543000 "
+		     "start_data=0x000055ff08f2e000 end_data=0x000055ff08f2f010\n");
+	t = doc2(body);
+	put_in(root, "1234", t);
+	r = cli_at(root, false, "1234", NULL);
+	snprintf(want, sizeof(want), "  #0 0x%016" PRIx64 "\n  (not unwound: the process has run "
+		 "another program since)\n", cap.regs[16]);
+	ok(r.status == 0 && strstr(r.out, want) && !strstr(r.out, "stack_inner"),
+	   "a call before an exec marker: its first address only, and why");
+	done(&r);
+
+	/* an exited process's maps are gone: show does not guess */
+	free(t);
+	t = doc2(body);
+	replace(t, strlen(t) + 1, "# state running", "# state exited");
+	put_in(root, "1234", t);
+	r = cli_at(root, false, "1234", NULL);
+	ok(r.status == 0 && strstr(r.out, "(not unwound: the process's maps were not captured)") &&
+	   !strstr(r.out, "stack_inner"), "an exited process: not unwound, and why");
+	done(&r);
+	free(t);
+	free(body);
+	free(sl);
+	remove_root(root);
+}
+
+__attribute__((noinline, noipa)) static void test_unwind(void)
+{
+	/* static: main()'s frame stays within the 8 KiB captured above this one */
+	static struct bwr_frame f[BWR_MAX_FRAMES], g[BWR_MAX_FRAMES];
+	static char self[PATH_MAX], copy[PATH_MAX + 64], cmd[3 * PATH_MAX + 64];
+	char why[256], *maps, *sl, *body, *t;
+	const char *tmp = getenv("TMPDIR");
+	struct bwr_history h;
+	struct bwr_error e;
+	struct bwr_stack s;
+	size_t maps_len, n, m;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	bool prefix = true, grew = true, named = false;
+
+	self[k > 0 ? k : 0] = '\0';
+	maps = slurp("/proc/self/maps", &maps_len);
+	for (char *p = maps; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		unsigned long long lo, hi;
+
+		if (sscanf(p, "%llx-%llx", &lo, &hi) == 2 && !strncmp(strchr(p, '\n') - 7, "[stack]", 7))
+			cap_stack_end = hi;
+	}
+	cap_line_test = __LINE__; stack_outer();
+	__asm__ volatile("" ::: "memory");
+
+	/* through the history text and the parser, as the module would write it */
+	sl = stack_line(1, cap.regs, cap.data, cap.len);
+	body = join3(call1, sl, "");
+	t = doc2(body);
+	if (parse(t, strlen(t), &h, &e) != BWR_OK || !h.ev[0].call.stack) {
+		printf("Bail out! the captured stack does not parse: %s\n", e.msg);
+		exit(1);
+	}
+	s = *h.ev[0].call.stack;
+	n = unwind_with(maps, &s, f, why, sizeof(why));
+	print_frames(f, n);
+	ok(n >= 4 && !strcmp(f[0].symbol, "stack_inner") && !strcmp(f[1].symbol, "stack_outer") &&
+	   !strcmp(f[2].symbol, "test_unwind") && !strcmp(f[0].object, self) &&
+	   !strcmp(f[1].object, self) && f[0].addr == cap.regs[16],
+	   "unwinding its own stack (%zu bytes), the test names its two functions, innermost "
+	   "first, then their caller (%zu frames, stopped: %s)", s.len, n, why);
+	ok(n >= 3 && !strcmp(base_of(f[0].file), "test_brkwatch.c") && f[0].line == cap_line_inner &&
+	   !strcmp(base_of(f[1].file), "test_brkwatch.c") && f[1].line == cap_line_outer &&
+	   f[2].line == cap_line_test,
+	   "file:line from the test's debug information: lines %u, %u, %u (expected %u, %u, %u)",
+	   f[0].line, n > 1 ? f[1].line : 0, n > 2 ? f[2].line : 0, cap_line_inner,
+	   cap_line_outer, cap_line_test);
+	for (size_t i = 0; i < n; i++)
+		named |= !strcmp(f[i].symbol, "main");
+	ok(named, "the walk goes on up to main()");
+	ok(f[0].symbol[0] && f[0].sym_offset > 0 && f[0].obj_offset > 0 &&
+	   f[0].addr - f[0].sym_offset < f[0].addr,
+	   "a frame gives its symbol's offset and its offset in the file");
+
+	/* cut short: each shorter stack gives a prefix of the frames, never others */
+	m = 0;
+	for (size_t len = 0; len <= s.len; len += 8) {
+		struct bwr_stack c = s;
+		size_t nc;
+
+		c.len = len;
+		nc = unwind_with(maps, &c, g, why, sizeof(why));
+		if (len == 0 && (nc != 1 || strcmp(g[0].symbol, "stack_inner")))
+			prefix = false;
+		for (size_t i = 0; i < nc; i++)
+			if (i >= n || g[i].addr != f[i].addr || strcmp(g[i].symbol, f[i].symbol))
+				prefix = false;
+		if (nc < m)
+			grew = false;
+		m = nc;
+		if (len > 4096)
+			len += 504;	/* the rest in bigger steps */
+	}
+	ok(prefix && grew, "a stack cut short (0 to %zu bytes, every 8) gives the frames it can: "
+	   "the first ones of the whole stack, more as it grows, frame 0 from the registers alone",
+	   s.len);
+
+	/* the file on disk is not the one mapped (another inode): addresses only */
+	n = unwind_with(maps_renamed(maps, self, self, 1), &s, g, why, sizeof(why));
+	named = false;
+	for (size_t i = 0; i < n; i++)
+		named |= !strcmp(g[i].object, self) && g[i].symbol[0];
+	ok(n >= 1 && !named && !strcmp(g[0].object, self) && g[0].obj_offset == f[0].obj_offset,
+	   "a file whose inode is not the mapped one is not read: object+offset, no name");
+
+	/* a stripped copy: object+offset, never a wrong name */
+	{
+		struct stat st;
+		bool ok_strip;
+
+		snprintf(copy, sizeof(copy), "%s/brkwatch-stripped.%d", tmp && *tmp ? tmp : "/tmp",
+			 (int)getpid());
+		snprintf(cmd, sizeof(cmd), "strip -o '%s' '%s'", copy, self);
+		ok_strip = !system(cmd) && !stat(copy, &st);
+		if (!ok_strip) {
+			ok(true, "# SKIP strip(1) is not available: the stripped case is not tested");
+		} else {
+			n = unwind_with(maps_renamed(maps, self, copy, (unsigned long long)st.st_ino),
+					&s, g, why, sizeof(why));
+			print_frames(g, n);
+			named = false;
+			for (size_t i = 0; i < n; i++)
+				named |= !strcmp(g[i].object, copy) && (g[i].symbol[0] || g[i].file[0]);
+			ok(n >= 3 && !named && !strcmp(g[0].object, copy) &&
+			   g[0].obj_offset == f[0].obj_offset && g[1].obj_offset == f[1].obj_offset &&
+			   g[1].addr == f[1].addr,
+			   "a stripped copy: its frames as object+offset (the same offsets), unwound "
+			   "through its .eh_frame, and no name at all in it (%zu frames)", n);
+			unlink(copy);
+		}
+	}
+	test_stack_cli(maps, self);
+	bwr_history_free(&h);
+	free(t);
+	free(body);
+	free(sl);
+	free(maps);
+}
+
+/* run --stacks without the module: the control file and the order of things, in a fake root */
+static void test_run_stacks(void)
+{
+	char root[PATH_MAX], ctl[PATH_MAX + 16], mark[PATH_MAX + 16], script[3 * PATH_MAX];
+	struct cli_result r;
+	struct stat st;
+
+	temp_root(root, sizeof(root), "runstacks");
+	snprintf(ctl, sizeof(ctl), "%s/control", root);
+	snprintf(mark, sizeof(mark), "%s/ran", root);
+	put_file(ctl, "");
+	/* COMMAND reads the control file: stacks were turned on for its pid before it ran */
+	snprintf(script, sizeof(script),
+		 "read x < '%s'; [ \"$x\" = \"stacks $$\" ] && echo ordered > '%s'", ctl, mark);
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c", script, NULL);
+	ok(!stat(mark, &st) && st.st_size == 8 && strstr(r.err, "no history for PID"),
+	   "run --stacks: 'stacks PID' is written for the child before it runs COMMAND (%s)",
+	   r.err);
+	done(&r);
+	unlink(mark);
+	unlink(ctl);
+	snprintf(script, sizeof(script), "echo ran > '%s'", mark);
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c", script, NULL);
+	ok(r.status == 6 && stat(mark, &st) && strstr(r.err, "--stacks: writing 'stacks ") &&
+	   strstr(r.err, "No such file or directory") && !strchr(strchr(r.err, '\n') + 1, '\n'),
+	   "run --stacks when stacks cannot be turned on: one line, and COMMAND is not run (%s)",
+	   r.err);
+	done(&r);
+	/* traced, COMMAND still gets its signals: a handled one, then the one that kills it */
+	put_file(ctl, "");
+	r = cli_at(root, false, "run", "--stacks", "--", "sh", "-c",
+		   "trap 'echo usr1' USR1; kill -USR1 $$; kill -TERM $$; echo not reached", NULL);
+	ok(r.status == 128 + SIGTERM && !strcmp(r.out, "usr1\n"),
+	   "run --stacks: COMMAND's signals reach it through the tracer (status %d)", r.status);
+	done(&r);
+	r = cli("proc", "--stacks", "1234", NULL);
+	ok(r.status == 1 && strstr(r.err, "--stacks goes with run"), "--stacks without run: usage");
+	done(&r);
+	remove_root(root);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -2183,6 +2778,9 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n");
 	test_abi();
 	test_parser();
+	test_stack_parser();
+	test_unwind();
+	test_run_stacks();
 	test_status();
 	test_prom();
 	test_units();
