@@ -205,4 +205,14 @@ static inline size_t bw_kretprobe_bytes(unsigned int maxactive,
 	return bytes;
 }
 
+/*
+ * 5.14, "kprobes: Remove kprobe::fault_handler": before it, x86's
+ * kprobe_fault_handler() counted every fault taken in a running kprobe's
+ * handler as a miss of that kprobe, even one that copy_from_user_nofault()
+ * fixes up (measured on 5.10: a stack copy stopping at an unreadable page
+ * added to the syscall kretprobe's nmissed). stack.c counts those faults,
+ * and status's kretprobe_missed leaves them out.
+ */
+#define BW_HANDLER_FAULT_IS_MISS	(!BW_KERNEL_AT_LEAST(5, 14, 0))
+
 #endif /* BRKWATCH_COMPAT_H */

@@ -103,11 +103,13 @@ struct bw_stats {
 	u64 stacks_dropped_ring;
 	u64 stacks_dropped_nomem;
 	u64 stacks_short;
+	u64 stacks_faults;	/* counted as kprobe misses: compat.h */
 };
 
 DECLARE_PER_CPU(struct bw_stats, bw_stats);
 
 #define bw_count(field)	this_cpu_inc(bw_stats.field)
+#define bw_count_add(field, n)	this_cpu_add(bw_stats.field, n)
 
 /* The break before the call: the base's if it was read. */
 static inline u64 bw_call_brk_before(const struct bw_call *call)
@@ -348,5 +350,6 @@ int bw_probes_init(void);
 void bw_probes_exit(void);
 void bw_probes_describe(struct seq_file *m);
 unsigned long bw_probes_missed(void);
+unsigned long bw_probes_syscall_faults(void);
 
 #endif /* BRKWATCH_INTERNAL_H */

@@ -64,6 +64,7 @@ void bw_stats_sum(struct bw_stats *sum)
 		sum->stacks_dropped_ring += s->stacks_dropped_ring;
 		sum->stacks_dropped_nomem += s->stacks_dropped_nomem;
 		sum->stacks_short += s->stacks_short;
+		sum->stacks_faults += s->stacks_faults;
 	}
 }
 

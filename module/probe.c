@@ -756,19 +756,39 @@ void bw_probes_describe(struct seq_file *m)
 }
 
 /**
+ * bw_probes_syscall_faults - the x64 syscall kretprobe's kprobe misses
+ *
+ * Called from its return handler (stack.c) around the stack copy, where
+ * kernels before 5.14 count each fault as one of them (compat.h).
+ */
+unsigned long bw_probes_syscall_faults(void)
+{
+	return READ_ONCE(bw_probes[BW_P_X64].rp.kp.nmissed);
+}
+
+NOKPROBE_SYMBOL(bw_probes_syscall_faults);
+
+/**
  * bw_probes_missed - calls that entered a probed function unfollowed
  *
  * Every kretprobe's misses (all instances busy) and kprobe misses
- * (re-entry), for status's kretprobe_missed.
+ * (re-entry), for status's kretprobe_missed; not the faults of the stack
+ * copies that kernels before 5.14 count among them (compat.h).
  */
 unsigned long bw_probes_missed(void)
 {
 	unsigned long missed = 0;
+	struct bw_stats s;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
 		if (bw_probes[i].registered)
 			missed += bw_probes[i].rp.nmissed +
 				  bw_probes[i].rp.kp.nmissed;
-	return missed + bw_lock_kprobe.nmissed;
+	missed += bw_lock_kprobe.nmissed;
+	if (BW_HANDLER_FAULT_IS_MISS) {
+		bw_stats_sum(&s);
+		missed -= min_t(unsigned long, missed, s.stacks_faults);
+	}
+	return missed;
 }

@@ -25,6 +25,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include "compat.h"
 #include "internal.h"
 #include "pool.h"
 
@@ -141,6 +142,7 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 {
 	const struct pt_regs *regs = task_pt_regs(current);
 	struct bw_stack_slot *slot;
+	unsigned long faults = 0;
 	bool evicted;
 	u32 bytes;
 
@@ -149,7 +151,11 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 	evicted = slot->seq;
 	slot->seq = seq;
 	bw_stacks_regs(slot->regs, regs);
+	if (BW_HANDLER_FAULT_IS_MISS)
+		faults = bw_probes_syscall_faults();
 	bytes = bw_stacks_copy(slot->data, regs->sp);
+	if (BW_HANDLER_FAULT_IS_MISS)
+		bw_count_add(stacks_faults, bw_probes_syscall_faults() - faults);
 	slot->bytes = bytes;
 	if (++s->next == bw_stack_records)
 		s->next = 0;
