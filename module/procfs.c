@@ -378,17 +378,32 @@ static int bw_control_open(struct inode *inode, struct file *file)
 }
 
 /* "PID": a process id in the initial namespace, else -EINVAL. */
-static int bw_control_pid(const char *arg, pid_t *pid)
+/*
+ * A PID as the writer knows it: in the PID namespace of the procfs it
+ * opened control through, as readers of histories do (access.c); into
+ * the initial namespace's number, which the module keeps. In another
+ * namespace only a live process has one: -ESRCH otherwise.
+ */
+static int bw_control_pid(const struct file *file, const char *arg, pid_t *pid)
 {
+	struct pid_namespace *ns = bw_reader_ns(file);
+	struct pid *found;
 	int nr;
 
 	if (kstrtoint(arg, 10, &nr) || nr <= 0 || nr > PID_MAX_LIMIT)
 		return -EINVAL;
-	*pid = nr;
-	return 0;
+	if (ns == &init_pid_ns) {
+		*pid = nr;
+		return 0;
+	}
+	rcu_read_lock();
+	found = find_pid_ns(nr, ns);
+	*pid = found ? pid_nr(found) : 0;
+	rcu_read_unlock();
+	return *pid ? 0 : -ESRCH;
 }
 
-static int bw_control_do(char *cmd)
+static int bw_control_do(const struct file *file, char *cmd)
 {
 	pid_t pid;
 	int err;
@@ -400,13 +415,13 @@ static int bw_control_do(char *cmd)
 	} else if (!strcmp(cmd, "resume")) {
 		WRITE_ONCE(bw_paused, false);
 	} else if (!strncmp(cmd, "forget ", 7)) {
-		err = bw_control_pid(cmd + 7, &pid);
+		err = bw_control_pid(file, cmd + 7, &pid);
 		return err ? err : bw_history_forget(pid);
 	} else if (!strncmp(cmd, "stacks ", 7)) {
-		err = bw_control_pid(cmd + 7, &pid);
+		err = bw_control_pid(file, cmd + 7, &pid);
 		return err ? err : bw_stacks_on(pid);
 	} else if (!strncmp(cmd, "nostacks ", 9)) {
-		err = bw_control_pid(cmd + 9, &pid);
+		err = bw_control_pid(file, cmd + 9, &pid);
 		return err ? err : bw_stacks_off(pid);
 	} else {
 		return -EINVAL;
@@ -432,7 +447,7 @@ static ssize_t bw_control_write(struct file *file, const char __user *ubuf,
 	cmd[count] = '\0';
 	if (cmd[count - 1] == '\n')
 		cmd[count - 1] = '\0';
-	err = bw_control_do(cmd);
+	err = bw_control_do(file, cmd);
 	return err ? err : count;
 }
 

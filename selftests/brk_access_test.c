@@ -491,6 +491,8 @@ struct nsview {
 	int main_tid, other_tid;	/* of the two calls */
 	int reader_status;
 	bool reader_true;	/* its JSON names the program it ran */
+	int stacks_status;	/* the same with --stacks */
+	bool stacks_shown;	/* its JSON has a call's stack */
 	char why[128];
 	char reader[4096];	/* userspace/brkwatch, found outside */
 };
@@ -560,6 +562,19 @@ static int ns_look(struct nsview *v, struct bwt_history *h, char *text)
 	if (o.status)
 		snprintf(v->why, sizeof(v->why), "%.120s", o.err);
 	bwt_output_free(&o);
+	/* "stacks PID" takes the pid the writer knows */
+	{
+		char *argv[] = { v->reader, "run", "-o", "-", "--json", "--stacks", "--",
+				 "/bin/true", NULL };
+
+		if (bwt_spawn(argv, NULL, NULL, &o))
+			return snprintf(v->why, sizeof(v->why), "spawn: %m"), 1;
+	}
+	v->stacks_status = o.status;
+	v->stacks_shown = strstr(o.out, "\"stack\": [") != NULL;
+	if (o.status)
+		snprintf(v->why, sizeof(v->why), "%.120s", o.err);
+	bwt_output_free(&o);
 	return 0;
 }
 
@@ -599,6 +614,9 @@ TEST(pid_namespace_sees_its_own_under_its_numbers)
 		       v->other_tid, v->thread_tid);
 	EXPECT_EQ(0, v->reader_status) TH_LOG("brkwatch run in the namespace: %s", v->why);
 	EXPECT_TRUE(v->reader_true) TH_LOG("brkwatch run did not show /bin/true's history");
+	EXPECT_EQ(0, v->stacks_status)
+		TH_LOG("brkwatch run --stacks in the namespace: %s", v->why);
+	EXPECT_TRUE(v->stacks_shown) TH_LOG("brkwatch run --stacks showed no stack");
 
 	/* outside: the same history under the initial namespace's numbers */
 	ASSERT_EQ(0, bwt_history_read(child, h));
