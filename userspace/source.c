@@ -207,13 +207,22 @@ static int fd_header_pid(int fd, uint32_t *pid)
 	return 0;
 }
 
-/* Reads the "# pid" line of every file: its name if it differs (aliases). */
+/*
+ * The "# pid" line of the file of that name: 0, or -errno (-EBADMSG where
+ * it cannot be read apart from the file's reading proper: not a regular
+ * file, as a test's pipe, which must not be opened twice).
+ */
 static int header_pid(const char *root, uint32_t name, uint32_t *pid)
 {
 	char path[4096];
+	struct stat sb;
 	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/%u", root, name);
+	if (stat(path, &sb))
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EBADMSG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
