@@ -296,38 +296,36 @@ static void test_stack_parser(void)
 
 	sl = stack_line(1, r, d, 8);
 	{
+		/* the good line with one thing changed: what the parser says, and the case */
+		static const struct {
+			const char *from, *to, *what, *name;
+		} bad[] = {
+			{ ",0x00007ffc00001110", "", "expected 17 registers, found 16",
+			  "16 registers" },
+			{ "0x00007ffc00001110", "0x00007ffc00001110,0x1",
+			  "expected 17 registers, found 18", "18 registers" },
+			{ "0x00007ffc00001110", "0x00007ffc0000111g", "bad value for register 16",
+			  "a register not in hex" },
+			{ ",0x00007ffc00000111,", ",,", "'regs': empty register",
+			  "an empty register" },
+			{ "bytes=8", "bytes=9", "'data' has 16 hex digits, 'bytes' says 9",
+			  "bytes and data disagree" },
+			{ "bytes=8", "bytes=65537", "bad value for 'bytes'",
+			  "more bytes than any stack_bytes" },
+			{ "data=03", "data=0A", "not a lowercase hex digit at byte 0",
+			  "uppercase hex in data" },
+			{ " bytes=8", "", "expected 4 key=value fields, found 3", "a missing field" },
+			{ "seq=1", "sequence=1", "expected 'seq=' at 'sequence=1'",
+			  "a misnamed field" },
+			{ "seq=1", "seq=0", "bad value for 'seq'", "seq 0" },
+		};
 		char buf[1024];
 
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), ",0x00007ffc00001110", "");
-		stack_rejects(buf, "expected 17 registers, found 16", "16 registers");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc00001110,0x1");
-		stack_rejects(buf, "expected 17 registers, found 18", "18 registers");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "0x00007ffc00001110", "0x00007ffc0000111g");
-		stack_rejects(buf, "bad value for register 16", "a register not in hex");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), ",0x00007ffc00000111,", ",,");
-		stack_rejects(buf, "'regs': empty register", "an empty register");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "bytes=8", "bytes=9");
-		stack_rejects(buf, "'data' has 16 hex digits, 'bytes' says 9", "bytes and data disagree");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "bytes=8", "bytes=65537");
-		stack_rejects(buf, "bad value for 'bytes'", "more bytes than any stack_bytes");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "data=03", "data=0A");
-		stack_rejects(buf, "not a lowercase hex digit at byte 0", "uppercase hex in data");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), " bytes=8", "");
-		stack_rejects(buf, "expected 4 key=value fields, found 3", "a missing field");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "seq=1", "sequence=1");
-		stack_rejects(buf, "expected 'seq=' at 'sequence=1'", "a misnamed field");
-		snprintf(buf, sizeof(buf), "%s", sl);
-		replace(buf, sizeof(buf), "seq=1", "seq=0");
-		stack_rejects(buf, "bad value for 'seq'", "seq 0");
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			snprintf(buf, sizeof(buf), "%s", sl);
+			replace(buf, sizeof(buf), bad[k].from, bad[k].to);
+			stack_rejects(buf, bad[k].what, bad[k].name);
+		}
 		stack_rejects("# stack\n", "expected 4 key=value fields, found 0", "an empty stack line");
 	}
 	free(sl);
