@@ -377,7 +377,6 @@ static int bw_control_open(struct inode *inode, struct file *file)
 	return single_open(file, bw_control_show, NULL);
 }
 
-/* "PID": a process id in the initial namespace, else -EINVAL. */
 /*
  * A PID as the writer knows it: in the PID namespace of the procfs it
  * opened control through, as readers of histories do (access.c); into
