@@ -181,9 +181,15 @@ struct bw_stack_slot {
  * it (history.c), then that history's until it is freed or "nostacks".
  */
 struct bw_stacks {
-	raw_spinlock_t lock;		/* the slots, next and filled */
-	unsigned int next;		/* the slot written next */
+	raw_spinlock_t lock;		/* the slots, order, next and filled */
+	unsigned int next;		/* the place in order written next */
 	unsigned int filled;		/* slots in use */
+	/*
+	 * The ring, by the calls' numbers: order[i] is the slot of the i-th
+	 * place. Calls of threads return out of the order the mmap lock gave
+	 * them their numbers; the slots stay where they were written.
+	 */
+	u32 *order;
 	struct pid *tgid;		/* the process, referenced */
 	pid_t nr;			/* its pid, in the initial namespace */
 	/* Under the chain lock of nr (history.c): */

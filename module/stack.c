@@ -7,9 +7,11 @@
  * Each such process has one store, allocated whole in the control write
  * (process context, counted under the memory cap) and never in a probe:
  * stack_records slots of stack_bytes each, a ring, newest overwriting the
- * oldest. The store belongs to the process's history once it has one
- * (history.c attaches it, or keeps it as a wish until the first call) and
- * is freed with it, on "nostacks", or at unload.
+ * oldest, kept sorted by the calls' numbers through an index of the slots
+ * (so that a reader finds a call's stack by halves). The store belongs to
+ * the process's history once it has one (history.c attaches it, or keeps
+ * it as a wish until the first call) and is freed with it, on "nostacks",
+ * or at unload.
  *
  * The format of the "# stack" line is in module/ABI/procfs-brkwatch.
  */
@@ -51,7 +53,10 @@ static struct bw_stacks *bw_stacks_alloc(struct pid *tgid, pid_t nr)
 {
 	size_t slot = bw_stack_slot_size();
 	struct bw_stacks *s;
-	size_t bytes = struct_size(s, slots, slot * bw_stack_records);
+	size_t data = slot * bw_stack_records;
+	size_t bytes = struct_size(s, slots, data) +
+		       bw_stack_records * sizeof(*s->order);
+	unsigned int i;
 
 	if (!bw_memory_add(bytes))
 		return NULL;
@@ -65,6 +70,10 @@ static struct bw_stacks *bw_stacks_alloc(struct pid *tgid, pid_t nr)
 	s->nr = nr;
 	s->bytes = bytes;
 	s->slot_size = slot;
+	/* after the slots, whose size is a multiple of 8 */
+	s->order = (u32 *)(s->slots + data);
+	for (i = 0; i < bw_stack_records; i++)
+		s->order[i] = i;
 	INIT_HLIST_NODE(&s->wish);
 	INIT_LIST_HEAD(&s->link);
 	return s;
@@ -129,6 +138,41 @@ static void bw_stacks_regs(u64 *to, const struct pt_regs *regs)
 	to[16] = regs->ip;
 }
 
+/* Under s->lock: the place in order of the @i-th oldest stack kept, from 0. */
+static unsigned int bw_stacks_place(const struct bw_stacks *s, unsigned int i)
+{
+	unsigned int first = s->filled < bw_stack_records ? 0 : s->next;
+
+	return (first + i) % bw_stack_records;
+}
+
+/* Under s->lock: the @i-th oldest stack kept, from 0. */
+static struct bw_stack_slot *bw_stacks_nth(struct bw_stacks *s,
+					   unsigned int i)
+{
+	return bw_stacks_slot(s, s->order[bw_stacks_place(s, i)]);
+}
+
+/*
+ * Under s->lock: the newest stack, at the last place, moved down to the
+ * place its number gives it among the others. A call of a thread that
+ * returned after calls numbered after it goes back by as many places as
+ * they are: none, as a rule.
+ */
+static void bw_stacks_sort_newest(struct bw_stacks *s)
+{
+	unsigned int i = s->filled - 1;
+	u32 *a, *b;
+
+	for (; i > 0; i--) {
+		a = &s->order[bw_stacks_place(s, i - 1)];
+		b = &s->order[bw_stacks_place(s, i)];
+		if (bw_stacks_slot(s, *a)->seq < bw_stacks_slot(s, *b)->seq)
+			break;
+		swap(*a, *b);
+	}
+}
+
 /**
  * bw_stacks_capture - keep the current task's registers and stack top
  * @s: its process's store
@@ -147,7 +191,8 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 	u32 bytes;
 
 	raw_spin_lock(&s->lock);
-	slot = bw_stacks_slot(s, s->next);
+	/* the oldest place, once all are in use */
+	slot = bw_stacks_slot(s, s->order[s->next]);
 	evicted = slot->seq;
 	slot->seq = seq;
 	bw_stacks_regs(slot->regs, regs);
@@ -161,6 +206,7 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 		s->next = 0;
 	if (s->filled < bw_stack_records)
 		s->filled++;
+	bw_stacks_sort_newest(s);
 	raw_spin_unlock(&s->lock);
 
 	bw_count(stacks_stored);
@@ -170,24 +216,14 @@ void bw_stacks_capture(struct bw_stacks *s, u64 seq)
 		bw_count(stacks_short);
 }
 
-/* Under s->lock: the @i-th oldest stack kept, from 0. */
-static struct bw_stack_slot *bw_stacks_nth(struct bw_stacks *s,
-					   unsigned int i)
-{
-	unsigned int first = s->filled < bw_stack_records ? 0 : s->next;
-
-	return bw_stacks_slot(s, (first + i) % bw_stack_records);
-}
-
 /**
  * bw_stacks_find - copy the stack of one call of a history, if kept
  * @p: the history
  * @seq: the call's number
  * @out: a slot of bw_stack_slot_size() bytes
  *
- * Process context (a reader). The stacks are taken under the history's
- * lock, which numbers the calls: oldest to newest, the ring is in the
- * order of their seq, and is searched by halves.
+ * Process context (a reader). The ring is kept in the order of the
+ * calls' numbers (bw_stacks_sort_newest()), and is searched by halves.
  *
  * Return: true if the call's stack was copied to @out.
  */
@@ -428,3 +464,5 @@ NOKPROBE_SYMBOL(bw_stacks_capture);
 NOKPROBE_SYMBOL(bw_stacks_copy);
 NOKPROBE_SYMBOL(bw_stacks_regs);
 NOKPROBE_SYMBOL(bw_stacks_slot);
+NOKPROBE_SYMBOL(bw_stacks_place);
+NOKPROBE_SYMBOL(bw_stacks_sort_newest);

@@ -4,7 +4,8 @@
  * Every call is recorded once, under the thread that made it, in that
  * thread's order, with what it returned; nothing is lost, nothing added;
  * the calls are numbered and kept in the order they held the mmap lock,
- * even where they return in another.
+ * even where they return in another. With stacks on, each call's stack
+ * is found under that call, whatever the order the threads returned in.
  *
  * The threads are started with clone() on stacks of their own, not with
  * pthread_create() (which may malloc(), hence brk()), and call brk() raw,
@@ -44,6 +45,7 @@ struct thread_log {
 
 struct shared {
 	unsigned long b0, bf;		/* the main thread's brk(0), first and last */
+	bool stacks;			/* "stacks PID" before the first call */
 	volatile int ready, go, done;
 	struct thread_log t[NTHREADS];
 	int err;
@@ -77,12 +79,28 @@ static int worker(void *p)
 	return 0;
 }
 
+/* The caller's own stacks on, before its first brk() call: 0 or -errno. */
+static int stacks_on_self(void)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "stacks %d", getpid());
+	return bwt_control(cmd);
+}
+
 static int child(void *p)
 {
 	struct shared *s = p;
 	struct arg args[NTHREADS];
-	int i;
+	int i, err;
 
+	if (s->stacks) {
+		err = stacks_on_self();
+		if (err) {
+			s->err = -err;
+			return 1;
+		}
+	}
 	s->b0 = syscall(SYS_brk, 0);
 	for (i = 0; i < NTHREADS; i++) {
 		void *stack = bwt_zalloc(STACK);
@@ -114,12 +132,85 @@ static const char *granted_verdict(unsigned long before, unsigned long req)
 	return req > before ? "grow" : "shrink";
 }
 
+/*
+ * With stacks on: the newest stack_records calls (of threads that returned
+ * in any order) each have their stack, the one of that call: brk() takes
+ * its request in rdi (DWARF register 5) and is system call 12 (rax).
+ */
+static void check_stacks(struct __test_metadata *_metadata, int pid,
+			 const struct bwt_history *h,
+			 unsigned long stack_records)
+{
+	size_t size = 4UL << 20;
+	char *text = bwt_zalloc(size);
+	struct bwt_stack *st = bwt_zalloc(sizeof(*st));
+	unsigned long want;
+	char path[64];
+	ssize_t len;
+	int i, bad;
+
+	if (!text || !st) {
+		EXPECT_TRUE(text && st);
+		goto out;
+	}
+	want = (unsigned long)h->ncalls < stack_records ?
+	       (unsigned long)h->ncalls : stack_records;
+	EXPECT_EQ(want, (unsigned long)h->nstacks) {
+		TH_LOG("%d stacks for %d calls with stack_records=%lu",
+		       h->nstacks, h->ncalls, stack_records);
+	}
+	bwt_history_path(path, sizeof(path), pid);
+	len = bwt_read_file(path, text, size - 1);
+	if (len <= 0) {
+		EXPECT_LT(0, len);
+		goto out;
+	}
+	text[len] = '\0';
+	for (i = h->nevents - (int)want, bad = 0; i < h->nevents; i++) {
+		const struct bwt_event *e = &h->ev[i];
+
+		if (i < 0 || e->exec)
+			continue;
+		EXPECT_TRUE(e->stack) {
+			TH_LOG("call %lu (tid %d), among the newest %lu, has no stack",
+			       e->seq, e->tid, want);
+		}
+		if (!e->stack)
+			continue;
+		EXPECT_EQ(0, bwt_stack_of(text, e->seq, st));
+		if (st->seq != e->seq || st->regs[0] != SYS_brk ||
+		    st->regs[5] != e->request) {
+			if (!bad++)
+				TH_LOG("call %lu: brk(%#lx), its stack line has seq %lu, rax %lu, rdi %#lx",
+				       e->seq, e->request, st->seq, st->regs[0],
+				       st->regs[5]);
+		}
+	}
+	EXPECT_EQ(0, bad);
+out:
+	bwt_free(st, sizeof(*st));
+	bwt_free(text, size);
+}
+
 FIXTURE(threads) {
-	int unused;
+	unsigned long stack_records;
+};
+
+FIXTURE_VARIANT(threads) {
+	bool stacks;
+};
+
+FIXTURE_VARIANT_ADD(threads, without_stacks) {
+	.stacks = false,
+};
+
+FIXTURE_VARIANT_ADD(threads, with_stacks) {
+	.stacks = true,
 };
 
 FIXTURE_SETUP(threads)
 {
+	ASSERT_EQ(0, bwt_status_get("stack_records", &self->stack_records));
 }
 
 FIXTURE_TEARDOWN(threads)
@@ -142,10 +233,11 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 	}
 	ASSERT_NE(NULL, s);
 	ASSERT_NE(NULL, h);
+	s->stacks = variant->stacks;
 	pid = bwt_run_child(child, s, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status) {
-		TH_LOG("child: clone(): %s", strerror(s->err));
+		TH_LOG("child: %s", strerror(s->err));
 	}
 	err = bwt_history_wait(pid, h, 5000);
 	ASSERT_EQ(0, err) {
@@ -227,6 +319,8 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
 			break;
 		}
 	EXPECT_EQ(s->bf, h->brk);
+	if (variant->stacks)
+		check_stacks(_metadata, pid, h, self->stack_records);
 	bwt_reap(pid);
 	bwt_free(h, sizeof(*h));
 }
@@ -240,6 +334,7 @@ TEST_F_TIMEOUT(threads, concurrent_brk_calls_are_each_recorded_once_under_their_
  * reads the event, which lets the first return.
  */
 struct order {
+	bool stacks;		/* "stacks PID" before the first call */
 	unsigned long b0;
 	long ret_a, ret_b;
 	int tid_a, tid_b;
@@ -248,7 +343,7 @@ struct order {
 	int err;
 	const char *what;
 	/* the history as the second thread read it, the first still in brk() */
-	char during[4096];
+	char during[512 << 10];	/* with stacks: 2 x 2 x stack_bytes */
 	ssize_t during_len;
 };
 
@@ -290,11 +385,26 @@ static int order_child(void *p)
 	struct uffdio_api api = { .api = UFFD_API,
 				  .features = UFFD_FEATURE_EVENT_UNMAP };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int err = o->stacks ? stacks_on_self() : 0;
+	char path[64];
+	int waited;
+
+	if (err) {
+		o->err = -err;
+		o->what = "writing \"stacks PID\"";
+		return 1;
+	}
 
 	o->b0 = syscall(SYS_brk, 0);
 	o->b0 = BWT_PAGE_ALIGN(o->b0);
 	if (syscall(SYS_brk, o->b0 + 4 * BWT_PAGE) != (long)(o->b0 + 4 * BWT_PAGE))
 		return order_fail(o, "brk(+4 pages)");
+	/* the worker gives a history its file after its first call */
+	bwt_history_path(path, sizeof(path), getpid());
+	for (waited = 0; access(path, F_OK) && waited < 5000; waited += 10)
+		bwt_sleep_ms(10);
+	if (access(path, F_OK))
+		return order_fail(o, "waiting for the history's file");
 	o->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (o->uffd < 0)
 		return order_fail(o, "userfaultfd()");
@@ -325,6 +435,7 @@ TEST_F_TIMEOUT(threads, calls_are_kept_in_the_order_the_lock_gave_them, 60)
 	ASSERT_TRUE(bwt_module_loaded());
 	ASSERT_NE(NULL, o);
 	ASSERT_NE(NULL, h);
+	o->stacks = variant->stacks;
 	pid = bwt_run_child(order_child, o, &status);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, status) {
@@ -375,6 +486,9 @@ TEST_F_TIMEOUT(threads, calls_are_kept_in_the_order_the_lock_gave_them, 60)
 	EXPECT_STREQ("grow", b->verdict);
 	/* the header's break is the one the last call in that order left */
 	EXPECT_EQ(o->b0 + 3 * BWT_PAGE, h->brk);
+	/* the second returned first: each still has its own stack */
+	if (variant->stacks)
+		check_stacks(_metadata, pid, h, self->stack_records);
 	bwt_reap(pid);
 	bwt_free(h, sizeof(*h));
 }
