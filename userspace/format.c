@@ -500,7 +500,7 @@ enum bwr_parse_result bwr_printer_event(void *ctx, const struct bwr_history *h,
 	return BWR_OK;
 }
 
-static void printer_free_stacks(struct bwr_printer *p)
+void bwr_printer_free(struct bwr_printer *p)
 {
 	bwr_unwinder_free(p->unw);
 	bwr_unwinder_free(p->unw_none);
@@ -511,7 +511,7 @@ static void printer_free_stacks(struct bwr_printer *p)
 
 void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h)
 {
-	printer_free_stacks(p);
+	bwr_printer_free(p);
 	if (!p->started)
 		bwr_printer_start(p, h);
 	if (p->jsonl) {

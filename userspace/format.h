@@ -134,6 +134,8 @@ void bwr_printer_stacks(struct bwr_printer *p, const char *maps, size_t len, uin
 void bwr_printer_start(struct bwr_printer *p, const struct bwr_history *h);
 /* The header if no event came, then the footer and chart, or the JSON totals. */
 void bwr_printer_end(struct bwr_printer *p, const struct bwr_history *h);
+/* What the printer holds for stacks (bwr_printer_end() too); again: nothing. */
+void bwr_printer_free(struct bwr_printer *p);
 
 /* Header, table, footer, and the chart with --chart. */
 void bwr_print_history(FILE *f, const struct bwr_history *h, const struct bwr_opts *o,

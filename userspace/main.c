@@ -312,6 +312,7 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	size_t maps_len = 0, stack_maps_len = 0;
 	char *maps = NULL, *own_stack_maps = NULL;
 	const char *stack_maps = NULL;
+	uint64_t stack_execs;
 	int r;
 
 	/*
@@ -328,11 +329,12 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 	if (c->o.explain && !j && !checked->exited)
 		maps = bwr_read_maps(pid, &maps_len);
 	/* stacks are unwound against the maps run captured, or the process's now */
+	stack_execs = checked->n_exec;
 	if (c->run_maps && c->run_maps_pid == pid) {
 		stack_maps = c->run_maps;
 		stack_maps_len = c->run_maps_len;
 	} else if (checked->n_stacks && !checked->exited) {
-		own_stack_maps = bwr_read_maps(pid, &stack_maps_len);
+		own_stack_maps = bwr_read_stack_maps(pid, &stack_maps_len, &stack_execs);
 		stack_maps = own_stack_maps;
 	}
 	if (svg) {
@@ -348,7 +350,7 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 		bwr_svg_init(pic);
 	}
 	bwr_printer_init(&pr, c->out, &c->o, j, checked->has_exec, maps, maps_len);
-	bwr_printer_stacks(&pr, stack_maps, stack_maps_len, pid, checked->n_exec);
+	bwr_printer_stacks(&pr, stack_maps, stack_maps_len, pid, stack_execs);
 	pr.svg = pic;
 	r = bwr_file_open(&f, pid, bwr_printer_event, &pr, msg, size);
 	if (!r)
@@ -366,6 +368,7 @@ int bwr_report_pid(const struct bwr_cli *c, uint32_t pid, struct bwr_json *j,
 		}
 	}
 	bwr_file_close(&f);
+	bwr_printer_free(&pr);
 	free(pic);
 	free(maps);
 	free(own_stack_maps);
@@ -447,8 +450,9 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 	struct bwr_history now;
 	struct bwr_file f;
 	bool has_exec = false;
-	size_t maps_len = 0;
-	char *maps = NULL;
+	size_t maps_len = 0, stack_maps_len = 0;
+	char *maps = NULL, *stack_maps;
+	uint64_t stack_execs = 0;
 	char msg[1024];
 	int r;
 
@@ -460,8 +464,14 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 		return fail(r, msg);
 	if (c->o.explain && !now.exited)
 		maps = bwr_read_maps(pid, &maps_len);
+	/*
+	 * Stacks, those of calls to come included, are unwound against the
+	 * program it runs now: those after another exec are not.
+	 */
+	stack_maps = bwr_read_stack_maps(pid, &stack_maps_len, &stack_execs);
 	follow_interrupted = 0;
 	bwr_printer_init(&pr, c->out, &c->o, NULL, has_exec, maps, maps_len);
+	bwr_printer_stacks(&pr, stack_maps, stack_maps_len, pid, stack_execs);
 	pr.jsonl = c->json;
 	/* Ctrl-C: the totals so far, as strace -c does; no SA_RESTART, to wake the sleep */
 	sigaction(SIGINT, &sa, &old);
@@ -505,7 +515,9 @@ static int cmd_follow(const struct bwr_cli *c, uint32_t pid)
 	}
 out:
 	bwr_file_close(&f);
+	bwr_printer_free(&pr);
 	free(maps);
+	free(stack_maps);
 	return r ? fail(r, msg) : BWR_EXIT_OK;
 }
 

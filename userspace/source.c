@@ -576,3 +576,30 @@ char *bwr_read_maps(uint32_t pid, size_t *len)
 		return NULL;
 	return buf;
 }
+
+char *bwr_read_stack_maps(uint32_t pid, size_t *len, uint64_t *n_exec)
+{
+	struct bwr_history h;
+	char msg[256], *maps;
+	uint64_t before;
+
+	for (int tries = 0; tries < 3; tries++) {
+		/* maps first: no history is read again for a process gone */
+		maps = bwr_read_maps(pid, len);
+		if (!maps || bwr_load_history(pid, &h, msg, sizeof(msg)) || h.exited)
+			break;
+		before = h.n_exec;
+		free(maps);
+		maps = bwr_read_maps(pid, len);
+		if (!maps || bwr_load_history(pid, &h, msg, sizeof(msg)))
+			break;
+		if (h.n_exec == before) {
+			*n_exec = before;
+			return maps;
+		}
+		free(maps);
+		maps = NULL;
+	}
+	free(maps);
+	return NULL;
+}

@@ -77,5 +77,13 @@ int bwr_history_path(uint32_t pid, char *path, size_t size, int *fdp);
  * layouts for tests). NULL when it cannot be read.
  */
 char *bwr_read_maps(uint32_t pid, size_t *len);
+/*
+ * The maps of the program pid runs now, to unwind its stacks against: read
+ * between two counts of its history's exec markers that agree (*n_exec),
+ * so that they are those of the program after the last marker counted.
+ * NULL when the process has exited, or its maps cannot be read, or it kept
+ * running new programs meanwhile.
+ */
+char *bwr_read_stack_maps(uint32_t pid, size_t *len, uint64_t *n_exec);
 
 #endif

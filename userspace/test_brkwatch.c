@@ -2568,6 +2568,27 @@ __attribute__((noinline)) static void test_stack_cli(const char *maps, const cha
 	   strstr(r.out, "\"symbol\": \"stack_inner\""),
 	   "--relative --json: frames without their addresses, which move from run to run");
 	done(&r);
+	{
+		/* -f: the maps of the process as it runs, for the calls to come too */
+		int fd = tmpfile_fd(), st = -1;
+		bool seen, ended;
+		pid_t pid;
+		char *out;
+
+		pid = follow_start(root, fd);
+		seen = wait_output(fd, " stack_outer+0x");
+		replace(t, strlen(t) + 1, "# state running", "# state exited");
+		put_in(root, "1234", t);
+		ended = wait_exit(pid, &st, 10);
+		out = peek_fd(fd);
+		ok(seen && ended && WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, want) &&
+		   strstr(out, " (test_brkwatch) test_brkwatch.c:"),
+		   "-f: the frames under the call, unwound against the maps of the process followed");
+		if (!seen)
+			printf("# output:\n%s\n", out);
+		free(out);
+		close(fd);
+	}
 
 	/* an exec after the call: the maps are of another program */
 	free(body);
