@@ -24,8 +24,10 @@ STATUS=/proc/brkwatch/status
 TMP=/tmp/bench
 rounds=5
 scale_rounds=3
-tracers=bare,brkwatch,floor,strace,perf,bpftrace,ftrace
+tracers=bare,brkwatch,stacks,floor,strace,perf,bpftrace,ftrace
 workloads=growshrink,brkquery,mallocheavy,getppid,mprotect,mmapmunmap,pagefault
+# Those that call brk() in their loop: the only ones "stacks" runs.
+BRK_WORKLOADS=" growshrink brkquery mallocheavy "
 quick=
 profile=
 while [ $# -gt 0 ]; do
@@ -137,7 +139,7 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 	reason=
 	case $1 in
 	bare) unload ;;
-	brkwatch)
+	brkwatch | stacks)
 		[ -f "$KO" ] || { reason="$KO missing"; return 1; }
 		load || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		;;
@@ -206,7 +208,7 @@ stop_bg() {
 
 tracer_stop() {	# TRACER
 	case $1 in
-	brkwatch) unload ;;
+	brkwatch | stacks) unload ;;
 	floor) rmmod brkwatch_floor || say "rmmod brkwatch_floor failed" ;;
 	bpftrace)
 		stop_bg
@@ -230,6 +232,12 @@ run_one() {	# ROUND TRACER WORKLOAD
 	case $2 in
 	strace) line=$(timeout 300 strace -f -e trace=brk -o "$TMP/strace.out" "$BIN/$3" "$n") ;;
 	perf) line=$(timeout 300 "$PERF" trace -e brk -o "$TMP/perf.out" -- "$BIN/$3" "$n") ;;
+	stacks)
+		# brkwatch, with "stacks PID" for the workload before it starts
+		# shellcheck disable=SC2016 # $$, $0 and $1 are the inner shell's
+		line=$(timeout 300 sh -c 'echo "stacks $$" >/proc/brkwatch/control &&
+			exec "$0" "$1"' "$BIN/$3" "$n")
+		;;
 	*) line=$(timeout 300 "$BIN/$3" "$n") ;;
 	esac
 	case $line in
@@ -267,8 +275,15 @@ for r in $(seq 1 "$rounds"); do
 		sleep 2
 		say "round $r: $t"
 		for w in $workloads; do
+			[ "$t" != stacks ] || [ -z "${BRK_WORKLOADS##* "$w" *}" ] || continue
 			run_one "$r" "$t" "$w"
 		done
+		if [ "$t" = stacks ]; then
+			for k in stacks_stored stacks_dropped_ring stacks_dropped_nomem \
+				stacks_short; do
+				out status "stacks$r" "$k" "$(status_get "$k")"
+			done
+		fi
 		if [ "$t" = brkwatch ]; then
 			for k in records_stored records_dropped_ring records_dropped_memcap \
 				records_dropped_nomem kretprobe_missed inflight_overflow \

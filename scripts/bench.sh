@@ -1,9 +1,9 @@
 #!/bin/bash
 # brkwatch's benchmark: one VM boot per kernel; in it, each workload under
-# each tracer (bare, brkwatch, strace, perf trace, bpftrace, ftrace),
-# alternating, several rounds; then the per-call cost with 1, 100 and 10,000
-# tracked processes and the module's memory. Prints a table, or with --json
-# one JSON document. See --help.
+# each tracer (bare, brkwatch, brkwatch with stacks, strace, perf trace,
+# bpftrace, ftrace), alternating, several rounds; then the per-call cost
+# with 1, 100 and 10,000 tracked processes and the module's memory. Prints
+# a table, or with --json one JSON document. See --help.
 set -eu
 
 # shellcheck source=scripts/lib.sh
@@ -25,10 +25,13 @@ Options:
   --json            print one JSON document with every number, not the table
   --rounds N        rounds of the tracer matrix (default 5)
   --scale-rounds N  rounds of the scale part (default 3)
-  --tracers LIST    comma-separated, from bare,brkwatch,floor,strace,perf,
-                    bpftrace,ftrace (the default: all of them). floor is
-                    brkwatch's probes with empty handlers (scripts/bench/
-                    floor/): what the kprobe mechanism costs by itself
+  --tracers LIST    comma-separated, from bare,brkwatch,stacks,floor,strace,
+                    perf,bpftrace,ftrace (the default: all of them). stacks
+                    is brkwatch with "stacks PID" for the workload (the brk()
+                    callers only; its cost per call over brkwatch is
+                    printed); floor is brkwatch's probes with empty handlers
+                    (scripts/bench/floor/): what the kprobe mechanism costs
+                    by itself
   --workloads LIST  from growshrink,brkquery,mallocheavy (brk() callers) and
                     getppid,mprotect,mmapmunmap,pagefault (processes that
                     never call brk() in their loop, measured while another

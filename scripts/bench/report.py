@@ -10,6 +10,10 @@ getppid: 1, mprotect: 1, mmapmunmap: 2); mallocheavy is per iteration
 page faults), pagefault per page touched. getppid, mprotect, mmapmunmap and
 pagefault never call brk() in their loop: they show what brkwatch costs
 everyone else (another process calls brk() meanwhile).
+stacks: brkwatch with "stacks PID" for the workload (the brk() callers
+only); its cost per brk() call over brkwatch's is, per round, the
+difference of their times per iteration over the brk() calls per iteration
+(brkwatch's calls_seen), the median and range of those printed.
 Ratio: the median over the rounds of (tracer / bare of the same round), so
 that a slow patch of the machine, which both see, cancels out.
 Spread: (max - min) / median of the per-call times over the rounds.
@@ -18,7 +22,7 @@ import json
 import statistics
 import sys
 
-TRACERS = ["bare", "brkwatch", "floor", "strace", "perf", "bpftrace", "ftrace"]
+TRACERS = ["bare", "brkwatch", "stacks", "floor", "strace", "perf", "bpftrace", "ftrace"]
 BRK_WORKLOADS = ["growshrink", "brkquery", "mallocheavy"]
 OTHER_WORKLOADS = ["getppid", "mprotect", "mmapmunmap", "pagefault"]
 WORKLOADS = BRK_WORKLOADS + OTHER_WORKLOADS
@@ -137,6 +141,15 @@ def analyse(d):
                 continue
             res["table"].setdefault(w, {})[t] = cell
 
+    # what stacks add to each brk() call, per round
+    st, bw = runs.get("stacks", {}), runs.get("brkwatch", {})
+    for w in BRK_WORKLOADS:
+        calls = d["brkcalls"].get(w)
+        diffs = [(st[w][k]["ns_per_iter"] - bw[w][k]["ns_per_iter"]) / calls
+                 for k in st.get(w, {}) if calls and k in bw.get(w, {})]
+        if diffs:
+            res.setdefault("stacks_cost", {})[w] = {**stats(diffs), "per_round": diffs}
+
     # scale
     for mode, m in d["scale"].items():
         per_stop = {}
@@ -194,7 +207,7 @@ def analyse(d):
     if "ratio" in gs.get("brkwatch", {}):
         r = gs["brkwatch"]["ratio"]
         others = {t: c["median"] for t, c in gs.items()
-                  if t not in ("bare", "brkwatch", "floor") and "median" in c}
+                  if t not in ("bare", "brkwatch", "stacks", "floor") and "median" in c}
         cheapest = all(gs["brkwatch"]["median"] < v for v in others.values())
         g["growshrink_ratio"] = {"goal": "<= %.2fx" % GOALS["growshrink_ratio"], "value": r,
                                  "met": r <= GOALS["growshrink_ratio"]}
@@ -237,6 +250,8 @@ def fmt_ratio(r):
 
 
 def fmt_ns(ns):
+    if ns < 0:
+        return "-" + fmt_ns(-ns)
     if ns >= 1e8:
         return "%.0fms" % (ns / 1e6)
     if ns >= 1e6:
@@ -301,6 +316,9 @@ def table(res):
         lines.append("n/a %s: %s" % (t, why))
     if info.get("perf_note"):
         lines.append("note: " + info["perf_note"])
+    for w, c in res.get("stacks_cost", {}).items():
+        lines.append("stacks on, %s: +%s per brk call over brkwatch (rounds: %s to %s)"
+                     % (w, fmt_ns(c["median"]), fmt_ns(c["min"]), fmt_ns(c["max"])))
     if res["brk_calls_per_iter"].get("mallocheavy"):
         lines.append("mallocheavy: %.1f brk calls per iteration (brkwatch's calls_seen)"
                      % res["brk_calls_per_iter"]["mallocheavy"])
