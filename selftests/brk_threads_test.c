@@ -362,8 +362,13 @@ static int order_second(void *p)
 	char path[64];
 
 	o->tid_b = (int)syscall(SYS_gettid);
-	/* the unmap event: the first call has dropped the lock and waits */
-	if (poll(&pfd, 1, 10000) != 1) {
+	/*
+	 * The unmap event: the first call has dropped the lock and waits.
+	 * (The userfaultfd is non-blocking: poll() on a blocking one returns
+	 * POLLERR at once, and this thread's brk() would then shrink the
+	 * heap first and wait for its own event to be read: both hang.)
+	 */
+	if (poll(&pfd, 1, 10000) != 1 || pfd.revents != POLLIN) {
 		order_fail(o, "poll(userfaultfd)");
 	} else {
 		o->ret_b = syscall(SYS_brk, o->b0 + 3 * BWT_PAGE);
@@ -394,7 +399,6 @@ static int order_child(void *p)
 		o->what = "writing \"stacks PID\"";
 		return 1;
 	}
-
 	o->b0 = syscall(SYS_brk, 0);
 	o->b0 = BWT_PAGE_ALIGN(o->b0);
 	if (syscall(SYS_brk, o->b0 + 4 * BWT_PAGE) != (long)(o->b0 + 4 * BWT_PAGE))
@@ -405,7 +409,7 @@ static int order_child(void *p)
 		bwt_sleep_ms(10);
 	if (access(path, F_OK))
 		return order_fail(o, "waiting for the history's file");
-	o->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	o->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (o->uffd < 0)
 		return order_fail(o, "userfaultfd()");
 	if (ioctl(o->uffd, UFFDIO_API, &api))
