@@ -22,7 +22,9 @@ scripts/setup.sh made in .cache/chroots/, which needs root), the rest on the
 host. debug is a kernel built from Debian's $DEBUG_SOURCE with KASAN,
 lockdep, kmemleak, KFENCE, UBSAN and DEBUG_VM (scripts/debug-kernel.sh: the
 first time, or after its config changes, 8-17 minutes on 2 cores); after
-rmmod, kmemleak scans and any leak it suspects fails the run.
+rmmod, kmemleak scans and any leak it suspects fails the run. A guest
+kernel that crashes while booting, before anything of brkwatch ran (seen
+on 7.3 under multi-threaded TCG), is booted once more, and said so.
 
 COMMAND's stdout and stderr are printed as they come; the kernel log is kept
 apart and printed when something fails. COMMAND's environment has
@@ -289,26 +291,42 @@ cp "$REPO/scripts/vm-guest.sh" "$run/vm-guest.sh"
 
 # no_timer_check: under an emulator on a busy host the boot's timer check
 # can fail ("IO-APIC + timer doesn't work!", seen on 5.10) and panic.
-# shellcheck disable=SC2046
-timeout --kill-after=5 "$timeout_s" $(qemu_base "$accel") \
-	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.gz" \
-	-append "console=ttyS0 loglevel=7 printk.devkmsg=on panic=-1 no_timer_check${cmdline:+ $cmdline}" \
-	-serial "file:$run/console.log" \
-	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=root,mount_tag=root \
-	-fsdev "local,id=out,path=$run,security_model=none" \
-	-device virtio-9p-pci,fsdev=out,mount_tag=out \
-	</dev/null >"$run/qemu.log" 2>&1 &
-qpid=$!
-# COMMAND's output is written by the guest into the run's share: stream it.
-tail -n +1 -s 0.2 -f --pid=$qpid "$run/stdout" &
-tail1=$!
-tail -n +1 -s 0.2 -f --pid=$qpid "$run/stderr" >&2 &
-tail2=$!
-qrc=0
-wait $qpid || qrc=$?
-qpid=
-wait $tail1 $tail2 || true
+boot() {
+	# shellcheck disable=SC2046
+	timeout --kill-after=5 "$timeout_s" $(qemu_base "$accel") \
+		-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.gz" \
+		-append "console=ttyS0 loglevel=7 printk.devkmsg=on panic=-1 no_timer_check${cmdline:+ $cmdline}" \
+		-serial "file:$run/console.log" \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=root \
+		-fsdev "local,id=out,path=$run,security_model=none" \
+		-device virtio-9p-pci,fsdev=out,mount_tag=out \
+		</dev/null >"$run/qemu.log" 2>&1 &
+	qpid=$!
+	# COMMAND's output is written by the guest into the run's share: stream it.
+	tail -n +1 -s 0.2 -f --pid=$qpid "$run/stdout" &
+	tail1=$!
+	tail -n +1 -s 0.2 -f --pid=$qpid "$run/stderr" >&2 &
+	tail2=$!
+	qrc=0
+	wait $qpid || qrc=$?
+	qpid=
+	wait $tail1 $tail2 || true
+}
+boot
+# A kernel that crashes while it boots, before the guest's script has done
+# anything (it writes taint first, before the module is loaded): seen on
+# 7.3 under multi-threaded TCG, an int3 Oops in sched_clock_cpu() as the
+# kernel patched its own text, no module loaded. Nothing of brkwatch ran:
+# the boot is tried once more, and said so; the first boot's kernel log is
+# kept as console.boot1.log.
+if [ ! -e "$run/taint" ] && [ ! -e "$run/done" ] &&
+	grep -qE 'Oops|Kernel panic|BUG:' "$run/console.log"; then
+	note "$kernel: the guest kernel crashed while booting, before brkwatch was loaded or COMMAND run ($(grep -m 1 -E 'Oops|Kernel panic|BUG:' "$run/console.log" | tr -d '\r')): booting it once more"
+	mv "$run/console.log" "$run/console.boot1.log"
+	: >"$run/console.log"
+	boot
+fi
 
 problems=
 problem() {
@@ -322,7 +340,7 @@ logs=$CACHE/logs/$kernel
 keep_logs() {
 	local f
 	mkdir -p "$logs" && rm -f "$logs"/* || return 1
-	for f in console.log dmesg qemu.log insmod.log rmmod.log kmemleak; do
+	for f in console.log console.boot1.log dmesg qemu.log insmod.log rmmod.log kmemleak; do
 		[ ! -f "$run/$f" ] || cp "$run/$f" "$logs/$f" || return 1
 	done
 }
