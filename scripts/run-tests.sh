@@ -5,6 +5,7 @@
 #   ### test PROGRAM
 #   ...TAP...
 #   ### partial          (only when the output ended mid-line)
+#   # PROGRAM took N s
 #   ### exit STATUS
 # The markers always start a line of their own, so a program that dies in
 # the middle of a line cannot hide them. Meant to run inside the guest
@@ -37,14 +38,17 @@ for t in "$@"; do
 		echo "# $t is missing: it was not built"
 		st=127
 	else
+		t0=$SECONDS
 		timeout -k 5 "$timeout_s" "./$t" </dev/null 2>&1 | tee "$log"
 		st=${PIPESTATUS[0]}
+		took=$((SECONDS - t0))
 		# $(...) drops a final newline: anything left means a partial line.
 		if [ -n "$(tail -c 1 "$log")" ]; then
 			echo
 			echo "### partial"
 		fi
 		[ "$st" != 124 ] || echo "# $t timed out after $timeout_s s"
+		echo "# $t took $took s"
 	fi
 	if [ -n "$was_loaded" ] && ! loaded; then
 		echo "# $t left brkwatch unloaded: loading it again for the programs after it"
