@@ -22,8 +22,10 @@ of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
 modprobe in a guest, purge), the reader's unit tests (userspace/test_brkwatch:
 canned data, no kernel) and scripts/tap-count-test.sh on the host, then for
 each kernel ($CHECK_KERNELS, or those given) boots it with scripts/vm.sh
-and runs the selftests in it, printing their TAP as it comes. debug comes
-last: the debug lane, a kernel built
+and runs the selftests in it, printing their TAP as it comes; then boots
+each with single-threaded TCG for the tests that reload the module, two
+such boots at a time (each printed whole when it ends). The debug lane is
+a kernel built
 from Debian's $DEBUG_SOURCE with KASAN, lockdep, kmemleak, KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh,
 rebuilt only when scripts/debug-kernel.config or the source changes: about
 8-17 min on 2 cores), where any report of theirs, and any leak kmemleak finds
@@ -222,13 +224,24 @@ config_missing() {
 	done <selftests/config
 }
 
-counts=$(mktemp)
-trap 'rm -f "$counts" "$counts.rc"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Adds the counts "passed failed skipped" in file $1 to the run's.
+add_counts() {
+	local p f s
+	read -r p f s <"$1"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
 
 # One boot of kernel $1 running the test programs after "--" through
-# scripts/run-tests.sh, with vm.sh options before it; counts their results.
-vm_tests() {
-	local k=$1 p f s vrc opts=() limit
+# scripts/run-tests.sh, with vm.sh options before it; its TAP goes to
+# standard output as it comes, its counts into $work/$1.counts (tap_count)
+# and vm.sh's status into $work/$1.rc. vm_counted then counts them.
+vm_run() {
+	local k=$1 opts=() limit vrc
 	shift
 	while [ "$1" != -- ]; do
 		opts+=("$1")
@@ -236,18 +249,23 @@ vm_tests() {
 	done
 	shift
 	limit=${vm_timeout:-$((120 + test_timeout * $#))}
-	rm -f "$counts.rc"
+	rm -f "$work/$k.rc" "$work/$k.counts"
 	{
 		vrc=0
 		"$REPO/scripts/vm.sh" --kernel "$k" --timeout "$limit" \
 			"${opts[@]}" -- scripts/run-tests.sh "$@" || vrc=$?
-		echo "$vrc" >"$counts.rc"
-	} | tap_count "$counts" "$k"
-	read -r p f s <"$counts"
-	vrc=$(cat "$counts.rc" 2>/dev/null || echo none)
+		echo "$vrc" >"$work/$k.rc"
+	} | tap_count "$work/$k.counts" "$k"
+}
+
+# Counts the results of kernel $1's last vm_run, and its failure as a whole.
+vm_counted() {
+	local k=$1 p=0 f=0 s=0 vrc
+	[ ! -f "$work/$k.counts" ] || read -r p f s <"$work/$k.counts"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+	vrc=$(cat "$work/$k.rc" 2>/dev/null || echo none)
 	# 0 and 1 are run-tests.sh's own: all passed, or some failed, which
 	# the counter must then have seen. Anything else is vm.sh's.
 	if [ "$vrc" = 1 ] && [ "$f" = 0 ]; then
@@ -260,11 +278,8 @@ vm_tests() {
 # The tests that need no kernel run once, here.
 echo "# host: the reader's unit tests and the counter's"
 host_tests=(userspace/test_brkwatch scripts/tap-count-test.sh)
-scripts/run-tests.sh "${host_tests[@]}" | tap_count "$counts" host
-read -r p f s <"$counts"
-passed=$((passed + p))
-failed=$((failed + f))
-skipped=$((skipped + s))
+scripts/run-tests.sh "${host_tests[@]}" | tap_count "$work/host.counts" host
+add_counts "$work/host.counts"
 stage_time "host tests"
 
 for k in $kernels; do
@@ -277,14 +292,60 @@ for k in $kernels; do
 	# on for the module's own caches only, as in the reload boot.
 	checks=--kernel-checks
 	[ "$k" != debug ] || checks=--kernel-checks-light
-	vm_tests "$k" "$checks" -- "${others[@]}"
+	vm_run "$k" "$checks" -- "${others[@]}"
+	vm_counted "$k"
 	stage_time "kernel $k: boot"
-	[ ${#reload[@]} -gt 0 ] || continue
-	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
-	# (every slab's checks make the 50 reloads several times slower on -rt)
-	vm_tests "$k" --tcg-single-thread --kernel-checks-light -- "${reload[@]}"
-	stage_time "kernel $k: single-threaded boot"
 done
+
+# The tests that unload and load the module boot on their own with
+# single-threaded TCG (see scripts/vm.sh --help), which runs on one host
+# core: two such boots at a time, so that both cores work. Each one's
+# output is printed whole when it ends, so the two never mix. The debug
+# kernel's, the longest by far, starts first. (Only the module's own
+# caches get slab checks: every slab's make the reloads several times
+# slower on -rt.)
+reload_queue=
+for k in $kernels; do
+	case $k in
+	debug) reload_queue="debug $reload_queue" ;;
+	*) reload_queue="$reload_queue $k" ;;
+	esac
+done
+declare -A reload_pid=() reload_start=()
+# Prints, counts and forgets the reload boot of a kernel that has ended.
+reload_collect() {
+	local k=$1
+	wait "${reload_pid[$k]}" || true
+	echo "# kernel $k, single-threaded TCG: the tests that reload the module"
+	cat "$work/$k.out"
+	vm_counted "$k"
+	echo "# time: kernel $k: single-threaded boot: $(($(date +%s) - reload_start[$k])) s"
+	unset "reload_pid[$k]"
+}
+# Waits until one reload boot ends, and collects those that have.
+reload_wait() {
+	local k
+	wait -n "${reload_pid[@]}" || true
+	for k in "${!reload_pid[@]}"; do
+		kill -0 "${reload_pid[$k]}" 2>/dev/null || reload_collect "$k"
+	done
+}
+if [ ${#reload[@]} -gt 0 ]; then
+	stage_start=$(date +%s)
+	for k in $reload_queue; do
+		while [ ${#reload_pid[@]} -ge 2 ]; do
+			reload_wait
+		done
+		reload_start[$k]=$(date +%s)
+		vm_run "$k" --tcg-single-thread --kernel-checks-light -- "${reload[@]}" \
+			>"$work/$k.out" 2>&1 &
+		reload_pid[$k]=$!
+	done
+	while [ ${#reload_pid[@]} -gt 0 ]; do
+		reload_wait
+	done
+	stage_time "the single-threaded boots, two at a time"
+fi
 
 echo "# $(($(date +%s) - start)) s, kernels:$kernels"
 echo "$passed passed, $failed failed, $skipped skipped"
