@@ -194,7 +194,7 @@ if [ -n "$kernel_checks" ]; then
 	kconfig() { grep -qx "CONFIG_$1=y" "$kdir/config"; }
 	checks=
 	slabs=
-	[ "$kernel_checks" = all ] || slabs=,brkwatch_*
+	[ "$kernel_checks" = all ] || slabs=',brkwatch_*'
 	! kconfig SLUB_DEBUG || checks="$checks slub_debug=FZPU$slabs"
 	! kconfig PAGE_POISONING || checks="$checks page_poison=1"
 	! kconfig KFENCE || checks="$checks kfence.sample_interval=10"
@@ -320,9 +320,11 @@ boot
 # kernel patched its own text, no module loaded. Nothing of brkwatch ran:
 # the boot is tried once more, and said so; the first boot's kernel log is
 # kept as console.boot1.log.
-if [ ! -e "$run/taint" ] && [ ! -e "$run/done" ] &&
-	grep -qE 'Oops|Kernel panic|BUG:' "$run/console.log"; then
-	note "$kernel: the guest kernel crashed while booting, before brkwatch was loaded or COMMAND run ($(grep -m 1 -E 'Oops|Kernel panic|BUG:' "$run/console.log" | tr -d '\r')): booting it once more"
+crash=
+[ -e "$run/taint" ] || [ -e "$run/done" ] ||
+	crash=$(grep -m 1 -E 'Oops|Kernel panic|BUG:' "$run/console.log" | tr -d '\r')
+if [ -n "$crash" ]; then
+	note "$kernel: the guest kernel crashed while booting, before brkwatch was loaded or COMMAND run ($crash): booting it once more"
 	mv "$run/console.log" "$run/console.boot1.log"
 	: >"$run/console.log"
 	boot
