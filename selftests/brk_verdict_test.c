@@ -1002,13 +1002,20 @@ TEST_F_TIMEOUT(verdict, interrupted_by_sigkill_while_waiting_for_the_lock, 200)
 	if (!_metadata->passed)
 		return;
 	/*
-	 * On 5.10 the brk() thread was never caught asleep on the lock in
-	 * make check's runs (seen running, outside the syscall): nothing can
-	 * be asserted of a kill there (scripts/skips-allowed).
+	 * On 5.10 the brk() thread was mostly never caught asleep on the lock
+	 * in make check's runs (seen running, outside the syscall). When it
+	 * was, a writer that has waited past RWSEM_WAIT_TIMEOUT (a few ms,
+	 * always under TCG) holds the hand-off: woken by the kill, it tries
+	 * the lock and spins on its owner before it looks at its signals, and
+	 * took the lock first on all 10 tries of a CI run (5.10's
+	 * rwsem_down_write_slowpath(); reworked in 5.19 by "locking/rwsem:
+	 * Make handoff bit handling more consistent"). Nothing can be
+	 * asserted of a kill there (scripts/skips-allowed); each try's record
+	 * was checked above all the same.
 	 */
-	if (!interrupted && !seen && bwt_kernel_before_6_1())
-		SKIP(return, "brk() never seen asleep on the mmap lock in %d tries on this kernel",
-		     try - 1);
+	if (!interrupted && bwt_kernel_before_6_1())
+		SKIP(return, "before 6.1: in %d tries brk() was seen asleep on the mmap lock %d times, never killed there",
+		     try - 1, seen);
 	/*
 	 * On PREEMPT_RT the mmap lock is an rt_mutex: a waiter woken by the
 	 * kill tries the lock before it looks at its signals, and took it
