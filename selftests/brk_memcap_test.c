@@ -5,8 +5,8 @@
  * The module is reloaded with memory_cap_kib=1024 (root), and processes
  * that each call brk() once run until the first one's history has been
  * evicted, then twice as many again: the storm needs three times what
- * fills the cap (about 2,000 histories), however fast the kernel is (at
- * most 10,000 processes; none evicted by then fails). While they run,
+ * fills the cap (1,250 to 1,550 histories seen), however fast the kernel
+ * is (at most 10,000 processes; none evicted by then fails). While they run,
  * memory_bytes in status never exceeds memory_cap_bytes; the exited
  * histories are evicted oldest first (the first process's history is
  * gone, fewer histories are kept than processes ran) and a process after
