@@ -45,6 +45,13 @@ Options:
   --tcg-single-thread  run every vCPU on one host thread (TCG only): needed to
                        load and unload kprobe modules under load, see below
   --cmdline ARGS       more kernel command line, e.g. 'tsc=reliable'
+  --icount SHIFT       the guest's clock counts instructions, 2^SHIFT ns each
+                       (QEMU's -icount shift=SHIFT,sleep=off; 0 to 10): the
+                       same program takes the same guest time in every run,
+                       whatever the host does. TCG with one vCPU (QEMU 7.2
+                       hangs bringing up a second one under -icount); for
+                       benchmarks, which then compare instruction counts,
+                       not what a real CPU would take
   --kernel-checks      turn on the kernel's error detectors that NAME has
                        built in but off: slub_debug=FZPU (SLUB_DEBUG),
                        page_poison=1 (PAGE_POISONING), and
@@ -111,6 +118,7 @@ show_log=
 tcg_thread=multi
 cmdline=
 kernel_checks=
+icount=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -146,6 +154,12 @@ while [ $# -gt 0 ]; do
 		cmdline=$2
 		shift
 		;;
+	--icount)
+		[ $# -ge 2 ] && [ "$2" -ge 0 ] 2>/dev/null && [ "$2" -le 10 ] ||
+			die "--icount needs a shift from 0 to 10"
+		icount=$2
+		shift
+		;;
 	--kernel-checks) kernel_checks=all ;;
 	--kernel-checks-light) kernel_checks=light ;;
 	--no-build) build= ;;
@@ -162,6 +176,11 @@ case $accel in
 '' | tcg | kvm) ;;
 *) die "--accel must be tcg or kvm, not '$accel'" ;;
 esac
+if [ -n "$icount" ]; then
+	[ "$accel" != kvm ] || die "--icount is TCG's: not with --accel kvm"
+	accel=tcg
+	tcg_thread=single
+fi
 if [ -n "$run_user" ]; then
 	getent passwd "$run_user" >/dev/null ||
 		die "user '$run_user' does not exist (the guest uses the host's /etc/passwd)"
@@ -224,10 +243,12 @@ if [ -n "$module" ]; then
 	[ -f "$ko" ] || die "$ko missing: build it with make -C $REPO module-kernel KREL=$release"
 fi
 
-# Two CPUs. The debug kernel has no ACPI and finds CPUs in the BIOS's MP
-# table, which lists one CPU per package: there they are two packages.
+# Two CPUs (one under --icount). The debug kernel has no ACPI and finds
+# CPUs in the BIOS's MP table, which lists one CPU per package: there they
+# are two packages.
 smp=2
 [ "$kernel" != debug ] || smp=2,sockets=2,cores=1,threads=1
+[ -z "$icount" ] || smp=1
 # Four-level paging for the debug kernel: with TCG's five-level (la57)
 # "max" CPU, an interrupt taken during identify_cpu() made KASAN report a
 # wild access to the irq_desc lock (an ff11... address) about one boot in
@@ -242,6 +263,7 @@ qemu_base() {
 		echo -accel kvm -cpu host
 	else
 		echo -accel "tcg,thread=$tcg_thread" -cpu "$cpu"
+		[ -z "$icount" ] || echo -icount "shift=$icount,sleep=off"
 	fi
 }
 
