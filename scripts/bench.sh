@@ -40,6 +40,12 @@ Options:
                     smoke test of the script, not a measurement
   --profile         also: the clocksource's cost and perf's sampling of the
                     guest while brkwatch records (where its time goes)
+  --icount          count instructions, not time: the guest's clock
+                    advances 8 ns per instruction (scripts/vm.sh --icount
+                    3), with one vCPU. Every round then gives the same
+                    numbers whatever the host does, so that small ratios
+                    can be told apart; they are instruction counts, which
+                    leave out what a real CPU's caches and traps cost
   --hpet            keep the clocksource the guest picks by itself under TCG
                     (HPET) instead of booting with tsc=reliable (below)
   --raw FILE        only format FILE, the guest's output of an earlier run
@@ -66,6 +72,7 @@ json=
 guest_args=()
 raw=
 cmdline=tsc=reliable
+vm_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
@@ -81,6 +88,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--quick | --profile) guest_args+=("$1") ;;
 	--hpet) cmdline= ;;
+	--icount) vm_args=(--icount 3) ;;
 	--raw)
 		[ $# -ge 2 ] || die "--raw needs a FILE"
 		raw=$2
@@ -152,8 +160,9 @@ for k in $kernels; do
 	start=$(date +%s)
 	rc=0
 	# One host thread for every vCPU: probes come and go in each round.
-	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 2400 --tcg-single-thread --cmdline "$cmdline" -- \
-		scripts/bench-guest.sh "${guest_args[@]}" >"$out" || rc=$?
+	"$REPO/scripts/vm.sh" --kernel "$k" --timeout 2400 --tcg-single-thread --cmdline "$cmdline" \
+		"${vm_args[@]}" -- scripts/bench-guest.sh "${guest_args[@]}" >"$out" || rc=$?
+	[ ${#vm_args[@]} = 0 ] || echo "BENCH info icount_shift ${vm_args[1]}" >>"$out"
 	echo "BENCH info wall_seconds $(($(date +%s) - start))" >>"$out"
 	echo "BENCH info vm_status $rc" >>"$out"
 	[ "$rc" = 0 ] || note "kernel $k: the VM run failed (status $rc): partial results"

@@ -2,9 +2,12 @@
 /*
  * Shared by the benchmark workloads (scripts/bench/): the iteration
  * count from argv and one result line, "name=... iters=N ns_per_iter=X
- * calls_per_iter=C", with the time taken by clock_gettime(CLOCK_MONOTONIC)
- * around the loop alone, so that whatever a tracer does at start-up is not
- * counted.
+ * calls_per_iter=C", with the time taken by clock_gettime() around the loop
+ * alone, so that whatever a tracer does at start-up is not counted: the
+ * time that passed (bench_now()) for the brk() callers, the thread's own
+ * CPU time (bench_cpu_now()) for the workloads that never call brk(),
+ * measured while another process does (brkticker.c): on a guest with one
+ * vCPU that process runs on the same CPU, and its calls are not theirs.
  */
 #ifndef BRKWATCH_BENCH_H
 #define BRKWATCH_BENCH_H
@@ -36,6 +39,14 @@ static inline unsigned long long bench_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static inline unsigned long long bench_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 

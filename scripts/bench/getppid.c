@@ -14,10 +14,10 @@ int main(int argc, char **argv)
 	unsigned long long t0, t1;
 	long sum = 0;
 
-	t0 = bench_now();
+	t0 = bench_cpu_now();
 	for (i = 0; i < n; i++)
 		sum += syscall(SYS_getppid);
-	t1 = bench_now();
+	t1 = bench_cpu_now();
 	if (sum <= 0)
 		return 1;
 	bench_report("getppid", n, t1 - t0, 1);

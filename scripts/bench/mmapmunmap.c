@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 	unsigned long n = bench_iters(argc, argv, 10000), i;
 	unsigned long long t0, t1;
 
-	t0 = bench_now();
+	t0 = bench_cpu_now();
 	for (i = 0; i < n; i++) {
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t1 = bench_now();
+	t1 = bench_cpu_now();
 	bench_report("mmapmunmap", n, t1 - t0, 2);
 	return 0;
 }

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	page[0] = 1;
-	t0 = bench_now();
+	t0 = bench_cpu_now();
 	for (i = 0; i < n; i++) {
 		if (mprotect(page, 4096, i & 1 ? PROT_READ | PROT_WRITE :
 				    PROT_READ)) {
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t1 = bench_now();
+	t1 = bench_cpu_now();
 	bench_report("mprotect", n, t1 - t0, 1);
 	return 0;
 }

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	unsigned long blocks = (n + BLOCK_PAGES - 1) / BLOCK_PAGES;
 	unsigned long long t0, t1;
 
-	t0 = bench_now();
+	t0 = bench_cpu_now();
 	for (i = 0; i < blocks; i++) {
 		volatile char *p = mmap(NULL, BLOCK_PAGES * 4096UL,
 					PROT_READ | PROT_WRITE,
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t1 = bench_now();
+	t1 = bench_cpu_now();
 	bench_report("pagefault", blocks * BLOCK_PAGES, t1 - t0, 0);
 	return 0;
 }

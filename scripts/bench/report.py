@@ -271,6 +271,10 @@ def table(res):
         info.get("cpus", "?"), info.get("clocksource", "?")))
     lines.append("%s rounds, tracers alternating; median per call (x median ratio to bare); "
                  "mallocheavy per iteration, pagefault per page" % info.get("rounds", "?"))
+    if info.get("icount_shift"):
+        lines.append("QEMU -icount shift=%s: the guest's clock counts instructions (%d ns each), "
+                     "so times are instruction counts and do not vary with the host"
+                     % (info["icount_shift"], 1 << int(info["icount_shift"])))
     if info.get("lock_point"):
         lines.append("brkwatch and floor follow brk()'s mmap lock at %s" % info["lock_point"])
     tracers = [t for t in TRACERS if any(t in res["table"].get(w, {}) for w in WORKLOADS)]
