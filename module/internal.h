@@ -33,6 +33,7 @@ struct bw_call {
 	u64 request;
 	u64 brk_entry;		/* mm->brk at entry, before the lock */
 	bool ia32;
+	bool alone;		/* no other task used the mm at entry */
 	bool based;		/* the heap's base below was read */
 	bool limits_checked;	/* check_brk_limits() returned */
 	bool brk_flags_called;	/* do_brk_flags() was reached */

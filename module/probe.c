@@ -64,6 +64,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->request = request;
 	call->brk_entry = READ_ONCE(mm->brk);
 	call->ia32 = ia32;
+	call->alone = atomic_read(&mm->mm_users) == 1;
 	call->based = false;
 	call->limits_checked = false;
 	call->brk_flags_called = false;
@@ -79,7 +80,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	 * it is here once it holds the lock, and the lock's return need not
 	 * be hooked. Others taking a reference (a /proc reader) only read.
 	 */
-	if (atomic_read(&mm->mm_users) == 1)
+	if (call->alone)
 		bw_read_base(call, mm);
 	/* Unseen by the probes inside brk(): nothing follows by elimination. */
 	if (!bw_inflight_enter(call)) {
@@ -154,14 +155,18 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	    call->rlimit_data)
 		call->rlimit_changed = true;
 	/*
-	 * Before 6.1 no probe runs between the overlap check and the end of
-	 * a grow that it refused: the mapping it saw is read now. Alone on
-	 * its mm (else the lock's probe read it under the lock), the caller
-	 * is the only task that could have changed it. The lock is only
-	 * tried: a probe cannot sleep.
+	 * The mapping that the overlap check of a grow it refused saw, read
+	 * now: before 6.1 no probe runs between that check and the end of
+	 * the call, and from 6.1 on a caller alone on its mm leaves it to
+	 * here, since a grow that passed does not need it (else the lock's
+	 * probe, or check_brk_limits()'s return, read it under the lock).
+	 * Alone on its mm, the caller is the only task that could have
+	 * changed it. The lock is only tried: a probe cannot sleep.
 	 */
-	if (BW_BRK_FLAGS_CHECKS_LIMITS && !call->next_found &&
-	    bw_refused_early(call, ret) && mmap_read_trylock(mm)) {
+	if ((BW_BRK_FLAGS_CHECKS_LIMITS || call->alone) && !call->next_found &&
+	    !(call->limits_checked && call->limits_ret) &&
+	    bw_refused_early(call, ret) &&
+	    mmap_read_trylock(mm)) {
 		bw_note_next(call, mm);
 		mmap_read_unlock(mm);
 	}
@@ -252,6 +257,8 @@ static int bw_limits_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 /*
  * The heap may grow (6.1 on): note the mapping above it, which the
  * overlap check that follows will look at, under the call's write lock.
+ * Not for a caller alone on its mm: only a grow that check refuses needs
+ * it, and the syscall's return reads it then (bw_brk_return()).
  */
 static int bw_limits_return(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
@@ -260,7 +267,7 @@ static int bw_limits_return(struct kretprobe_instance *ri,
 
 	call->limits_ret = (int)regs_return_value(regs);
 	call->limits_checked = true;
-	if (!call->limits_ret)
+	if (!call->limits_ret && !call->alone)
 		bw_note_next(call, current->mm);
 	return 0;
 }
