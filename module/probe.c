@@ -408,22 +408,26 @@ static struct kprobe bw_lock_kprobe;
 static bool bw_lock_kprobe_registered;
 static char bw_lock_where[KSYM_SYMBOL_LEN];	/* "function+0x..." */
 
+static unsigned long bw_probe_missed(const struct bw_probe *p)
+{
+	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+}
+
+NOKPROBE_SYMBOL(bw_probe_missed);
+
 /**
  * bw_probes_inner_missed - misses of the probes inside brk(), so far
  *
  * One during a call (by any task: the counters are shared) means a step
  * may have gone unseen, and no verdict is then decided by elimination.
+ * Read twice per call: each probe by name, no loop over them all.
  */
 unsigned long bw_probes_inner_missed(void)
 {
-	unsigned long missed = 0;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
-		if (bw_probes[i].bit)
-			missed += READ_ONCE(bw_probes[i].rp.nmissed) +
-				  READ_ONCE(bw_probes[i].rp.kp.nmissed);
-	return missed + READ_ONCE(bw_lock_kprobe.nmissed);
+	return bw_probe_missed(&bw_probes[BW_P_LOCK]) +
+	       bw_probe_missed(&bw_probes[BW_P_LIMITS]) +
+	       bw_probe_missed(&bw_probes[BW_P_BRK_FLAGS]) +
+	       READ_ONCE(bw_lock_kprobe.nmissed);
 }
 
 struct bw_tracepoint {
