@@ -186,6 +186,18 @@ static inline bool bw_vma_has_gap(unsigned long flags)
 #define BW_BRK_FLAGS_CHECKS_LIMITS	(!BW_KERNEL_AT_LEAST(6, 1, 0))
 
 /*
+ * From the same 6.1 change to 7.3, the newest kernel of the matrix,
+ * do_brk_flags() fails with -ENOMEM only, and brk() then returns the old
+ * break: that the call entered it and what brk() returned say all that its
+ * return value would. Its entry is probed, not its return, which would
+ * cost every grow a kretprobe instance and the return trampoline. Not
+ * assumed after 7.3: making VMA write locks killable, proposed upstream,
+ * would let it fail with -EINTR too.
+ */
+#define BW_BRK_FLAGS_ONLY_ENOMEM \
+	(BW_KERNEL_AT_LEAST(6, 1, 0) && !BW_KERNEL_AT_LEAST(7, 4, 0))
+
+/*
  * What the kernel sets aside for a kretprobe's instances, an estimate
  * counted under the module's memory cap: maxactive instances with their
  * data. 6.7, "kprobes: kretprobe scalability improvement with objpool":

@@ -56,7 +56,7 @@ struct bw_call {
 	u64 end_data;
 	u64 rlimit_data;
 	long limits_ret;
-	long brk_flags_ret;	/* what do_brk_flags() returned */
+	long brk_flags_ret;	/* what do_brk_flags() returned, if hooked */
 	u64 task_size;		/* the caller's TASK_SIZE, with brk_flags_ret */
 	u64 next_start;
 	u64 next_end;

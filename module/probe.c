@@ -276,15 +276,29 @@ static int bw_limits_return(struct kretprobe_instance *ri,
  * do_brk_flags() was reached: every earlier check passed. The ELF loader
  * calls it too (vm_brk_flags()), outside any brk() call: not followed.
  */
-static int bw_brk_flags_entry(struct kretprobe_instance *ri,
-			      struct pt_regs *regs)
+static struct bw_call *bw_brk_flags_reached(void)
 {
 	struct bw_call *call = bw_inflight_find();
 
 	if (!call || !call->based)
-		return 1;
+		return NULL;
 	call->brk_flags_called = true;
-	return bw_step_entry(ri, call);
+	return call;
+}
+
+/* Where its return says nothing more (BW_BRK_FLAGS_ONLY_ENOMEM). */
+static int bw_brk_flags_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	bw_brk_flags_reached();
+	return 0;
+}
+
+static int bw_brk_flags_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct bw_call *call = bw_brk_flags_reached();
+
+	return call ? bw_step_entry(ri, call) : 1;
 }
 
 /*
@@ -320,6 +334,8 @@ NOKPROBE_SYMBOL(bw_lock_entry);
 NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
 NOKPROBE_SYMBOL(bw_limits_return);
+NOKPROBE_SYMBOL(bw_brk_flags_reached);
+NOKPROBE_SYMBOL(bw_brk_flags_hit);
 NOKPROBE_SYMBOL(bw_brk_flags_entry);
 NOKPROBE_SYMBOL(bw_brk_flags_return);
 NOKPROBE_SYMBOL(bw_note_next);
@@ -339,6 +355,7 @@ struct bw_probe {
 	unsigned int bit;	/* in bw_probes_present, for the verdict */
 	bool required;
 	bool wanted;		/* on this kernel, else not even tried */
+	bool entry_only;	/* rp.kp alone, a kprobe: no instances */
 	bool registered;
 };
 
@@ -388,14 +405,17 @@ static struct bw_probe bw_probes[] = {
 		.wanted = !BW_BRK_FLAGS_CHECKS_LIMITS,
 	},
 	[BW_P_BRK_FLAGS] = {
+		/* its return value only before 6.1 (and after 7.3) */
 		.rp = {
 			.kp.symbol_name = "do_brk_flags",
+			.kp.pre_handler = bw_brk_flags_hit,
 			.entry_handler = bw_brk_flags_entry,
 			.handler = bw_brk_flags_return,
 			.data_size = sizeof(struct bw_call *),
 		},
 		.bit = BW_PROBE_BRK_FLAGS,
 		.wanted = true,
+		.entry_only = BW_BRK_FLAGS_ONLY_ENOMEM,
 	},
 };
 
@@ -565,6 +585,30 @@ static void bw_lock_kprobe_exit(void)
 	bw_lock_kprobe_registered = false;
 }
 
+/* What registering @p sets aside, counted under the memory cap. */
+static size_t bw_probe_bytes(const struct bw_probe *p)
+{
+	if (p->entry_only)
+		return 0;
+	return bw_kretprobe_bytes(bw_maxactive, p->rp.data_size);
+}
+
+static int bw_probe_register(struct bw_probe *p)
+{
+	if (p->entry_only)
+		return register_kprobe(&p->rp.kp);
+	p->rp.maxactive = bw_maxactive;
+	return register_kretprobe(&p->rp);
+}
+
+static void bw_probe_unregister(struct bw_probe *p)
+{
+	if (p->entry_only)
+		unregister_kprobe(&p->rp.kp);
+	else
+		unregister_kretprobe(&p->rp);
+}
+
 /*
  * In reverse: the probes inside brk() go before the syscall's, whose
  * snapshots they write into.
@@ -578,7 +622,7 @@ static void bw_kretprobes_exit(void)
 		struct bw_probe *p = &bw_probes[i];
 
 		if (p->registered)
-			unregister_kretprobe(&p->rp);
+			bw_probe_unregister(p);
 		p->registered = false;
 	}
 	bw_probes_present = 0;
@@ -606,8 +650,7 @@ int bw_probes_prepare(void)
 	bw_lock_choose();
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
 		if (bw_probes[i].wanted)
-			bytes += bw_kretprobe_bytes(bw_maxactive,
-						    bw_probes[i].rp.data_size);
+			bytes += bw_probe_bytes(&bw_probes[i]);
 	if (!bw_memory_add(bytes)) {
 		pr_err("memory_cap_kib too small: %u instances of each probe need %zu bytes on %u CPUs, over the cap; not loading\n",
 		       bw_maxactive, bytes, num_possible_cpus());
@@ -644,8 +687,7 @@ static int bw_kretprobes_init(void)
 
 		if (!p->wanted)
 			continue;
-		p->rp.maxactive = bw_maxactive;
-		err = register_kretprobe(&p->rp);
+		err = bw_probe_register(p);
 		if (!err) {
 			p->registered = true;
 			bw_probes_present |= p->bit;
@@ -660,7 +702,7 @@ static int bw_kretprobes_init(void)
 		pr_notice("%s cannot be probed (%d): verdicts that need it will be \"unknown\"\n",
 			  p->rp.kp.symbol_name, err);
 		/* its instances were never made */
-		bytes = bw_kretprobe_bytes(bw_maxactive, p->rp.data_size);
+		bytes = bw_probe_bytes(p);
 		bw_memory_sub(bytes);
 		bw_probes_reserved -= bytes;
 	}

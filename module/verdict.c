@@ -92,9 +92,13 @@ static u8 bw_grow_verdict(const struct bw_call *c, long ret,
 	}
 	/* Reached, and the old break returned: do_brk_flags() refused. */
 	if (c->brk_flags_called) {
-		rec->call.detail[0] = c->brk_flags_ret;
-		if (BW_BRK_FLAGS_CHECKS_LIMITS)
+		if (BW_BRK_FLAGS_CHECKS_LIMITS) {
+			rec->call.detail[0] = c->brk_flags_ret;
 			return bw_expect(bw_brk_flags_refusal(c), ret, origbrk);
+		}
+		/* Its only error, where its return is not hooked. */
+		rec->call.detail[0] = BW_BRK_FLAGS_ONLY_ENOMEM ? -ENOMEM :
+				      c->brk_flags_ret;
 		return bw_expect(BRKWATCH_NOMEM, ret, origbrk);
 	}
 	/*

@@ -146,7 +146,8 @@ build_floor() {	# NAME
 	rel=$(kernel_release "$1")
 	dir=$CACHE/build/$rel-floor
 	mkdir -p "$dir"
-	ln -sf "$REPO/scripts/bench/floor/Kbuild" "$REPO/scripts/bench/floor/brkwatch_floor.c" "$dir/"
+	ln -sf "$REPO/scripts/bench/floor/Kbuild" "$REPO/scripts/bench/floor/brkwatch_floor.c" \
+		"$REPO/module/compat.h" "$dir/"
 	kernel_exec "$1" make -s -C "/lib/modules/$rel/build" M="$dir" modules >&2 ||
 		die "building the floor module for $rel failed"
 }

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/mm_types.h>
 #include <linux/string.h>
+#include "compat.h"	/* brkwatch's, linked beside this file */
 
 static int floor_hook_return(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
@@ -38,7 +39,7 @@ static int floor_lock_entry(struct kretprobe_instance *ri,
 	return mm && atomic_read(&mm->mm_users) == 1;
 }
 
-static int floor_lock_point(struct kprobe *kp, struct pt_regs *regs)
+static int floor_hit(struct kprobe *kp, struct pt_regs *regs)
 {
 	return 0;
 }
@@ -51,7 +52,7 @@ MODULE_PARM_DESC(lock_point,
 static char floor_lock_sym[KSYM_NAME_LEN];
 static struct kprobe floor_lock_kprobe = {
 	.symbol_name = floor_lock_sym,
-	.pre_handler = floor_lock_point,
+	.pre_handler = floor_hit,
 };
 
 static bool floor_lock_kprobe_registered;
@@ -59,7 +60,7 @@ static bool floor_lock_kprobe_registered;
 NOKPROBE_SYMBOL(floor_hook_return);
 NOKPROBE_SYMBOL(floor_return);
 NOKPROBE_SYMBOL(floor_lock_entry);
-NOKPROBE_SYMBOL(floor_lock_point);
+NOKPROBE_SYMBOL(floor_hit);
 
 #define FLOOR_KRETPROBE(sym) {					\
 	.kp.symbol_name = sym,					\
@@ -80,10 +81,20 @@ static struct kretprobe floor_probes[] = {
 		.maxactive = 256,
 	},
 	FLOOR_KRETPROBE("check_brk_limits"),
+#if !BW_BRK_FLAGS_ONLY_ENOMEM
 	FLOOR_KRETPROBE("do_brk_flags"),
+#endif
 };
 
 static bool floor_registered[ARRAY_SIZE(floor_probes)];
+
+/* Where brkwatch needs only its entry, a kprobe. */
+static struct kprobe floor_brk_flags_kprobe = {
+	.symbol_name = "do_brk_flags",
+	.pre_handler = floor_hit,
+};
+
+static bool floor_brk_flags_kprobe_registered;
 
 static void floor_exit(void)
 {
@@ -91,6 +102,8 @@ static void floor_exit(void)
 
 	if (floor_lock_kprobe_registered)
 		unregister_kprobe(&floor_lock_kprobe);
+	if (floor_brk_flags_kprobe_registered)
+		unregister_kprobe(&floor_brk_flags_kprobe);
 	for (i = 0; i < ARRAY_SIZE(floor_probes); i++)
 		if (floor_registered[i])
 			unregister_kretprobe(&floor_probes[i]);
@@ -153,6 +166,14 @@ static int __init floor_init(void)
 			return err;
 		}
 		pr_info("brkwatch_floor: %s not probed (%d)\n", sym, err);
+	}
+	if (BW_BRK_FLAGS_ONLY_ENOMEM) {
+		int err = register_kprobe(&floor_brk_flags_kprobe);
+
+		floor_brk_flags_kprobe_registered = !err;
+		if (err)
+			pr_info("brkwatch_floor: do_brk_flags not probed (%d)\n",
+				err);
 	}
 	return 0;
 }
