@@ -21,6 +21,7 @@
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
@@ -203,14 +204,14 @@ static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 	raw_spin_lock_init(&p->lock);
 	p->pid = pid;
 	p->tgid = get_pid(task_tgid(tsk));
-	rcu_read_lock();
-	p->ppid = task_tgid_nr(rcu_dereference(tsk->real_parent));
-	rcu_read_unlock();
 	p->start_time = start_time;
 	p->gen = atomic_inc_return(&bw_gens);
 	memcpy(p->comm, tsk->comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
+	rcu_read_lock();
+	p->ppid = task_tgid_nr(rcu_dereference(tsk->real_parent));
 	bw_proc_note_owner(p, tsk);
+	rcu_read_unlock();
 	bw_proc_note_heap(p, tsk->mm);
 	p->brk = tsk->mm->brk;
 	INIT_LIST_HEAD(&p->ordered);
@@ -533,7 +534,11 @@ static struct bw_history *bw_proc_joined(const struct bw_call *call,
  * Probe context (the syscall's return, in the calling task): creates the
  * history on the process's first call, appends the record with its
  * verdict (or fills the slot bw_history_reserve() numbered), counts a call
- * that could not be kept as dropped.
+ * that could not be kept as dropped. Every caller runs with preemption
+ * disabled (a kprobe's handler, or the exit tracepoint's or probe's):
+ * that is a read-side critical section of RCU, whose flavours are one
+ * since 4.20, for the histories and their stacks that the worker frees
+ * after synchronize_rcu(); no rcu_read_lock() on every call.
  */
 void bw_history_record(struct bw_call *call, long ret)
 {
@@ -549,8 +554,8 @@ void bw_history_record(struct bw_call *call, long ret)
 	 */
 	u64 duration = ktime_get_ns() - call->time_ns;
 
+	lockdep_assert_preemption_disabled();
 	bw_count(calls_seen);
-	rcu_read_lock();
 	/* The history it joined, unless forgotten since: then as any call. */
 	p = call->ordered ? bw_proc_joined(call, tsk) : NULL;
 	if (p) {
@@ -563,7 +568,7 @@ void bw_history_record(struct bw_call *call, long ret)
 	} else {
 		p = bw_proc_get(tsk);
 		if (!p)
-			goto out;
+			return;
 		raw_spin_lock(&p->lock);
 		rec = bw_ring_next(p, &spare);
 		seq = ++p->calls;
@@ -596,7 +601,7 @@ unlock:
 	 * Under the lock, before a reader can find the call: its stack
 	 * line is there as soon as its call line. Not for 32-bit calls.
 	 */
-	stacks = rcu_dereference(p->stacks);
+	stacks = rcu_dereference_sched(p->stacks);
 	if (unlikely(stacks) && !call->ia32) {
 		if (rec)
 			bw_stacks_capture(stacks, seq);
@@ -605,8 +610,6 @@ unlock:
 	}
 	raw_spin_unlock(&p->lock);
 	bw_spare_put(&spare);
-out:
-	rcu_read_unlock();
 }
 
 /* Under the history's lock: the heap @tsk's new program starts with. */
