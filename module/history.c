@@ -307,16 +307,23 @@ static struct bw_pool *bw_ring_pool(const struct bw_history *p)
 	return p->tail ? &bw_chunks : &bw_first_chunks;
 }
 
-/* Under p->lock: a new tail chunk; false if there is none. */
+/*
+ * Under p->lock: a new tail chunk; false if there is none. The spare comes
+ * first: were a ready chunk taken instead (the worker may have refilled
+ * the pool since the spare was allocated), the spare would go back into
+ * the pool over its target, memory that "clear" does not give back.
+ */
 static bool bw_ring_grow(struct bw_history *p, struct bw_spare *spare)
 {
 	struct bw_pool *pool = bw_ring_pool(p);
 	bool first = pool == &bw_first_chunks;
-	struct bw_chunk *chunk = bw_take_ready(pool);
+	struct bw_chunk *chunk;
 
-	if (!chunk && spare->chunk && spare->pool == pool) {
+	if (spare->chunk && spare->pool == pool) {
 		chunk = spare->chunk;
 		spare->chunk = NULL;
+	} else {
+		chunk = bw_take_ready(pool);
 	}
 	if (!chunk)
 		return false;
