@@ -68,10 +68,8 @@ static bool bw_owner_may_read(struct bw_history *p)
 	bool owner;
 
 	raw_spin_lock(&p->lock);
-	owner = uid_eq(cred->fsuid, p->uid) && uid_eq(cred->fsuid, p->euid) &&
-		uid_eq(cred->fsuid, p->suid) && gid_eq(cred->fsgid, p->gid) &&
-		gid_eq(cred->fsgid, p->egid) && gid_eq(cred->fsgid, p->sgid) &&
-		p->dumpable;
+	owner = p->owner_reads && uid_eq(cred->fsuid, p->uid) &&
+		gid_eq(cred->fsgid, p->gid);
 	raw_spin_unlock(&p->lock);
 	return owner || capable(CAP_SYS_PTRACE);
 }

@@ -9,8 +9,8 @@
  * spinlock: no lock is shared by all CPUs, and nothing is allocated under
  * a raw lock. Everything that may sleep (creating and removing /proc
  * files, freeing, refilling the pools) is done by the worker, its lists
- * under bw_lock; the probes hand it work through lock-free lists, each
- * node used at most once in a history's life.
+ * under bw_lock; the probes hand it work through a lock-free list, a
+ * history on it at most once at a time (bw_handoff()).
  *
  * A history is freed only after it left the hash table, its /proc file
  * was removed (proc_remove() waits for readers, so bw_lock is not held
@@ -62,13 +62,10 @@ static struct hlist_head bw_wishes[BIT(BW_LOCK_BITS)];
 static atomic_t bw_wishes_nr = ATOMIC_INIT(0);
 
 static struct bw_pool bw_chunks;
-static struct bw_pool bw_first_chunks;
 static struct bw_pool bw_procs_pool;
 
-/* From atomic context to the worker. */
-static LLIST_HEAD(bw_new);
-static LLIST_HEAD(bw_exits);
-static LLIST_HEAD(bw_replaced);
+/* From atomic context to the worker: bw_handoff(). */
+static LLIST_HEAD(bw_handoffs);
 
 /* The worker's view, under bw_lock. */
 static DEFINE_MUTEX(bw_lock);
@@ -131,6 +128,20 @@ static void bw_kick(void)
 		queue_work(bw_unbound_wq(), &bw_kick_work);
 }
 
+/*
+ * Any context: hand @p to the worker, for @why (BW_HANDOFF_*). Its node is
+ * on bw_handoffs at most once: only a reason given while none is pending
+ * puts it there, and the worker takes every pending reason at once
+ * (bw_collect()), before it may be put there again.
+ */
+static void bw_handoff(struct bw_history *p, int why)
+{
+	if (!atomic_fetch_or(why, &p->handoff)) {
+		llist_add(&p->handoff_node, &bw_handoffs);
+		bw_kick();
+	}
+}
+
 /* Atomic context: count a record that could not be stored. */
 static void bw_count_no_memory(size_t want)
 {
@@ -182,12 +193,11 @@ static void bw_proc_note_owner(struct bw_history *p, struct task_struct *tsk)
 	const struct cred *cred = __task_cred(tsk);
 
 	p->uid = cred->uid;
-	p->euid = cred->euid;
-	p->suid = cred->suid;
 	p->gid = cred->gid;
-	p->egid = cred->egid;
-	p->sgid = cred->sgid;
-	p->dumpable = bw_task_dumpable(tsk);
+	p->owner_reads = uid_eq(cred->uid, cred->euid) &&
+			 uid_eq(cred->uid, cred->suid) &&
+			 gid_eq(cred->gid, cred->egid) &&
+			 gid_eq(cred->gid, cred->sgid) && bw_task_dumpable(tsk);
 }
 
 static void bw_proc_note_heap(struct bw_history *p, struct mm_struct *mm)
@@ -198,13 +208,12 @@ static void bw_proc_note_heap(struct bw_history *p, struct mm_struct *mm)
 }
 
 static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
-			 pid_t pid, u64 start_time)
+			 pid_t pid)
 {
 	memset(p, 0, sizeof(*p));
 	raw_spin_lock_init(&p->lock);
 	p->pid = pid;
 	p->tgid = get_pid(task_tgid(tsk));
-	p->start_time = start_time;
 	p->gen = atomic_inc_return(&bw_gens);
 	memcpy(p->comm, tsk->comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
@@ -235,20 +244,19 @@ static struct bw_history *bw_proc_of(struct task_struct *tsk)
 {
 	struct bw_history *p = bw_proc_find(task_tgid_nr(tsk));
 
-	if (p && p->start_time == tsk->group_leader->start_time)
+	if (p && p->tgid == task_tgid(tsk))
 		return p;
 	return NULL;
 }
 
 /*
  * Atomic context, RCU held: the history of @tsk's process, created on its
- * first call. A pid used before by another process (its start time
- * differs) gets a new history; the old one is forgotten.
+ * first call. A pid used before by another process (another struct pid)
+ * gets a new history; the old one is forgotten.
  */
 static struct bw_history *bw_proc_get(struct task_struct *tsk)
 {
 	pid_t pid = task_tgid_nr(tsk);
-	u64 start_time = tsk->group_leader->start_time;
 	raw_spinlock_t *lock = bw_chain_lock(pid);
 	struct bw_history *p, *old, *fresh;
 
@@ -259,11 +267,11 @@ static struct bw_history *bw_proc_get(struct task_struct *tsk)
 	fresh = bw_take(&bw_procs_pool);
 	if (!fresh)
 		return NULL;
-	bw_proc_init(fresh, tsk, pid, start_time);
+	bw_proc_init(fresh, tsk, pid);
 
 	raw_spin_lock(lock);
 	old = bw_proc_find(pid);
-	if (old && old->start_time == start_time) {
+	if (old && old->tgid == fresh->tgid) {
 		/* another thread of the process was first */
 		raw_spin_unlock(lock);
 		put_pid(fresh->tgid);	/* never the last reference */
@@ -274,22 +282,32 @@ static struct bw_history *bw_proc_get(struct task_struct *tsk)
 	if (old) {
 		hlist_replace_rcu(&old->hash, &fresh->hash);
 		WRITE_ONCE(old->retired, true);
-		llist_add(&old->retire_node, &bw_replaced);
+		bw_handoff(old, BW_HANDOFF_REPLACED);
 	} else {
 		hlist_add_head_rcu(&fresh->hash, bw_chain(pid));
 	}
 	raw_spin_unlock(lock);
 
-	llist_add(&fresh->new_node, &bw_new);
-	bw_kick();
+	bw_handoff(fresh, BW_HANDOFF_NEW);
 	return fresh;
+}
+
+/* @p's first chunk, in its header, read as any other. */
+static struct bw_chunk *bw_first_chunk(struct bw_history *p)
+{
+	BUILD_BUG_ON(offsetof(struct bw_first_chunk, next) !=
+		     offsetof(struct bw_chunk, next));
+	BUILD_BUG_ON(offsetof(struct bw_first_chunk, rec) !=
+		     offsetof(struct bw_chunk, rec));
+	return (struct bw_chunk *)&p->first;
 }
 
 /* How many records @chunk of @p holds. */
 static unsigned int bw_chunk_records(const struct bw_history *p,
 				     const struct bw_chunk *chunk)
 {
-	return chunk == p->first ? BW_FIRST_CHUNK_RECORDS : BW_CHUNK_RECORDS;
+	return (const void *)chunk == &p->first ? BW_FIRST_CHUNK_RECORDS :
+						   BW_CHUNK_RECORDS;
 }
 
 /*
@@ -297,44 +315,38 @@ static unsigned int bw_chunk_records(const struct bw_history *p,
  * (bw_ring_append_slow()): the ring takes it if it still needs one.
  */
 struct bw_spare {
-	struct bw_pool *pool;
 	struct bw_chunk *chunk;
+	bool tried;		/* allocation was tried */
 };
 
-/* Under p->lock: the pool the ring's next chunk comes from. */
-static struct bw_pool *bw_ring_pool(const struct bw_history *p)
-{
-	return p->tail ? &bw_chunks : &bw_first_chunks;
-}
-
 /*
- * Under p->lock: a new tail chunk; false if there is none. The spare comes
- * first: were a ready chunk taken instead (the worker may have refilled
- * the pool since the spare was allocated), the spare would go back into
- * the pool over its target, memory that "clear" does not give back.
+ * Under p->lock: a new tail chunk; false if there is none. The first one
+ * is in the header. The spare comes before a ready one: were a ready
+ * chunk taken instead (the worker may have refilled the pool since the
+ * spare was allocated), the spare would go back into the pool over its
+ * target, memory that "clear" does not give back.
  */
 static bool bw_ring_grow(struct bw_history *p, struct bw_spare *spare)
 {
-	struct bw_pool *pool = bw_ring_pool(p);
-	bool first = pool == &bw_first_chunks;
 	struct bw_chunk *chunk;
 
-	if (spare->chunk && spare->pool == pool) {
+	if (!p->tail) {
+		p->head = bw_first_chunk(p);
+		p->tail = p->head;
+		p->tail_idx = 0;
+		return true;
+	}
+	if (spare->chunk) {
 		chunk = spare->chunk;
 		spare->chunk = NULL;
 	} else {
-		chunk = bw_take_ready(pool);
+		chunk = bw_take_ready(&bw_chunks);
 	}
 	if (!chunk)
 		return false;
 	chunk->next = NULL;
-	if (first) {
-		p->first = chunk;
-		p->head = chunk;
-	} else {
-		p->chunks++;
-		p->tail->next = chunk;
-	}
+	p->chunks++;
+	p->tail->next = chunk;
 	p->tail = chunk;
 	p->tail_idx = 0;
 	return true;
@@ -357,7 +369,8 @@ static bool bw_ring_make_room(struct bw_history *p, struct bw_spare *spare)
 			chunk = p->head;
 			p->head = chunk->next;
 			p->head_idx = 0;
-			if (chunk != p->first &&
+			/* The first chunk leaves the ring for good. */
+			if (chunk != bw_first_chunk(p) &&
 			    p->tail_idx == bw_chunk_records(p, p->tail)) {
 				/* the emptied chunk becomes the tail */
 				chunk->next = NULL;
@@ -366,10 +379,7 @@ static bool bw_ring_make_room(struct bw_history *p, struct bw_spare *spare)
 				p->tail_idx = 0;
 				return true;
 			}
-			if (chunk == p->first) {
-				p->first = NULL;
-				bw_pool_put(&bw_first_chunks, chunk);
-			} else {
+			if (chunk != bw_first_chunk(p)) {
 				bw_pool_put(&bw_chunks, chunk);
 				p->chunks--;
 			}
@@ -401,9 +411,9 @@ static struct brkwatch_record *bw_ring_append(struct bw_history *p,
  */
 static void bw_spare_get(struct bw_history *p, struct bw_spare *spare)
 {
-	spare->pool = bw_ring_pool(p);
+	spare->tried = true;
 	raw_spin_unlock(&p->lock);
-	spare->chunk = bw_pool_get_nowait(spare->pool);
+	spare->chunk = bw_pool_get_nowait(&bw_chunks);
 	raw_spin_lock(&p->lock);
 }
 
@@ -421,14 +431,14 @@ static struct brkwatch_record *bw_ring_append_slow(struct bw_history *p,
 	bw_spare_get(p, spare);
 	rec = bw_ring_append(p, spare);
 	if (!rec)
-		bw_count_no_memory(spare->pool->size);
+		bw_count_no_memory(bw_chunks.size);
 	return rec;
 }
 
 static void bw_spare_put(struct bw_spare *spare)
 {
 	if (spare->chunk)
-		bw_pool_put(spare->pool, spare->chunk);
+		bw_pool_put(&bw_chunks, spare->chunk);
 }
 
 /* Under p->lock: bw_ring_append(), allocating outside the lock if need be. */
@@ -494,7 +504,7 @@ restart:
 	list_for_each_entry(c, &p->ordered, order_link) {
 		if (!c->slotted) {
 			rec = bw_ring_append(p, spare);
-			if (!rec && !spare->pool) {
+			if (!rec && !spare->tried) {
 				/* the list may change meanwhile: start again */
 				bw_spare_get(p, spare);
 				goto restart;
@@ -506,7 +516,7 @@ restart:
 				c->ordinal = p->appended - 1;
 			} else {
 				p->dropped++;
-				bw_count_no_memory(spare->pool->size);
+				bw_count_no_memory(bw_chunks.size);
 			}
 			c->slotted = true;
 		}
@@ -707,10 +717,8 @@ void bw_history_task_exit(struct task_struct *tsk)
 			first = true;
 		}
 		raw_spin_unlock(&p->lock);
-		if (first) {
-			llist_add(&p->exit_node, &bw_exits);
-			bw_kick();
-		}
+		if (first)
+			bw_handoff(p, BW_HANDOFF_EXIT);
 	}
 	rcu_read_unlock();
 }
@@ -793,27 +801,28 @@ void bw_history_snapshot(struct bw_history *p, struct bw_history_head *head)
 
 /* ---- The worker's side, under bw_lock ---- */
 
-static void bw_adopt(struct llist_node *list)
+static void bw_adopt(struct bw_history *p)
 {
-	struct bw_history *p, *next;
-
-	llist_for_each_entry_safe(p, next, llist_reverse_order(list), new_node) {
-		list_add_tail(&p->link, &bw_all);
-		list_add_tail(&p->unlisted_link, &bw_unlisted);
-		bw_nr_all++;
-	}
+	list_add_tail(&p->link, &bw_all);
+	list_add_tail(&p->unlisted_link, &bw_unlisted);
+	bw_nr_all++;
 }
 
-static void bw_note_exits(struct llist_node *list)
+/*
+ * Onto bw_exited, which is kept oldest exit first: a history's node may
+ * have been handed over for another reason before another's exit.
+ */
+static void bw_note_exit(struct bw_history *p)
 {
-	struct bw_history *p, *next;
+	struct bw_history *prev;
 
-	llist_for_each_entry_safe(p, next, llist_reverse_order(list), exit_node) {
-		if (READ_ONCE(p->retired))
-			continue;
-		list_add_tail(&p->exited_link, &bw_exited);
-		bw_nr_exited++;
-	}
+	if (READ_ONCE(p->retired))
+		return;
+	list_for_each_entry_reverse(prev, &bw_exited, exited_link)
+		if (prev->exit_ns <= p->exit_ns)
+			break;
+	list_add(&p->exited_link, &prev->exited_link);
+	bw_nr_exited++;
 }
 
 /*
@@ -836,20 +845,27 @@ static void bw_unlink(struct bw_history *p)
 }
 
 /*
- * Take in what the probes handed over. The exit and replacement lists are
- * emptied before the list of new histories, so every history they name
- * has been adopted: it was put on bw_new before.
+ * Take in what the probes handed over (bw_handoff()). A history is handed
+ * over as new before anything else: by the call that created it, before
+ * its process can exit or its pid be used again.
  */
 static void bw_collect(void)
 {
-	struct llist_node *exits = llist_del_all(&bw_exits);
-	struct llist_node *replaced = llist_del_all(&bw_replaced);
+	struct llist_node *list = llist_del_all(&bw_handoffs);
 	struct bw_history *p, *next;
+	int why;
 
-	bw_adopt(llist_del_all(&bw_new));
-	bw_note_exits(exits);
-	llist_for_each_entry_safe(p, next, replaced, retire_node)
-		bw_unlink(p);
+	llist_for_each_entry_safe(p, next, llist_reverse_order(list),
+				  handoff_node) {
+		/* from here on, a new reason puts it back on the list */
+		why = atomic_xchg(&p->handoff, 0);
+		if (why & BW_HANDOFF_NEW)
+			bw_adopt(p);
+		if (why & BW_HANDOFF_EXIT)
+			bw_note_exit(p);
+		if (why & BW_HANDOFF_REPLACED)
+			bw_unlink(p);
+	}
 }
 
 /* Forget a history: out of the table now, freed by bw_bury(). */
@@ -872,8 +888,8 @@ static void bw_free_proc(struct bw_history *p)
 
 	while (chunk) {
 		next = chunk->next;
-		bw_pool_free(chunk == p->first ? &bw_first_chunks : &bw_chunks,
-			     chunk);
+		if (chunk != bw_first_chunk(p))
+			bw_pool_free(&bw_chunks, chunk);
 		chunk = next;
 	}
 	bw_stacks_release(p);
@@ -946,8 +962,7 @@ static size_t bw_proc_bytes(const struct bw_history *p)
 	if (s)
 		stacks = s->bytes;
 	rcu_read_unlock();
-	return bw_procs_pool.size + p->chunks * bw_chunks.size +
-	       (p->first ? bw_first_chunks.size : 0) + stacks;
+	return bw_procs_pool.size + p->chunks * bw_chunks.size + stacks;
 }
 
 /*
@@ -991,7 +1006,6 @@ static void bw_maintain(void)
 	bw_collect();
 	bw_list_files();
 	bw_pool_refill(&bw_procs_pool);
-	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
 	mutex_unlock(&bw_lock);
 
@@ -1002,7 +1016,6 @@ static void bw_refill_work_fn(struct work_struct *work)
 {
 	bool full = bw_pool_refill(&bw_chunks);
 
-	full = bw_pool_refill(&bw_first_chunks) && full;
 	full = bw_pool_refill(&bw_procs_pool) && full;
 	if (!full)
 		bw_kick();	/* at the cap: exited histories may go */
@@ -1177,19 +1190,12 @@ int bw_history_init(void)
 			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
 	if (err)
 		goto fail_chunks;
-	/* each new history takes one: kept ready as histories are */
-	err = bw_pool_init(&bw_first_chunks, "brkwatch_chunk_first",
-			   offsetof(struct bw_chunk, rec[BW_FIRST_CHUNK_RECORDS]),
-			   BW_PROCS_READY);
-	if (err)
-		goto fail_first;
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
 			   sizeof(struct bw_history), BW_PROCS_READY);
 	if (err)
 		goto fail_procs;
 	mutex_lock(&bw_lock);
 	bw_pool_refill(&bw_procs_pool);
-	bw_pool_refill(&bw_first_chunks);
 	bw_pool_refill(&bw_chunks);
 	mutex_unlock(&bw_lock);
 	WRITE_ONCE(bw_stopping, false);
@@ -1197,8 +1203,6 @@ int bw_history_init(void)
 	return 0;
 
 fail_procs:
-	bw_pool_destroy(&bw_first_chunks);
-fail_first:
 	bw_pool_destroy(&bw_chunks);
 fail_chunks:
 	kvfree(bw_chains);
@@ -1246,7 +1250,6 @@ void bw_history_exit(void)
 	mutex_unlock(&bw_lock);
 	xa_destroy(&bw_files);
 	bw_pool_destroy(&bw_procs_pool);
-	bw_pool_destroy(&bw_first_chunks);
 	bw_pool_destroy(&bw_chunks);
 	kvfree(bw_chains);
 }
@@ -1278,6 +1281,7 @@ NOKPROBE_SYMBOL(bw_ring_append);
 NOKPROBE_SYMBOL(bw_ring_append_slow);
 NOKPROBE_SYMBOL(bw_ring_make_room);
 NOKPROBE_SYMBOL(bw_ring_grow);
-NOKPROBE_SYMBOL(bw_ring_pool);
+NOKPROBE_SYMBOL(bw_first_chunk);
+NOKPROBE_SYMBOL(bw_handoff);
 NOKPROBE_SYMBOL(bw_chunk_records);
 NOKPROBE_SYMBOL(bw_spare_put);

@@ -151,8 +151,8 @@ void bw_stats_sum(struct bw_stats *sum);
 /*
  * Records are kept in chunks: a history grows and recycles a chunk at
  * once. Nine records and the link fill 512 bytes. A history's first chunk
- * is smaller, BW_FIRST_CHUNK_RECORDS long (its object ends there): most
- * processes make only a call or two.
+ * is smaller, BW_FIRST_CHUNK_RECORDS long, and part of its header (struct
+ * bw_first_chunk).
  */
 #define BW_CHUNK_RECORDS	9
 #define BW_FIRST_CHUNK_RECORDS	2
@@ -203,6 +203,21 @@ struct bw_stacks {
 	u8 slots[] __aligned(8);
 };
 
+/*
+ * A history's first chunk, inside its header: most processes make only a
+ * call or two, and need nothing more. Read as a struct bw_chunk whose
+ * records end after BW_FIRST_CHUNK_RECORDS (bw_history_chunk_records()).
+ */
+struct bw_first_chunk {
+	struct bw_chunk *next;
+	struct brkwatch_record rec[BW_FIRST_CHUNK_RECORDS];
+};
+
+/* bw_history.handoff: what a history was handed to the worker for */
+#define BW_HANDOFF_NEW		BIT(0)	/* created: list it, make its file */
+#define BW_HANDOFF_EXIT		BIT(1)	/* its process exited */
+#define BW_HANDOFF_REPLACED	BIT(2)	/* its pid's next process replaced it */
+
 /* One process's history. */
 struct bw_history {
 	union {
@@ -212,18 +227,27 @@ struct bw_history {
 	raw_spinlock_t lock;	/* everything below but the worker's part */
 	pid_t pid;		/* in the initial PID namespace */
 	pid_t ppid;
-	u64 start_time;		/* with pid, names the process */
-	struct pid *tgid;	/* the process itself, referenced */
-	/* The owner, when the history began, at each exec and at exit. */
-	kuid_t uid, euid, suid;
-	kgid_t gid, egid, sgid;
-	bool dumpable;
 	u32 gen;		/* tells a recycled object from the history */
-	u64 last_exec_ns;	/* the newest exec, 0 if none */
-	u64 lost_exec_ns;	/* the first exec whose marker was not kept */
+	/*
+	 * The process itself, referenced: while the history holds it, no
+	 * other process has this struct pid, so it names the process.
+	 */
+	struct pid *tgid;
+	/*
+	 * The owner, when the history began, at each exec and at exit: the
+	 * real ids, and whether its owner may read it as ptrace would let
+	 * him (real, effective and saved ids alike, and dumpable).
+	 */
+	kuid_t uid;
+	kgid_t gid;
+	bool owner_reads;
 	bool exited;
 	bool retired;		/* forgotten: no longer appended to */
+	bool unlinked;		/* the worker's: off bw_all, onto bw_dying */
+	atomic_t handoff;	/* BW_HANDOFF_*, not yet taken by the worker */
 	char comm[TASK_COMM_LEN];
+	u64 last_exec_ns;	/* the newest exec, 0 if none */
+	u64 lost_exec_ns;	/* the first exec whose marker was not kept */
 	u64 start_brk;
 	u64 start_data;
 	u64 end_data;
@@ -239,29 +263,26 @@ struct bw_history {
 	 */
 	struct llist_head lockers;
 	struct list_head ordered;
-	/* The ring: records [appended - nr, appended) */
+	/* The ring: records [appended - nr, appended), first chunk first */
 	struct bw_chunk *head;
 	struct bw_chunk *tail;
-	struct bw_chunk *first;		/* the small first chunk, while kept */
 	unsigned int head_idx;
 	unsigned int tail_idx;
 	unsigned int nr;
-	unsigned int chunks;		/* full-size ones */
+	unsigned int chunks;		/* allocated ones, after the first */
 	u64 appended;
 	/* The process's stacks, if on: set under lock, read under RCU. */
 	struct bw_stacks __rcu *stacks;
+	struct bw_first_chunk first;
 
-	/* Handed from atomic context to the worker, each at most once. */
-	struct llist_node new_node;
-	struct llist_node exit_node;
-	struct llist_node retire_node;
+	/* Handed from atomic context to the worker (handoff says why). */
+	struct llist_node handoff_node;
 
 	/* The worker's, under bw_lock. */
-	struct list_head link;		/* bw_procs */
+	struct list_head link;		/* bw_all, then bw_dying */
 	struct list_head exited_link;	/* bw_exited, oldest exit first */
 	struct list_head unlisted_link;	/* bw_unlisted: no file yet */
 	struct proc_dir_entry *pde;
-	bool unlinked;			/* off bw_all, onto bw_dying */
 };
 
 /* What a reader needs of a history's header, copied under its lock. */
