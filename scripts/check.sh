@@ -227,10 +227,11 @@ config_missing() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Adds the counts "passed failed skipped" in file $1 to the run's.
+# Adds the counts "passed failed skipped" in file $1, if there is one, to
+# the run's.
 add_counts() {
-	local p f s
-	read -r p f s <"$1"
+	local p=0 f=0 s=0
+	[ ! -f "$1" ] || read -r p f s <"$1"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
@@ -261,10 +262,8 @@ vm_run() {
 # Counts the results of kernel $1's last vm_run, and its failure as a whole.
 vm_counted() {
 	local k=$1 p=0 f=0 s=0 vrc
+	add_counts "$work/$k.counts"
 	[ ! -f "$work/$k.counts" ] || read -r p f s <"$work/$k.counts"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
 	vrc=$(cat "$work/$k.rc" 2>/dev/null || echo none)
 	# 0 and 1 are run-tests.sh's own: all passed, or some failed, which
 	# the counter must then have seen. Anything else is vm.sh's.
