@@ -69,14 +69,22 @@ static LLIST_HEAD(bw_handoffs);
 
 /* The worker's view, under bw_lock. */
 static DEFINE_MUTEX(bw_lock);
-static LIST_HEAD(bw_all);		/* every live history */
-static LIST_HEAD(bw_exited);		/* exited ones, oldest exit first */
-static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
+static LIST_HEAD(bw_running);		/* those of running processes */
+static LIST_HEAD(bw_exited);		/* kept after exit, oldest exit first */
 static LIST_HEAD(bw_dying);		/* retired, not yet freed */
+static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
 static DEFINE_XARRAY(bw_files);		/* pid -> the history with its file */
 static atomic_t bw_gens;		/* bw_history.gen */
-static unsigned long bw_nr_all;
+static unsigned long bw_nr_running;
 static unsigned long bw_nr_exited;
+
+/* bw_history.list: the list its link is on, of the three above */
+enum bw_list {
+	BW_LIST_NONE,		/* not taken in by the worker yet */
+	BW_LIST_RUNNING,
+	BW_LIST_EXITED,
+	BW_LIST_DYING,
+};
 
 static void bw_maintain_work(struct work_struct *work);
 static void bw_refill_work_fn(struct work_struct *work);
@@ -225,7 +233,6 @@ static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 	p->brk = tsk->mm->brk;
 	INIT_LIST_HEAD(&p->ordered);
 	INIT_LIST_HEAD(&p->link);
-	INIT_LIST_HEAD(&p->exited_link);
 	INIT_LIST_HEAD(&p->unlisted_link);
 }
 
@@ -803,45 +810,48 @@ void bw_history_snapshot(struct bw_history *p, struct bw_history_head *head)
 
 static void bw_adopt(struct bw_history *p)
 {
-	list_add_tail(&p->link, &bw_all);
+	list_add_tail(&p->link, &bw_running);
+	p->list = BW_LIST_RUNNING;
+	bw_nr_running++;
 	list_add_tail(&p->unlisted_link, &bw_unlisted);
-	bw_nr_all++;
 }
 
 /*
- * Onto bw_exited, which is kept oldest exit first: a history's node may
- * have been handed over for another reason before another's exit.
+ * From bw_running to bw_exited, which is kept oldest exit first: a
+ * history may have been handed over for another reason before another
+ * one's exit.
  */
 static void bw_note_exit(struct bw_history *p)
 {
 	struct bw_history *prev;
 
-	if (READ_ONCE(p->retired))
+	if (READ_ONCE(p->retired) || p->list != BW_LIST_RUNNING)
 		return;
-	list_for_each_entry_reverse(prev, &bw_exited, exited_link)
+	list_for_each_entry_reverse(prev, &bw_exited, link)
 		if (prev->exit_ns <= p->exit_ns)
 			break;
-	list_add(&p->exited_link, &prev->exited_link);
+	list_move(&p->link, &prev->link);
+	p->list = BW_LIST_EXITED;
+	bw_nr_running--;
 	bw_nr_exited++;
 }
 
 /*
- * Off the worker's lists, onto bw_dying. Once only: the worker may retire
- * a history (eviction, forget, clear) that a probe is replacing at the
- * same time, and both hand it here.
+ * Onto bw_dying. Once only: the worker may retire a history (eviction,
+ * forget, clear) that a probe is replacing at the same time, and both
+ * hand it here.
  */
 static void bw_unlink(struct bw_history *p)
 {
-	if (p->unlinked)
+	if (p->list == BW_LIST_DYING)
 		return;
-	p->unlinked = true;
-	if (!list_empty(&p->exited_link)) {
-		list_del_init(&p->exited_link);
+	if (p->list == BW_LIST_RUNNING)
+		bw_nr_running--;
+	else if (p->list == BW_LIST_EXITED)
 		bw_nr_exited--;
-	}
+	p->list = BW_LIST_DYING;
 	list_del_init(&p->unlisted_link);
 	list_move(&p->link, &bw_dying);
-	bw_nr_all--;
 }
 
 /*
@@ -979,7 +989,7 @@ static void bw_evict_exited(void)
 	struct bw_history *p;
 
 	while (!list_empty(&bw_exited)) {
-		p = list_first_entry(&bw_exited, struct bw_history, exited_link);
+		p = list_first_entry(&bw_exited, struct bw_history, link);
 		if (tight && used <= cap / 4 * 3)
 			tight = false;
 		if (!tight && now - p->exit_ns < keep_ns)
@@ -1028,6 +1038,17 @@ static void bw_maintain_work(struct work_struct *work)
 		mod_delayed_work(bw_unbound_wq(), &bw_tick_work, HZ);
 }
 
+/* Under bw_lock: forget every history. */
+static void bw_retire_all(void)
+{
+	struct bw_history *p, *next;
+
+	list_for_each_entry_safe(p, next, &bw_running, link)
+		bw_retire(p);
+	list_for_each_entry_safe(p, next, &bw_exited, link)
+		bw_retire(p);
+}
+
 /**
  * bw_history_clear - forget every history (the control command "clear")
  *
@@ -1036,14 +1057,25 @@ static void bw_maintain_work(struct work_struct *work)
  */
 void bw_history_clear(void)
 {
-	struct bw_history *p, *next;
-
 	mutex_lock(&bw_lock);
 	bw_collect();
-	list_for_each_entry_safe(p, next, &bw_all, link)
-		bw_retire(p);
+	bw_retire_all();
 	mutex_unlock(&bw_lock);
 	bw_maintain();
+}
+
+/* Under bw_lock: the history with @pid, running or exited, or NULL. */
+static struct bw_history *bw_listed(pid_t pid)
+{
+	struct bw_history *p;
+
+	list_for_each_entry(p, &bw_running, link)
+		if (p->pid == pid)
+			return p;
+	list_for_each_entry(p, &bw_exited, link)
+		if (p->pid == pid)
+			return p;
+	return NULL;
 }
 
 /**
@@ -1056,16 +1088,11 @@ void bw_history_clear(void)
  */
 int bw_history_forget(pid_t pid)
 {
-	struct bw_history *p, *found = NULL;
+	struct bw_history *found;
 
 	mutex_lock(&bw_lock);
 	bw_collect();
-	list_for_each_entry(p, &bw_all, link) {
-		if (p->pid == pid) {
-			found = p;
-			break;
-		}
-	}
+	found = bw_listed(pid);
 	if (found)
 		bw_retire(found);
 	mutex_unlock(&bw_lock);
@@ -1158,7 +1185,7 @@ void bw_history_counts(unsigned long *running, unsigned long *exited)
 {
 	mutex_lock(&bw_lock);
 	bw_collect();
-	*running = bw_nr_all - bw_nr_exited;
+	*running = bw_nr_running;
 	*exited = bw_nr_exited;
 	mutex_unlock(&bw_lock);
 }
@@ -1230,14 +1257,13 @@ void bw_history_stop(void)
  */
 void bw_history_exit(void)
 {
-	struct bw_history *p, *next;
+	struct bw_history *p;
 
 	LIST_HEAD(batch);
 
 	mutex_lock(&bw_lock);
 	bw_collect();
-	list_for_each_entry_safe(p, next, &bw_all, link)
-		bw_retire(p);
+	bw_retire_all();
 	while (!list_empty(&bw_dying)) {
 		list_for_each_entry(p, &bw_dying, link)
 			p->pde = NULL;

@@ -243,7 +243,7 @@ struct bw_history {
 	bool owner_reads;
 	bool exited;
 	bool retired;		/* forgotten: no longer appended to */
-	bool unlinked;		/* the worker's: off bw_all, onto bw_dying */
+	u8 list;		/* the worker's: which list link is on */
 	atomic_t handoff;	/* BW_HANDOFF_*, not yet taken by the worker */
 	char comm[TASK_COMM_LEN];
 	u64 last_exec_ns;	/* the newest exec, 0 if none */
@@ -279,8 +279,7 @@ struct bw_history {
 	struct llist_node handoff_node;
 
 	/* The worker's, under bw_lock. */
-	struct list_head link;		/* bw_all, then bw_dying */
-	struct list_head exited_link;	/* bw_exited, oldest exit first */
+	struct list_head link;		/* as list says (history.c) */
 	struct list_head unlisted_link;	/* bw_unlisted: no file yet */
 	struct proc_dir_entry *pde;
 };
