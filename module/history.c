@@ -309,12 +309,19 @@ static struct bw_chunk *bw_first_chunk(struct bw_history *p)
 	return (struct bw_chunk *)&p->first;
 }
 
+/* Whether @chunk is @p's first chunk, the one in its header. */
+static bool bw_is_first_chunk(const struct bw_history *p,
+			      const struct bw_chunk *chunk)
+{
+	return (const void *)chunk == &p->first;
+}
+
 /* How many records @chunk of @p holds. */
 static unsigned int bw_chunk_records(const struct bw_history *p,
 				     const struct bw_chunk *chunk)
 {
-	return (const void *)chunk == &p->first ? BW_FIRST_CHUNK_RECORDS :
-						   BW_CHUNK_RECORDS;
+	return bw_is_first_chunk(p, chunk) ? BW_FIRST_CHUNK_RECORDS :
+					     BW_CHUNK_RECORDS;
 }
 
 /*
@@ -377,7 +384,7 @@ static bool bw_ring_make_room(struct bw_history *p, struct bw_spare *spare)
 			p->head = chunk->next;
 			p->head_idx = 0;
 			/* The first chunk leaves the ring for good. */
-			if (chunk != bw_first_chunk(p) &&
+			if (!bw_is_first_chunk(p, chunk) &&
 			    p->tail_idx == bw_chunk_records(p, p->tail)) {
 				/* the emptied chunk becomes the tail */
 				chunk->next = NULL;
@@ -386,7 +393,7 @@ static bool bw_ring_make_room(struct bw_history *p, struct bw_spare *spare)
 				p->tail_idx = 0;
 				return true;
 			}
-			if (chunk != bw_first_chunk(p)) {
+			if (!bw_is_first_chunk(p, chunk)) {
 				bw_pool_put(&bw_chunks, chunk);
 				p->chunks--;
 			}
@@ -898,7 +905,7 @@ static void bw_free_proc(struct bw_history *p)
 
 	while (chunk) {
 		next = chunk->next;
-		if (chunk != bw_first_chunk(p))
+		if (!bw_is_first_chunk(p, chunk))
 			bw_pool_free(&bw_chunks, chunk);
 		chunk = next;
 	}
@@ -1308,6 +1315,7 @@ NOKPROBE_SYMBOL(bw_ring_append_slow);
 NOKPROBE_SYMBOL(bw_ring_make_room);
 NOKPROBE_SYMBOL(bw_ring_grow);
 NOKPROBE_SYMBOL(bw_first_chunk);
+NOKPROBE_SYMBOL(bw_is_first_chunk);
 NOKPROBE_SYMBOL(bw_handoff);
 NOKPROBE_SYMBOL(bw_chunk_records);
 NOKPROBE_SYMBOL(bw_spare_put);
