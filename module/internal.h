@@ -206,7 +206,7 @@ struct bw_stacks {
 /*
  * A history's first chunk, inside its header: most processes make only a
  * call or two, and need nothing more. Read as a struct bw_chunk whose
- * records end after BW_FIRST_CHUNK_RECORDS (bw_history_chunk_records()).
+ * records end after BW_FIRST_CHUNK_RECORDS (bw_chunk_records()).
  */
 struct bw_first_chunk {
 	struct bw_chunk *next;
