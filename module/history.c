@@ -72,11 +72,11 @@ static DEFINE_MUTEX(bw_lock);
 static LIST_HEAD(bw_running);		/* those of running processes */
 static LIST_HEAD(bw_exited);		/* kept after exit, oldest exit first */
 static LIST_HEAD(bw_dying);		/* retired, not yet freed */
-static LIST_HEAD(bw_unlisted);		/* not yet in /proc */
 static DEFINE_XARRAY(bw_files);		/* pid -> the history with its file */
 static atomic_t bw_gens;		/* bw_history.gen */
 static unsigned long bw_nr_running;
 static unsigned long bw_nr_exited;
+static unsigned long bw_nr_unlisted;	/* running or exited, no file yet */
 
 /* bw_history.list: the list its link is on, of the three above */
 enum bw_list {
@@ -233,7 +233,6 @@ static void bw_proc_init(struct bw_history *p, struct task_struct *tsk,
 	p->brk = tsk->mm->brk;
 	INIT_LIST_HEAD(&p->ordered);
 	INIT_LIST_HEAD(&p->link);
-	INIT_LIST_HEAD(&p->unlisted_link);
 }
 
 static struct bw_history *bw_proc_find(pid_t pid)
@@ -820,7 +819,16 @@ static void bw_adopt(struct bw_history *p)
 	list_add_tail(&p->link, &bw_running);
 	p->list = BW_LIST_RUNNING;
 	bw_nr_running++;
-	list_add_tail(&p->unlisted_link, &bw_unlisted);
+	bw_nr_unlisted++;
+}
+
+/*
+ * Has @p its file? Each pid's file is the one history's that bw_files
+ * maps it to; the pid's next history waits for that one to go.
+ */
+static bool bw_has_file(const struct bw_history *p)
+{
+	return xa_load(&bw_files, p->pid) == p;
 }
 
 /*
@@ -856,8 +864,9 @@ static void bw_unlink(struct bw_history *p)
 		bw_nr_running--;
 	else if (p->list == BW_LIST_EXITED)
 		bw_nr_exited--;
+	if (p->list != BW_LIST_NONE && !bw_has_file(p))
+		bw_nr_unlisted--;
 	p->list = BW_LIST_DYING;
-	list_del_init(&p->unlisted_link);
 	list_move(&p->link, &bw_dying);
 }
 
@@ -929,17 +938,16 @@ static void bw_bury(struct list_head *batch)
 
 	if (list_empty(batch))
 		return;
-	list_for_each_entry(p, batch, link) {
-		if (p->pde)
-			proc_remove(p->pde);
-		p->pde = NULL;
-	}
+	/* Only a bury of its own batch takes a retired history off bw_files. */
+	list_for_each_entry(p, batch, link)
+		if (bw_has_file(p))
+			bw_procfs_remove(p->pid);
 	synchronize_rcu();
 	mutex_lock(&bw_lock);
 	bw_collect();
-	/* Its pid's next history may have its file now. */
+	/* Now its pid's next history may have its file. */
 	list_for_each_entry(p, batch, link)
-		if (xa_load(&bw_files, p->pid) == p)
+		if (bw_has_file(p))
 			xa_erase(&bw_files, p->pid);
 	mutex_unlock(&bw_lock);
 	list_for_each_entry_safe(p, next, batch, link)
@@ -947,24 +955,42 @@ static void bw_bury(struct list_head *batch)
 }
 
 /*
- * Under bw_lock: a file for each history that has none. Not while the file
- * of an older process with the same pid is still there (it was replaced,
- * and is being buried): that one goes first, the next round tries again,
- * as it does after a failed creation.
+ * Under bw_lock: @p, with no file, gets one. Not while the file of an
+ * older process with the same pid is still there (it was replaced, and is
+ * being buried): that one goes first, the next round tries again, as it
+ * does after a failed creation.
+ */
+static void bw_list_file(struct bw_history *p)
+{
+	if (xa_insert(&bw_files, p->pid, p, GFP_KERNEL))
+		return;
+	if (bw_procfs_add(p)) {
+		xa_erase(&bw_files, p->pid);
+		return;
+	}
+	bw_nr_unlisted--;
+}
+
+/*
+ * Under bw_lock: a file for each history that has none, newest first
+ * (bw_adopt() adds at the tail), until all of them have been seen.
  */
 static void bw_list_files(void)
 {
-	struct bw_history *p, *next;
+	unsigned long left = bw_nr_unlisted;
+	struct list_head *lists[] = { &bw_running, &bw_exited };
+	struct bw_history *p;
+	unsigned int i;
 
-	list_for_each_entry_safe(p, next, &bw_unlisted, unlisted_link) {
-		if (xa_insert(&bw_files, p->pid, p, GFP_KERNEL))
-			continue;
-		p->pde = bw_procfs_add(p);
-		if (!p->pde) {
-			xa_erase(&bw_files, p->pid);
-			continue;
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry_reverse(p, lists[i], link) {
+			if (!left)
+				return;
+			if (bw_has_file(p))
+				continue;
+			left--;
+			bw_list_file(p);
 		}
-		list_del_init(&p->unlisted_link);
 	}
 }
 
@@ -1264,16 +1290,14 @@ void bw_history_stop(void)
  */
 void bw_history_exit(void)
 {
-	struct bw_history *p;
-
 	LIST_HEAD(batch);
 
 	mutex_lock(&bw_lock);
 	bw_collect();
 	bw_retire_all();
+	/* Their files went with /proc/brkwatch (bw_procfs_exit()). */
+	xa_destroy(&bw_files);
 	while (!list_empty(&bw_dying)) {
-		list_for_each_entry(p, &bw_dying, link)
-			p->pde = NULL;
 		list_splice_init(&bw_dying, &batch);
 		mutex_unlock(&bw_lock);
 		bw_bury(&batch);
@@ -1281,7 +1305,6 @@ void bw_history_exit(void)
 		mutex_lock(&bw_lock);
 	}
 	mutex_unlock(&bw_lock);
-	xa_destroy(&bw_files);
 	bw_pool_destroy(&bw_procs_pool);
 	bw_pool_destroy(&bw_chunks);
 	kvfree(bw_chains);

@@ -280,8 +280,6 @@ struct bw_history {
 
 	/* The worker's, under bw_lock. */
 	struct list_head link;		/* as list says (history.c) */
-	struct list_head unlisted_link;	/* bw_unlisted: no file yet */
-	struct proc_dir_entry *pde;
 };
 
 /* What a reader needs of a history's header, copied under its lock. */
@@ -357,7 +355,8 @@ bool bw_access_exec(const struct file *file, struct bw_history *proc, u64 exec_n
 /* procfs.c */
 int bw_procfs_init(void);
 void bw_procfs_exit(void);
-struct proc_dir_entry *bw_procfs_add(struct bw_history *proc);
+int bw_procfs_add(struct bw_history *proc);
+void bw_procfs_remove(pid_t pid);
 
 /* lockpoint.c */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held);

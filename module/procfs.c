@@ -314,18 +314,43 @@ static const struct proc_ops bw_hist_ops = {
 	.proc_release = bw_hist_release,
 };
 
+/* A history's file is named by its pid, in the initial PID namespace. */
+#define BW_FILE_NAME_LEN	sizeof("-2147483648")
+
+static void bw_file_name(char *name, pid_t pid)
+{
+	snprintf(name, BW_FILE_NAME_LEN, "%d", pid);
+}
+
 /**
- * bw_procfs_add - the worker's: a history gets its file, named by its pid
+ * bw_procfs_add - the worker's: a history gets its file
  * @proc: the history
  *
- * Return: the file's entry, or NULL if it could not be made (retried).
+ * Return: 0, or -ENOMEM if it could not be made (retried).
  */
-struct proc_dir_entry *bw_procfs_add(struct bw_history *proc)
+int bw_procfs_add(struct bw_history *proc)
 {
-	char name[16];
+	char name[BW_FILE_NAME_LEN];
 
-	snprintf(name, sizeof(name), "%d", proc->pid);
-	return proc_create_data(name, 0444, bw_dir, &bw_hist_ops, proc);
+	bw_file_name(name, proc->pid);
+	if (!proc_create_data(name, 0444, bw_dir, &bw_hist_ops, proc))
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * bw_procfs_remove - the worker's: the file of @pid goes
+ * @pid: whose file bw_procfs_add() made, which is still there
+ *
+ * Process context, no lock held: waits for the file's readers to leave
+ * (a read can fault on a FUSE or userfaultfd buffer).
+ */
+void bw_procfs_remove(pid_t pid)
+{
+	char name[BW_FILE_NAME_LEN];
+
+	bw_file_name(name, pid);
+	remove_proc_entry(name, bw_dir);
 }
 
 static int bw_status_show(struct seq_file *m, void *v)
