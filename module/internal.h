@@ -152,10 +152,12 @@ void bw_stats_sum(struct bw_stats *sum);
  * Records are kept in chunks: a history grows and recycles a chunk at
  * once. Nine records and the link fill 512 bytes. A history's first chunk
  * is smaller, BW_FIRST_CHUNK_RECORDS long, and part of its header (struct
- * bw_first_chunk).
+ * bw_first_chunk): three, the calls a dynamically linked program starts
+ * with when it allocates (the loader's brk(NULL), malloc's brk(NULL) and
+ * its first grow), which is all that many programs make.
  */
 #define BW_CHUNK_RECORDS	9
-#define BW_FIRST_CHUNK_RECORDS	2
+#define BW_FIRST_CHUNK_RECORDS	3
 
 struct bw_chunk {
 	union {
@@ -204,9 +206,9 @@ struct bw_stacks {
 };
 
 /*
- * A history's first chunk, inside its header: most processes make only a
- * call or two, and need nothing more. Read as a struct bw_chunk whose
- * records end after BW_FIRST_CHUNK_RECORDS (bw_chunk_records()).
+ * A history's first chunk, inside its header: a process that makes no
+ * more calls than it holds needs nothing else. Read as a struct bw_chunk
+ * whose records end after BW_FIRST_CHUNK_RECORDS (bw_chunk_records()).
  */
 struct bw_first_chunk {
 	struct bw_chunk *next;
