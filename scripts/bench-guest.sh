@@ -319,6 +319,21 @@ if [ -f "$KO" ]; then
 	out mem records_per_process "$(status_get records_per_process)"
 fi
 
+# ---- memory per short process: 1000 of 1, 2 and 3 calls each ----
+if [ -f "$KO" ]; then
+	for calls in 1 2 3; do
+		sleep 1.5	# the pools full again, as after the loop
+		m0=$(status_get memory_bytes)
+		p0=$(($(status_get processes_running) + $(status_get processes_exited)))
+		"$BIN/smallprocs" 1000 "$calls"
+		sleep 1.5
+		m1=$(status_get memory_bytes)
+		p1=$(($(status_get processes_running) + $(status_get processes_exited)))
+		out mem "small${calls}_memory_delta" $((m1 - m0))
+		out mem "small${calls}_processes_delta" $((p1 - p0))
+	done
+fi
+
 # ---- scale: the grow/shrink loop with 1, 100, 10,000 tracked processes ----
 for r in $(seq 1 "$scale_rounds"); do
 	for mode in bare brkwatch; do

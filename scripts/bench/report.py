@@ -198,6 +198,16 @@ def analyse(d):
                       "records_per_new_process": 1,
                       "dropped_nomem": mem.get("scale_dropped_nomem"),
                       "dropped_memcap": mem.get("scale_dropped_memcap")}
+    # Short processes of 1, 2 and 3 calls (smallprocs.c), 1000 each.
+    small = {}
+    for calls in (1, 2, 3):
+        dm = mem.get("small%d_memory_delta" % calls)
+        dp = mem.get("small%d_processes_delta" % calls)
+        if dm is not None and dp:
+            small[calls] = {"memory_delta": dm, "processes_delta": dp,
+                            "bytes_per_process": dm / dp}
+    if small:
+        m["small"] = small
     res["memory"] = m
 
     # goals
@@ -362,6 +372,10 @@ def table(res):
                          " %.0f bytes/process (= per record)" % (
                              s["processes"], s["memory_bytes"], s["from_processes"], s["processes"],
                              s["bytes_per_process"]))
+        for calls, sp in m.get("small", {}).items():
+            lines.append("  %d short processes of %d call%s each (smallprocs): +%d bytes = %.0f bytes/process" % (
+                sp["processes_delta"], calls, "s" if calls > 1 else "", sp["memory_delta"],
+                sp["bytes_per_process"]))
     if res["goals"]:
         lines.append("")
         lines.append("goals:")
