@@ -228,13 +228,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Adds the counts "passed failed skipped" in file $1, if there is one, to
-# the run's.
+# the run's, and leaves them in added_passed, added_failed, added_skipped.
 add_counts() {
-	local p=0 f=0 s=0
-	[ ! -f "$1" ] || read -r p f s <"$1"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+	added_passed=0 added_failed=0 added_skipped=0
+	[ ! -f "$1" ] || read -r added_passed added_failed added_skipped <"$1"
+	passed=$((passed + added_passed))
+	failed=$((failed + added_failed))
+	skipped=$((skipped + added_skipped))
 }
 
 # One boot of kernel $1 running the test programs after "--" through
@@ -261,15 +261,15 @@ vm_run() {
 
 # Counts the results of kernel $1's last vm_run, and its failure as a whole.
 vm_counted() {
-	local k=$1 p=0 f=0 s=0 vrc
+	local k=$1 vrc
 	add_counts "$work/$k.counts"
-	[ ! -f "$work/$k.counts" ] || read -r p f s <"$work/$k.counts"
 	vrc=$(cat "$work/$k.rc" 2>/dev/null || echo none)
 	# 0 and 1 are run-tests.sh's own: all passed, or some failed, which
 	# the counter must then have seen. Anything else is vm.sh's.
-	if [ "$vrc" = 1 ] && [ "$f" = 0 ]; then
+	if [ "$vrc" = 1 ] && [ "$added_failed" = 0 ]; then
 		result not-ok "kernel $k: the VM run failed" "status 1, but no failure counted"
-	elif [ "$vrc" != 0 ] && [ "$vrc" != 1 ] || [ $((p + f + s)) = 0 ]; then
+	elif [ "$vrc" != 0 ] && [ "$vrc" != 1 ] ||
+		[ $((added_passed + added_failed + added_skipped)) = 0 ]; then
 		result not-ok "kernel $k: the VM run failed" "status $vrc; see vm.sh's messages above"
 	fi
 }
