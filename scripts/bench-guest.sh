@@ -251,11 +251,19 @@ run_one() {	# ROUND TRACER WORKLOAD
 	fi
 }
 
-# Another process calls brk() throughout, under every tracer: the workloads
-# that never do are measured while brkwatch records someone else.
+# Another process calls brk() under every tracer while a workload that never
+# does runs: those are measured while brkwatch records someone else. It is
+# stopped while a brk() caller runs, whose clock would count its calls too.
 "$BIN/brkticker" &
 ticker=$!
-trap 'kill "$ticker" 2>/dev/null' EXIT
+trap 'kill -KILL "$ticker" 2>/dev/null' EXIT
+ticker_for() {	# WORKLOAD
+	if [ -z "${BRK_WORKLOADS##* "$1" *}" ]; then
+		kill -STOP "$ticker"
+	else
+		kill -CONT "$ticker"
+	fi
+}
 
 declare -A NA=()
 t_start=$(date +%s)
@@ -276,6 +284,7 @@ for r in $(seq 1 "$rounds"); do
 		say "round $r: $t"
 		for w in $workloads; do
 			[ "$t" != stacks ] || [ -z "${BRK_WORKLOADS##* "$w" *}" ] || continue
+			ticker_for "$w"
 			run_one "$r" "$t" "$w"
 		done
 		if [ "$t" = stacks ]; then
@@ -296,7 +305,7 @@ for r in $(seq 1 "$rounds"); do
 	say "round $r of $rounds done ($(($(date +%s) - t_start)) s)"
 done
 out info matrix_seconds $(($(date +%s) - t_start))
-kill "$ticker" 2>/dev/null
+kill -KILL "$ticker" 2>/dev/null
 wait "$ticker" 2>/dev/null
 trap - EXIT
 
