@@ -253,12 +253,14 @@ run_one() {	# ROUND TRACER WORKLOAD
 
 # Another process calls brk() under every tracer while a workload that never
 # does runs: those are measured while brkwatch records someone else. It is
-# stopped while a brk() caller runs, whose clock would count its calls too.
+# stopped while a brk() caller runs, whose clock would count its calls too,
+# except under perf: on 6.12 with --icount, "perf trace -- COMMAND" never
+# returns when nothing else runs in the guest (seen with perf 6.1.192).
 "$BIN/brkticker" &
 ticker=$!
 trap 'kill -KILL "$ticker" 2>/dev/null' EXIT
-ticker_for() {	# WORKLOAD
-	if [ -z "${BRK_WORKLOADS##* "$1" *}" ]; then
+ticker_for() {	# TRACER WORKLOAD
+	if [ "$1" != perf ] && [ -z "${BRK_WORKLOADS##* "$2" *}" ]; then
 		kill -STOP "$ticker"
 	else
 		kill -CONT "$ticker"
@@ -284,7 +286,7 @@ for r in $(seq 1 "$rounds"); do
 		say "round $r: $t"
 		for w in $workloads; do
 			[ "$t" != stacks ] || [ -z "${BRK_WORKLOADS##* "$w" *}" ] || continue
-			ticker_for "$w"
+			ticker_for "$t" "$w"
 			run_one "$r" "$t" "$w"
 		done
 		if [ "$t" = stacks ]; then
