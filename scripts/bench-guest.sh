@@ -28,6 +28,9 @@ tracers=bare,brkwatch,stacks,floor,strace,perf,bpftrace,ftrace
 workloads=growshrink,brkquery,mallocheavy,getppid,mprotect,mmapmunmap,pagefault
 # Those that call brk() in their loop: the only ones "stacks" runs.
 BRK_WORKLOADS=" growshrink brkquery mallocheavy "
+calls_brk() {	# WORKLOAD
+	[ -z "${BRK_WORKLOADS##* "$1" *}" ]
+}
 quick=
 profile=
 while [ $# -gt 0 ]; do
@@ -260,7 +263,7 @@ run_one() {	# ROUND TRACER WORKLOAD
 ticker=$!
 trap 'kill -KILL "$ticker" 2>/dev/null' EXIT
 ticker_for() {	# TRACER WORKLOAD
-	if [ "$1" != perf ] && [ -z "${BRK_WORKLOADS##* "$2" *}" ]; then
+	if [ "$1" != perf ] && calls_brk "$2"; then
 		kill -STOP "$ticker"
 	else
 		kill -CONT "$ticker"
@@ -285,7 +288,7 @@ for r in $(seq 1 "$rounds"); do
 		sleep 2
 		say "round $r: $t"
 		for w in $workloads; do
-			[ "$t" != stacks ] || [ -z "${BRK_WORKLOADS##* "$w" *}" ] || continue
+			[ "$t" != stacks ] || calls_brk "$w" || continue
 			ticker_for "$t" "$w"
 			run_one "$r" "$t" "$w"
 		done
