@@ -423,6 +423,7 @@ static struct brkwatch_record *bw_ring_append(struct bw_history *p,
  * the raw lock), into @spare for bw_ring_grow().
  */
 static void bw_spare_get(struct bw_history *p, struct bw_spare *spare)
+	__must_hold(&p->lock)
 {
 	spare->tried = true;
 	raw_spin_unlock(&p->lock);
@@ -539,21 +540,13 @@ restart:
 }
 
 /*
- * RCU held: the history @call joined, under its lock, if it is still
- * @tsk's (not forgotten since); NULL if not.
+ * Under p->lock: whether @call joined @p, the history its process has now
+ * (not one forgotten since, whose object @p may be again).
  */
-static struct bw_history *bw_proc_joined(const struct bw_call *call,
-					 struct task_struct *tsk)
+static bool bw_proc_joined(const struct bw_history *p,
+			   const struct bw_call *call)
 {
-	struct bw_history *p = bw_proc_of(tsk);
-
-	if (!p || p != call->hist)
-		return NULL;
-	raw_spin_lock(&p->lock);
-	if (p->gen == call->hist_gen)
-		return p;
-	raw_spin_unlock(&p->lock);
-	return NULL;
+	return call->ordered && p == call->hist && p->gen == call->hist_gen;
 }
 
 /**
@@ -586,9 +579,12 @@ void bw_history_record(struct bw_call *call, long ret)
 
 	lockdep_assert_preemption_disabled();
 	bw_count(calls_seen);
+	p = bw_proc_get(tsk);
+	if (!p)
+		return;
+	raw_spin_lock(&p->lock);
 	/* The history it joined, unless forgotten since: then as any call. */
-	p = call->ordered ? bw_proc_joined(call, tsk) : NULL;
-	if (p) {
+	if (bw_proc_joined(p, call)) {
 		bw_order_reserve(p, call, &spare);
 		list_del(&call->order_link);
 		seq = call->seq;
@@ -596,10 +592,6 @@ void bw_history_record(struct bw_call *call, long ret)
 		rec = call->slot && call->ordinal >= p->appended - p->nr ?
 		      call->slot : NULL;
 	} else {
-		p = bw_proc_get(tsk);
-		if (!p)
-			return;
-		raw_spin_lock(&p->lock);
 		rec = bw_ring_next(p, &spare);
 		seq = ++p->calls;
 		if (!rec)
