@@ -5,11 +5,12 @@
  * calls_per_iter=C", with the time taken by clock_gettime() around the loop
  * alone, so that whatever a tracer does at start-up is not counted: the
  * time that passed (bench_now()) for the brk() callers, which counts what
- * a tracer's own process does for each call (strace's, say) and runs with
- * no other process calling brk(); the thread's own CPU time
- * (bench_cpu_now()) for the workloads that never call brk(), measured
- * while another process does (brkticker.c): on a guest with one vCPU that
- * process runs on the same CPU, and its calls are not theirs.
+ * a tracer's own process does for each call (strace's, say), with no other
+ * process calling brk() but under perf (scripts/bench-guest.sh); the
+ * thread's own CPU time (bench_cpu_now()) for the workloads that never
+ * call brk(), measured while another process does (brkticker.c): on a
+ * guest with one vCPU that process runs on the same CPU, and its calls are
+ * not theirs.
  */
 #ifndef BRKWATCH_BENCH_H
 #define BRKWATCH_BENCH_H
