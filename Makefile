@@ -8,7 +8,7 @@
 ##   make                     module for the running kernel (KDIR), reader, tests
 ##   make KERNEL=6.12         the same against one kernel of the matrix
 ##   make check               setup, compile lane, then every kernel: boot, test
-##   make compile-lane        the module, W=1, for every flavour of every series
+##   make compile-lane        the module, W=1, sparse: every flavour of every series
 ##   make demo                boot 6.1 and show a malloc(100) three ways
 ##   make bench               brkwatch against strace, perf, bpftrace, ftrace
 ##   make deb                 Debian packages brkwatch-dkms and brkwatch, lintian

@@ -1,11 +1,12 @@
 #!/bin/bash
 # make check: setup if needed, checkpatch and the fuzz target on the host,
-# the compile lane (W=1, every flavour of every series of the matrix), the
-# reader's unit tests and the counter's own test on the host, then for each
-# kernel of the matrix: build, boot, run the selftests in the guest; last
-# the debug lane, the same on a kernel built with KASAN, lockdep, kmemleak,
-# KFENCE, UBSAN, DEBUG_VM and ODEBUG (scripts/debug-kernel.sh). Prints
-# each stage's time; ends with "N passed, N failed, N skipped".
+# the compile lane (W=1 and sparse, every flavour of every series of the
+# matrix), the reader's unit tests and the counter's own test on the host,
+# then for each kernel of the matrix: build, boot, run the selftests in the
+# guest; last the debug lane, the same on a kernel built with KASAN,
+# lockdep, kmemleak, KFENCE, UBSAN, DEBUG_VM and ODEBUG
+# (scripts/debug-kernel.sh). Prints each stage's time; ends with
+# "N passed, N failed, N skipped".
 set -eu
 
 # shellcheck source=scripts/lib.sh
@@ -172,7 +173,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 fi
 
 if [ -n "$flavours" ]; then
-	echo "# compile lane: W=1, every flavour of the series"
+	echo "# compile lane: W=1 and sparse, every flavour of the series"
 	# shellcheck disable=SC2046,SC2086
 	stage_script "compile lane" "$REPO/scripts/compile-lane.sh" --no-setup $(printf -- '--kernel %s ' $flavours)
 	stage_time "compile lane"

@@ -73,7 +73,7 @@ BASE_PKGS="qemu-system-x86 busybox-static kmod cpio xz-utils zstd gzip
 
 # What a chroot gets besides the kernel headers (which pull in the compiler
 # their kernel was built with).
-CHROOT_PKGS="make gcc binutils libelf-dev"
+CHROOT_PKGS="make gcc binutils libelf-dev sparse"
 
 # What building the debug kernel needs in the trixie chroot.
 DEBUG_PKGS="$DEBUG_SOURCE bc bison flex libssl-dev libelf-dev cpio xz-utils libc6-dev"
@@ -135,7 +135,7 @@ apt_install() {	# ROOT [--try] [OPTIONS] PACKAGES...
 }
 
 # A minimal chroot of SUITE in $CACHE/chroots/SUITE with its apt sources,
-# make, gcc, binutils and libelf-dev; the headers come later.
+# make, gcc, binutils, libelf-dev and sparse; the headers come later.
 make_chroot() {
 	local suite=$1 dir want tmp t0=$SECONDS
 	dir=$CACHE/chroots/$suite
