@@ -1109,13 +1109,14 @@ static struct cli_result vcli(const char *env, bool no_override, va_list ap)
  * Run ./brkwatch with BRKWATCH_PROC=env, a path; with no_override as a
  * caller without root's override.
  */
-static struct cli_result cli_at(const char *env, bool no_override, ...)
+static struct cli_result cli_at(const char *env, int no_override, ...)
 {
 	struct cli_result r;
 	va_list ap;
 
+	/* an int: va_start() after a parameter that is promoted is undefined */
 	va_start(ap, no_override);
-	r = vcli(env, no_override, ap);
+	r = vcli(env, no_override != 0, ap);
 	va_end(ap);
 	return r;
 }
@@ -2407,11 +2408,24 @@ static uint64_t cap_stack_end;	/* the top of [stack] */
 static unsigned cap_line_inner, cap_line_outer, cap_line_test;
 
 /*
+ * Frames the unwinding tests expect to find: neither inlined nor changed by
+ * what the compiler infers of their callers (gcc's noipa; clang has none).
+ */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define TEST_NOINLINE __attribute__((noinline, noipa))
+#endif
+#endif
+#ifndef TEST_NOINLINE
+#define TEST_NOINLINE __attribute__((noinline))
+#endif
+
+/*
  * The registers at the asm statement, as the module takes them at brk():
  * DWARF order, rip the address right after the lea. Then up to 8 KiB of
  * the stack from rsp, as far as [stack] goes.
  */
-__attribute__((noinline, noipa)) static void stack_inner(void)
+TEST_NOINLINE static void stack_inner(void)
 {
 	size_t n;
 
@@ -2428,7 +2442,7 @@ __attribute__((noinline, noipa)) static void stack_inner(void)
 	memcpy(cap.data, (const void *)(uintptr_t)cap.regs[7], cap.len);
 }
 
-__attribute__((noinline, noipa)) static void stack_outer(void)
+TEST_NOINLINE static void stack_outer(void)
 {
 	cap_line_outer = __LINE__; stack_inner();
 	__asm__ volatile("" ::: "memory");	/* no tail call: this frame stays */
@@ -2620,7 +2634,7 @@ __attribute__((noinline)) static void test_stack_cli(const char *maps, const cha
 	remove_root(root);
 }
 
-__attribute__((noinline, noipa)) static void test_unwind(void)
+TEST_NOINLINE static void test_unwind(void)
 {
 	/* static: main()'s frame stays within the 8 KiB captured above this one */
 	static struct bwr_frame f[BWR_MAX_FRAMES], g[BWR_MAX_FRAMES];
