@@ -2634,18 +2634,43 @@ __attribute__((noinline)) static void test_stack_cli(const char *maps, const cha
 	remove_root(root);
 }
 
+/*
+ * Unwind @s as if the test's file were a copy of it made by objcopy(1) with
+ * @opts, named after @tag in @copy, removed afterwards: the number of
+ * frames, or -1 when no copy could be made.
+ */
+static ssize_t unwind_copy(const char *maps, const struct bwr_stack *s, const char *self,
+			   const char *opts, const char *tag, char *copy, size_t copy_size,
+			   struct bwr_frame *g)
+{
+	static char cmd[3 * PATH_MAX + 64];
+	const char *tmp = getenv("TMPDIR");
+	char why[256];
+	struct stat st;
+	size_t n;
+
+	snprintf(copy, copy_size, "%s/brkwatch-%s.%d", tmp && *tmp ? tmp : "/tmp", tag,
+		 (int)getpid());
+	snprintf(cmd, sizeof(cmd), "objcopy %s '%s' '%s'", opts, self, copy);
+	if (system(cmd) || stat(copy, &st))
+		return -1;
+	n = unwind_with(maps_renamed(maps, self, copy, (unsigned long long)st.st_ino), s, g, why,
+			sizeof(why));
+	unlink(copy);
+	return (ssize_t)n;
+}
+
 TEST_NOINLINE static void test_unwind(void)
 {
 	/* static: main()'s frame stays within the 8 KiB captured above this one */
 	static struct bwr_frame f[BWR_MAX_FRAMES], g[BWR_MAX_FRAMES];
-	static char self[PATH_MAX], copy[PATH_MAX + 64], cmd[3 * PATH_MAX + 64];
+	static char self[PATH_MAX], copy[PATH_MAX + 64];
 	char why[256], *maps, *sl, *body, *t;
-	const char *tmp = getenv("TMPDIR");
 	struct bwr_history h;
 	struct bwr_error e;
 	struct bwr_stack s;
 	size_t maps_len, n, m;
-	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t got, k = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	bool prefix = true, grew = true, named = false;
 
 	self[k > 0 ? k : 0] = '\0';
@@ -2720,30 +2745,35 @@ TEST_NOINLINE static void test_unwind(void)
 	   "a file whose inode is not the mapped one is not read: object+offset, no name");
 
 	/* a stripped copy: object+offset, never a wrong name */
-	{
-		struct stat st;
-		bool ok_strip;
-
-		snprintf(copy, sizeof(copy), "%s/brkwatch-stripped.%d", tmp && *tmp ? tmp : "/tmp",
-			 (int)getpid());
-		snprintf(cmd, sizeof(cmd), "strip -o '%s' '%s'", copy, self);
-		ok_strip = !system(cmd) && !stat(copy, &st);
-		if (!ok_strip) {
-			ok(true, "# SKIP strip(1) is not available: the stripped case is not tested");
-		} else {
-			n = unwind_with(maps_renamed(maps, self, copy, (unsigned long long)st.st_ino),
-					&s, g, why, sizeof(why));
-			print_frames(g, n);
-			named = false;
-			for (size_t i = 0; i < n; i++)
-				named |= !strcmp(g[i].object, copy) && (g[i].symbol[0] || g[i].file[0]);
-			ok(n >= 3 && !named && !strcmp(g[0].object, copy) &&
-			   g[0].obj_offset == f[0].obj_offset && g[1].obj_offset == f[1].obj_offset &&
-			   g[1].addr == f[1].addr,
-			   "a stripped copy: its frames as object+offset (the same offsets), unwound "
-			   "through its .eh_frame, and no name at all in it (%zu frames)", n);
-			unlink(copy);
-		}
+	got = unwind_copy(maps, &s, self, "--strip-all", "stripped", copy, sizeof(copy), g);
+	if (got < 0) {
+		ok(true, "# SKIP objcopy(1) is not available: the stripped case is not tested");
+	} else {
+		n = (size_t)got;
+		print_frames(g, n);
+		named = false;
+		for (size_t i = 0; i < n; i++)
+			named |= !strcmp(g[i].object, copy) && (g[i].symbol[0] || g[i].file[0]);
+		ok(n >= 3 && !named && !strcmp(g[0].object, copy) &&
+		   g[0].obj_offset == f[0].obj_offset && g[1].obj_offset == f[1].obj_offset &&
+		   g[1].addr == f[1].addr,
+		   "a stripped copy: its frames as object+offset (the same offsets), unwound "
+		   "through its .eh_frame, and no name at all in it (%zu frames)", n);
+	}
+	/* no .debug_aranges, as clang builds: the lines from the units' own ranges */
+	got = unwind_copy(maps, &s, self, "--remove-section=.debug_aranges", "noaranges", copy,
+			  sizeof(copy), g);
+	if (got < 0) {
+		ok(true, "# SKIP objcopy(1) is not available: the case without .debug_aranges is "
+		   "not tested");
+	} else {
+		n = (size_t)got;
+		ok(n >= 3 && !strcmp(base_of(g[0].file), "test_brkwatch.c") &&
+		   g[0].line == cap_line_inner && g[1].line == cap_line_outer &&
+		   g[2].line == cap_line_test,
+		   "a copy without .debug_aranges (clang writes none): the same file:line from its "
+		   "compile units, lines %u, %u, %u", g[0].line, n > 1 ? g[1].line : 0,
+		   n > 2 ? g[2].line : 0);
 	}
 	test_stack_cli(maps, self);
 	bwr_history_free(&h);
