@@ -21,7 +21,8 @@ module/, the userspace fuzz target for N seconds (default: \$FUZZ_SECONDS or
 30), the compile lane (scripts/compile-lane.sh: every flavour of the series
 of the kernels), the packages (scripts/check-deb.sh: make deb, DKMS,
 modprobe in a guest, purge), the reader's unit tests (userspace/test_brkwatch:
-canned data, no kernel) and scripts/tap-count-test.sh on the host, then for
+canned data, no kernel; again built with AddressSanitizer and UBSan, where
+any report or leak fails) and scripts/tap-count-test.sh on the host, then for
 each kernel ($CHECK_KERNELS, or those given) boots it with scripts/vm.sh
 and runs the selftests in it, printing their TAP as it comes; then boots
 each with single-threaded TCG for the tests that reload the module, two
@@ -147,10 +148,11 @@ case " $kernels " in
 esac
 
 echo "# host: build"
-if make -s userspace selftests; then
-	result ok "build userspace/ and selftests/"
+if make -s userspace selftests && make -s -C userspace asan; then
+	result ok "build userspace/ (also with AddressSanitizer and UBSan) and selftests/"
 else
-	result not-ok "build userspace/ and selftests/" "errors above"
+	result not-ok "build userspace/ (also with AddressSanitizer and UBSan) and selftests/" \
+		"errors above"
 fi
 stage_time "host build"
 
@@ -275,9 +277,10 @@ vm_counted() {
 	fi
 }
 
-# The tests that need no kernel run once, here.
-echo "# host: the reader's unit tests and the counter's"
-host_tests=(userspace/test_brkwatch scripts/tap-count-test.sh)
+# The tests that need no kernel run once, here; the reader's twice, the
+# second time built with AddressSanitizer and UBSan (make -C userspace asan).
+echo "# host: the reader's unit tests, also under AddressSanitizer, and the counter's"
+host_tests=(userspace/test_brkwatch userspace/asan/test_brkwatch scripts/tap-count-test.sh)
 scripts/run-tests.sh "${host_tests[@]}" | tap_count "$work/host.counts" host
 add_counts "$work/host.counts"
 stage_time "host tests"
