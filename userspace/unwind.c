@@ -202,29 +202,34 @@ static const char *base_name(const char *path)
 
 /*
  * The source line of @at in @mod, looked for in each compile unit's own
- * address ranges. dwfl_module_getsrc() finds the unit through the
- * .debug_aranges index alone in Debian 12's libdw (0.188), and clang
- * writes no such index: a program built with clang has lines all the same.
+ * address ranges: @src and @lineno are set only where one is found.
+ * dwfl_module_getsrc() finds the unit through the .debug_aranges index
+ * alone in Debian 12's libdw (0.188), and clang writes no such index: a
+ * program built with clang has lines all the same.
  */
-static bool line_by_units(Dwfl_Module *mod, Dwarf_Addr at, const char **src, int *lineno)
+static void line_by_units(Dwfl_Module *mod, Dwarf_Addr at, const char **src, int *lineno)
 {
 	Dwarf_Addr bias = 0;
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
+	Dwarf_Line *l;
+	const char *file;
+	int n;
 
 	if (!dw)
-		return false;
+		return;
 	while (dwarf_get_units(dw, cu, &cu, NULL, NULL, &cudie, NULL) == 0) {
-		Dwarf_Line *l;
-
 		if (dwarf_haspc(&cudie, at - bias) != 1)
 			continue;
 		l = dwarf_getsrc_die(&cudie, at - bias);
-		*src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
-		return *src && dwarf_lineno(l, lineno) == 0;
+		file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (file && dwarf_lineno(l, &n) == 0) {
+			*src = file;
+			*lineno = n;
+		}
+		return;
 	}
-	return false;
 }
 
 /* What is known of pc: its mapping, and from libdw its symbol and source line */
@@ -270,8 +275,8 @@ static void describe(struct bwr_unwinder *u, uint64_t pc, bool activation, struc
 		int lineno = 0;
 		const char *src = l ? dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
 
-		if (!src && !line_by_units(mod, at, &src, &lineno))
-			src = NULL;
+		if (!src)
+			line_by_units(mod, at, &src, &lineno);
 		if (src && lineno > 0) {
 			snprintf(f->file, sizeof(f->file), "%s", src);
 			f->line = (unsigned)lineno;
