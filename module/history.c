@@ -1239,11 +1239,13 @@ int bw_history_init(void)
 		INIT_HLIST_HEAD(&bw_wishes[i]);
 	}
 	err = bw_pool_init(&bw_chunks, "brkwatch_chunk",
-			   sizeof(struct bw_chunk), BW_CHUNKS_READY);
+			   sizeof(struct bw_chunk), 0, BW_CHUNKS_READY);
 	if (err)
 		goto fail_chunks;
+	/* a history is counted with its file, from the time it is made ready */
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
-			   sizeof(struct bw_history), BW_PROCS_READY);
+			   sizeof(struct bw_history), bw_procfs_file_bytes(),
+			   BW_PROCS_READY);
 	if (err)
 		goto fail_procs;
 	mutex_lock(&bw_lock);

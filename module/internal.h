@@ -357,6 +357,7 @@ bool bw_access_exec(const struct file *file, struct bw_history *proc, u64 exec_n
 /* procfs.c */
 int bw_procfs_init(void);
 void bw_procfs_exit(void);
+size_t bw_procfs_file_bytes(void);
 int bw_procfs_add(struct bw_history *proc);
 void bw_procfs_remove(pid_t pid);
 

@@ -40,8 +40,13 @@ unsigned long bw_memory_used(void)
 	return atomic_long_read(&bw_memory);
 }
 
+/*
+ * Objects of @size bytes, @target of them ready per CPU. Each is counted
+ * as its slab object and @extra bytes more: memory that an object in use
+ * makes the kernel allocate elsewhere, reserved with it.
+ */
 int bw_pool_init(struct bw_pool *pool, const char *name, size_t size,
-		 unsigned int target)
+		 size_t extra, unsigned int target)
 {
 	int cpu;
 
@@ -59,7 +64,7 @@ int bw_pool_init(struct bw_pool *pool, const char *name, size_t size,
 		init_llist_head(&pc->free);
 		atomic_set(&pc->nr, 0);
 	}
-	pool->size = kmem_cache_size(pool->cache);
+	pool->size = kmem_cache_size(pool->cache) + extra;
 	pool->target = target;
 	atomic_long_set(&pool->objects, 0);
 	return 0;

@@ -18,13 +18,13 @@ struct bw_pool_cpu {
 struct bw_pool {
 	struct kmem_cache *cache;
 	struct bw_pool_cpu __percpu *cpus;
-	size_t size;
+	size_t size;			/* counted per object, @extra included */
 	unsigned int target;		/* objects kept ready per CPU */
 	atomic_long_t objects;		/* allocated, in the pool or in use */
 };
 
 int bw_pool_init(struct bw_pool *pool, const char *name, size_t size,
-		 unsigned int target);
+		 size_t extra, unsigned int target);
 void bw_pool_destroy(struct bw_pool *pool);
 void *bw_pool_get(struct bw_pool *pool);
 void *bw_pool_get_nowait(struct bw_pool *pool);

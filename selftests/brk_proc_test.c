@@ -11,6 +11,9 @@
  *   seeked offsets gives the same bytes as one big read.
  * - Who may read: an unprivileged process cannot open root's history
  *   (EACCES) and can open its own; root can open both.
+ * - What status says procfs allocates for each file (file_bytes, counted
+ *   in memory_bytes) is the object size of procfs's proc_dir_entry cache
+ *   in /proc/slabinfo, less what slab debugging adds there.
  *
  * The children never call malloc() or stdio, so their histories hold
  * exactly the calls they made.
@@ -592,6 +595,51 @@ TEST(undumpable_process_is_hidden_from_its_own_user)
 	bwt_reap(pid);
 	bwt_free(h, sizeof(*h));
 	bwt_free(a, sizeof(*a));
+}
+
+/*
+ * The object size of procfs's proc_dir_entry cache, as /proc/slabinfo
+ * gives it (the third number); 0 if the line is not there.
+ */
+static unsigned long pde_slab_size(void)
+{
+	unsigned long active, total, size = 0;
+	char line[512];
+	FILE *f = fopen("/proc/slabinfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "proc_dir_entry %lu %lu %lu", &active, &total,
+			   &size) == 3)
+			break;
+	fclose(f);
+	return size;
+}
+
+TEST(file_bytes_is_what_procfs_allocates_for_a_file)
+{
+	static const unsigned long sizes[] = { 512, 256, 192, 128 };
+	unsigned long file_bytes, slab;
+	size_t i;
+
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to read /proc/slabinfo");
+	ASSERT_EQ(0, bwt_status_get("file_bytes", &file_bytes));
+	slab = pde_slab_size();
+	ASSERT_NE(0, slab) TH_LOG("no proc_dir_entry line in /proc/slabinfo");
+	/*
+	 * procfs makes its objects 128, 192, 256 or 512 bytes; slab
+	 * debugging (KASAN, red zones) adds to what slabinfo shows.
+	 */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (sizes[i] <= slab)
+			break;
+	ASSERT_LT(i, sizeof(sizes) / sizeof(sizes[0]));
+	EXPECT_EQ(sizes[i], file_bytes)
+		TH_LOG("status file_bytes %lu, /proc/slabinfo's proc_dir_entry objects %lu bytes",
+		       file_bytes, slab);
 }
 
 TEST_HARNESS_MAIN
