@@ -177,6 +177,8 @@ def analyse(d):
     m = {}
     if mem.get("record_bytes") is not None:
         m["record_bytes"] = mem["record_bytes"]
+    if mem.get("file_bytes") is not None:
+        m["file_bytes"] = mem["file_bytes"]
         m["records_per_process"] = mem.get("records_per_process")
     if mem.get("ring_records_delta"):
         m["ring"] = {"memory_delta": mem["ring_memory_delta"],
@@ -206,6 +208,10 @@ def analyse(d):
         if dm is not None and dp:
             small[calls] = {"memory_delta": dm, "processes_delta": dp,
                             "bytes_per_process": dm / dp}
+            ds = mem.get("small%d_pde_slab_delta" % calls)
+            if ds is not None:
+                small[calls]["pde_slab_delta"] = ds
+                small[calls]["pde_slab_bytes_per_process"] = ds / dp
     if small:
         m["small"] = small
     res["memory"] = m
@@ -372,10 +378,17 @@ def table(res):
                          " %.0f bytes/process (= per record)" % (
                              s["processes"], s["memory_bytes"], s["from_processes"], s["processes"],
                              s["bytes_per_process"]))
+        if m.get("file_bytes") is not None:
+            lines.append("  each history's file: file_bytes %s (procfs's entry, counted in memory_bytes)" %
+                         m["file_bytes"])
         for calls, sp in m.get("small", {}).items():
-            lines.append("  %d short processes of %d call%s each (smallprocs): +%d bytes = %.0f bytes/process" % (
+            row = "  %d short processes of %d call%s each (smallprocs): +%d bytes = %.0f bytes/process" % (
                 sp["processes_delta"], calls, "s" if calls > 1 else "", sp["memory_delta"],
-                sp["bytes_per_process"]))
+                sp["bytes_per_process"])
+            if "pde_slab_delta" in sp:
+                row += "; procfs's entries, from /proc/slabinfo, +%d = %.0f bytes/process" % (
+                    sp["pde_slab_delta"], sp["pde_slab_bytes_per_process"])
+            lines.append(row)
     if res["goals"]:
         lines.append("")
         lines.append("goals:")
