@@ -60,6 +60,7 @@ void bwr_chart_add(struct bwr_chart *c, const struct bwr_walk *w, const struct b
 void bwr_chart_print(FILE *f, const struct bwr_chart *ch)
 {
 	size_t cols, cw;
+	bool any_refused = false;
 	char s[32];
 
 	if (!ch->n) {
@@ -89,9 +90,11 @@ void bwr_chart_print(FILE *f, const struct bwr_chart *ch)
 		fputc('\n', f);
 	}
 	fprintf(f, "%*s +", LABEL - 1, "0");
-	for (size_t c = 0; c < cols; c++)
+	for (size_t c = 0; c < cols; c++) {
+		any_refused |= ch->refused[c];
 		for (size_t k = 0; k < cw; k++)
 			fputc(ch->refused[c] && k == 0 ? 'x' : '-', f);
+	}
 	fputc('\n', f);
 	{
 		char left[32], right[32];
@@ -104,7 +107,7 @@ void bwr_chart_print(FILE *f, const struct bwr_chart *ch)
 			fprintf(f, "%*s%s", pad > 1 ? pad : 1, "", right);
 		fputc('\n', f);
 	}
-	if (memchr(ch->refused, true, sizeof(ch->refused)))
+	if (any_refused)
 		fputs("          (x on the axis: a refused call)\n", f);
 }
 

@@ -866,7 +866,7 @@ static void test_chart_wide(void)
 {
 	struct bwr_opts chart = { .chart = true };
 	size_t cap = 1 << 20, n = 0;
-	char *text = malloc(cap), *out;
+	char *text = malloc(cap), *out, *axis;
 	uint64_t brk = 0x55ff09543000ull;
 
 	n += (size_t)snprintf(text, cap, "%s", header);
@@ -885,6 +885,9 @@ static void test_chart_wide(void)
 	out = render_text(text, &chart);
 	ok(strstr(out, "heap size after each call") && lines_fit(strstr(out, "heap size after each call"), 80),
 	   "--chart of 1000 calls numbered up to 1000000 fits 80 columns");
+	axis = strstr(out, "0 +");
+	ok(axis && strcspn(axis, "x\n") == strcspn(axis, "\n") && !strstr(out, "x on the axis"),
+	   "--chart of calls none refused: no x on the axis, no legend for it");
 	free(out);
 	free(text);
 }
@@ -1003,8 +1006,9 @@ static void test_format(void)
 	free(a);
 	a = render("proc/1234", &chart, false, NULL);
 	b = strstr(a, "heap size after each call");
-	ok(b && lines_fit(b, 80) && strstr(b, "x-----") && strchr(b, '#'),
-	   "--chart fits 80 columns and marks refusals");
+	ok(b && lines_fit(b, 80) && strstr(b, "x-----") && strchr(b, '#') &&
+	   strstr(b, "(x on the axis: a refused call)"),
+	   "--chart fits 80 columns and marks refusals, with a legend");
 	free(a);
 	a = render("proc/2000", &chart, false, NULL);
 	b = strstr(a, "heap size after each call");
