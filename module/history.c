@@ -24,6 +24,7 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/proc_fs.h>
 #include <linux/rculist.h>
 #include <linux/sched/mm.h>
@@ -1216,6 +1217,30 @@ void bw_history_counts(unsigned long *running, unsigned long *exited)
 }
 
 /**
+ * bw_history_pid_bytes - what a history's reference to its process's pid
+ * keeps allocated
+ *
+ * The struct pid of a process in the initial PID namespace, which outlives
+ * the process while its history holds it (until the history is freed):
+ * the pid's own fields and one struct upid, from a cache aligned to the
+ * cache line (SLAB_HWCACHE_ALIGN, kernel/pid.c). A process n namespaces
+ * deeper has n struct upid more in its pid, from another cache; that is
+ * not counted.
+ *
+ * Return: the bytes, counted with each history.
+ */
+size_t bw_history_pid_bytes(void)
+{
+	size_t size = offsetof(struct pid, numbers) + sizeof(struct upid);
+	size_t align = cache_line_size();
+
+	/* as the slab aligns it (calculate_alignment()) */
+	while (size <= align / 2)
+		align /= 2;
+	return ALIGN(size, align);
+}
+
+/**
  * bw_history_init - the hash table and the pools, filled; the worker's tick
  *
  * Return: 0 or -ENOMEM.
@@ -1242,9 +1267,13 @@ int bw_history_init(void)
 			   sizeof(struct bw_chunk), 0, BW_CHUNKS_READY);
 	if (err)
 		goto fail_chunks;
-	/* a history is counted with its file, from the time it is made ready */
+	/*
+	 * A history is counted with its file and its process's pid, from the
+	 * time it is made ready.
+	 */
 	err = bw_pool_init(&bw_procs_pool, "brkwatch_proc",
-			   sizeof(struct bw_history), bw_procfs_file_bytes(),
+			   sizeof(struct bw_history),
+			   bw_procfs_file_bytes() + bw_history_pid_bytes(),
 			   BW_PROCS_READY);
 	if (err)
 		goto fail_procs;

@@ -326,6 +326,7 @@ struct bw_cursor {
 bool bw_history_read(struct bw_history *proc, u64 ordinal,
 		     struct brkwatch_record *rec, u64 *actual,
 		     struct bw_cursor *cur);
+size_t bw_history_pid_bytes(void);
 void bw_history_clear(void);
 int bw_history_forget(pid_t pid);
 void bw_history_counts(unsigned long *running, unsigned long *exited);

@@ -21,7 +21,7 @@ MODULE_PARM_DESC(records_per_process,
 static unsigned long bw_memory_cap_kib = 65536;
 module_param_named(memory_cap_kib, bw_memory_cap_kib, ulong, 0444);
 MODULE_PARM_DESC(memory_cap_kib,
-		 "Memory for all histories together, their files included, in KiB; past 7/8 of it exited processes' histories are forgotten, oldest first, and at the cap new calls are dropped and counted (default 65536)");
+		 "Memory for all histories together, their files and pids included, in KiB; past 7/8 of it exited processes' histories are forgotten, oldest first, and at the cap new calls are dropped and counted (default 65536)");
 
 unsigned int bw_exited_keep_seconds = 600;
 module_param_named(exited_keep_seconds, bw_exited_keep_seconds, uint, 0444);

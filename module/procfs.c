@@ -403,8 +403,9 @@ static int bw_status_show(struct seq_file *m, void *v)
 		   running, exited);
 	seq_printf(m, "memory_bytes: %lu\nmemory_cap_bytes: %lu\n",
 		   bw_memory_used(), bw_memory_cap());
-	seq_printf(m, "record_bytes: %zu\nfile_bytes: %zu\n",
-		   sizeof(struct brkwatch_record), bw_procfs_file_bytes());
+	seq_printf(m, "record_bytes: %zu\nfile_bytes: %zu\npid_bytes: %zu\n",
+		   sizeof(struct brkwatch_record), bw_procfs_file_bytes(),
+		   bw_history_pid_bytes());
 	seq_printf(m, "records_per_process: %u\n", bw_records_per_process);
 	seq_printf(m, "exited_keep_seconds: %u\n", bw_exited_keep_seconds);
 	seq_printf(m, "stack_bytes: %u\nstack_records: %u\n",

@@ -334,29 +334,34 @@ if [ -f "$KO" ]; then
 fi
 
 # ---- memory per short process: 1000 of 1, 2 and 3 calls each ----
-# memory_bytes counts each history's file at status's file_bytes; what
-# procfs's own cache of them grew by is read apart, from /proc/slabinfo
-# (objects, in whole slabs, times their size there).
-pde_slab_bytes() {
-	awk '$1 == "proc_dir_entry" { print $3 * $4 }' /proc/slabinfo
+# memory_bytes counts each history's file and its process's pid at
+# status's file_bytes and pid_bytes; what the kernel's caches of them grew
+# by is read apart, from /proc/slabinfo (objects, in whole slabs, times
+# their size there).
+slab_bytes() {	# CACHE
+	awk -v c="$1" '$1 == c { print $3 * $4 }' /proc/slabinfo
 }
 if [ -f "$KO" ]; then
 	out mem file_bytes "$(status_get file_bytes)"
+	out mem pid_bytes "$(status_get pid_bytes)"
 fi
 if [ -f "$KO" ]; then
 	for calls in 1 2 3; do
 		sleep 1.5	# the pools full again, as after the loop
 		m0=$(status_get memory_bytes)
-		f0=$(pde_slab_bytes)
+		f0=$(slab_bytes proc_dir_entry)
+		i0=$(slab_bytes pid)
 		p0=$(($(status_get processes_running) + $(status_get processes_exited)))
 		"$BIN/smallprocs" 1000 "$calls"
 		sleep 1.5
 		m1=$(status_get memory_bytes)
-		f1=$(pde_slab_bytes)
+		f1=$(slab_bytes proc_dir_entry)
+		i1=$(slab_bytes pid)
 		p1=$(($(status_get processes_running) + $(status_get processes_exited)))
 		out mem "small${calls}_memory_delta" $((m1 - m0))
 		out mem "small${calls}_processes_delta" $((p1 - p0))
 		out mem "small${calls}_pde_slab_delta" $((f1 - f0))
+		out mem "small${calls}_pid_slab_delta" $((i1 - i0))
 	done
 fi
 

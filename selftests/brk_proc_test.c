@@ -11,9 +11,10 @@
  *   seeked offsets gives the same bytes as one big read.
  * - Who may read: an unprivileged process cannot open root's history
  *   (EACCES) and can open its own; root can open both.
- * - What status says procfs allocates for each file (file_bytes, counted
- *   in memory_bytes) is the object size of procfs's proc_dir_entry cache
- *   in /proc/slabinfo, less what slab debugging adds there.
+ * - What status says procfs allocates for each file (file_bytes) and what
+ *   the history's reference to its process's pid keeps (pid_bytes), both
+ *   counted in memory_bytes, are the object sizes of the proc_dir_entry
+ *   and pid caches in /proc/slabinfo, less what slab debugging adds there.
  *
  * The children never call malloc() or stdio, so their histories hold
  * exactly the calls they made.
@@ -598,23 +599,34 @@ TEST(undumpable_process_is_hidden_from_its_own_user)
 }
 
 /*
- * The object size of procfs's proc_dir_entry cache, as /proc/slabinfo
- * gives it (the third number); 0 if the line is not there.
+ * The object size of the slab cache @name, as /proc/slabinfo gives it
+ * (the third number); 0 if the line is not there.
  */
-static unsigned long pde_slab_size(void)
+static unsigned long slab_object_size(const char *name)
 {
-	unsigned long active, total, size = 0;
-	char line[512];
+	unsigned long active, total, size;
+	char line[512], cache[64];
 	FILE *f = fopen("/proc/slabinfo", "re");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "proc_dir_entry %lu %lu %lu", &active, &total,
-			   &size) == 3)
-			break;
+		if (sscanf(line, "%63s %lu %lu %lu", cache, &active, &total,
+			   &size) == 4 && !strcmp(cache, name)) {
+			fclose(f);
+			return size;
+		}
 	fclose(f);
-	return size;
+	return 0;
+}
+
+/*
+ * Whether slab debugging (KASAN, red zones, owner tracking) adds to every
+ * object: kmalloc-512's are then more than 512 bytes.
+ */
+static bool slab_objects_grown(void)
+{
+	return slab_object_size("kmalloc-512") > 512;
 }
 
 TEST(file_bytes_is_what_procfs_allocates_for_a_file)
@@ -627,8 +639,8 @@ TEST(file_bytes_is_what_procfs_allocates_for_a_file)
 	if (geteuid() != 0)
 		SKIP(return, "needs root to read /proc/slabinfo");
 	ASSERT_EQ(0, bwt_status_get("file_bytes", &file_bytes));
-	slab = pde_slab_size();
-	ASSERT_NE(0, slab) TH_LOG("no proc_dir_entry line in /proc/slabinfo");
+	slab = slab_object_size("proc_dir_entry");
+	ASSERT_NE(0UL, slab) TH_LOG("no proc_dir_entry line in /proc/slabinfo");
 	/*
 	 * procfs makes its objects 128, 192, 256 or 512 bytes; slab
 	 * debugging (KASAN, red zones) adds to what slabinfo shows.
@@ -640,6 +652,27 @@ TEST(file_bytes_is_what_procfs_allocates_for_a_file)
 	EXPECT_EQ(sizes[i], file_bytes)
 		TH_LOG("status file_bytes %lu, /proc/slabinfo's proc_dir_entry objects %lu bytes",
 		       file_bytes, slab);
+}
+
+TEST(pid_bytes_is_what_a_pid_of_the_initial_namespace_takes)
+{
+	unsigned long pid_bytes, slab;
+
+	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root to read /proc/slabinfo");
+	ASSERT_EQ(0, bwt_status_get("pid_bytes", &pid_bytes));
+	slab = slab_object_size("pid");
+	ASSERT_NE(0UL, slab) TH_LOG("no pid line in /proc/slabinfo");
+	if (slab_objects_grown()) {
+		EXPECT_LE(pid_bytes, slab)
+			TH_LOG("status pid_bytes %lu, /proc/slabinfo's pid objects %lu bytes with slab debugging",
+			       pid_bytes, slab);
+	} else {
+		EXPECT_EQ(slab, pid_bytes)
+			TH_LOG("status pid_bytes %lu, /proc/slabinfo's pid objects %lu bytes",
+			       pid_bytes, slab);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -179,6 +179,8 @@ def analyse(d):
         m["record_bytes"] = mem["record_bytes"]
     if mem.get("file_bytes") is not None:
         m["file_bytes"] = mem["file_bytes"]
+    if mem.get("pid_bytes") is not None:
+        m["pid_bytes"] = mem["pid_bytes"]
         m["records_per_process"] = mem.get("records_per_process")
     if mem.get("ring_records_delta"):
         m["ring"] = {"memory_delta": mem["ring_memory_delta"],
@@ -208,10 +210,11 @@ def analyse(d):
         if dm is not None and dp:
             small[calls] = {"memory_delta": dm, "processes_delta": dp,
                             "bytes_per_process": dm / dp}
-            ds = mem.get("small%d_pde_slab_delta" % calls)
-            if ds is not None:
-                small[calls]["pde_slab_delta"] = ds
-                small[calls]["pde_slab_bytes_per_process"] = ds / dp
+            for cache in ("pde", "pid"):
+                ds = mem.get("small%d_%s_slab_delta" % (calls, cache))
+                if ds is not None:
+                    small[calls]["%s_slab_delta" % cache] = ds
+                    small[calls]["%s_slab_bytes_per_process" % cache] = ds / dp
     if small:
         m["small"] = small
     res["memory"] = m
@@ -379,15 +382,16 @@ def table(res):
                              s["processes"], s["memory_bytes"], s["from_processes"], s["processes"],
                              s["bytes_per_process"]))
         if m.get("file_bytes") is not None:
-            lines.append("  each history's file: file_bytes %s (procfs's entry, counted in memory_bytes)" %
-                         m["file_bytes"])
+            lines.append("  counted in memory_bytes with each history: file_bytes %s (procfs's entry for its file),"
+                         " pid_bytes %s (its process's struct pid, kept after exit)" % (
+                             m["file_bytes"], m.get("pid_bytes")))
         for calls, sp in m.get("small", {}).items():
             row = "  %d short processes of %d call%s each (smallprocs): +%d bytes = %.0f bytes/process" % (
                 sp["processes_delta"], calls, "s" if calls > 1 else "", sp["memory_delta"],
                 sp["bytes_per_process"])
             if "pde_slab_delta" in sp:
-                row += "; procfs's entries, from /proc/slabinfo, +%d = %.0f bytes/process" % (
-                    sp["pde_slab_delta"], sp["pde_slab_bytes_per_process"])
+                row += "; in /proc/slabinfo, proc_dir_entry +%.0f and pid +%.0f bytes/process" % (
+                    sp["pde_slab_bytes_per_process"], sp.get("pid_slab_bytes_per_process", float("nan")))
             lines.append(row)
     if res["goals"]:
         lines.append("")
