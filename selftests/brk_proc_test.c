@@ -13,8 +13,8 @@
  *   (EACCES) and can open its own; root can open both.
  * - What status says procfs allocates for each file (file_bytes) and what
  *   the history's reference to its process's pid keeps (pid_bytes), both
- *   counted in memory_bytes, are the object sizes of the proc_dir_entry
- *   and pid caches in /proc/slabinfo, less what slab debugging adds there.
+ *   counted in memory_bytes, are the objects of the proc_dir_entry and pid
+ *   caches, as the slab allocator's sysfs files give them.
  *
  * The children never call malloc() or stdio, so their histories hold
  * exactly the calls they made.
@@ -599,80 +599,57 @@ TEST(undumpable_process_is_hidden_from_its_own_user)
 }
 
 /*
- * The object size of the slab cache @name, as /proc/slabinfo gives it
- * (the third number); 0 if the line is not there.
+ * A number the slab allocator gives of cache @name (SLUB's sysfs files:
+ * object_size, what each allocation asks for; align, the boundary each
+ * object starts on), or 0 if it has no such file. Slab debugging adds
+ * its metadata beside the object: these stay what they are.
  */
-static unsigned long slab_object_size(const char *name)
+static unsigned long slab_number(const char *name, const char *what)
 {
-	unsigned long active, total, size;
-	char line[512], cache[64];
-	FILE *f = fopen("/proc/slabinfo", "re");
+	char path[128], buf[32];
+	unsigned long v = 0;
+	ssize_t n;
+	int fd;
 
-	if (!f)
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", name, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lu %lu %lu", cache, &active, &total,
-			   &size) == 4 && !strcmp(cache, name)) {
-			fclose(f);
-			return size;
-		}
-	fclose(f);
-	return 0;
-}
-
-/*
- * Whether slab debugging (KASAN, red zones, owner tracking) adds to every
- * object: kmalloc-512's are then more than 512 bytes.
- */
-static bool slab_objects_grown(void)
-{
-	return slab_object_size("kmalloc-512") > 512;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return bwt_parse_ulong(buf, &v) ? 0 : v;
 }
 
 TEST(file_bytes_is_what_procfs_allocates_for_a_file)
 {
-	static const unsigned long sizes[] = { 512, 256, 192, 128 };
-	unsigned long file_bytes, slab;
-	size_t i;
+	unsigned long file_bytes, object;
 
 	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
-	if (geteuid() != 0)
-		SKIP(return, "needs root to read /proc/slabinfo");
 	ASSERT_EQ(0, bwt_status_get("file_bytes", &file_bytes));
-	slab = slab_object_size("proc_dir_entry");
-	ASSERT_NE(0UL, slab) TH_LOG("no proc_dir_entry line in /proc/slabinfo");
-	/*
-	 * procfs makes its objects 128, 192, 256 or 512 bytes; slab
-	 * debugging (KASAN, red zones) adds to what slabinfo shows.
-	 */
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		if (sizes[i] <= slab)
-			break;
-	ASSERT_LT(i, sizeof(sizes) / sizeof(sizes[0]));
-	EXPECT_EQ(sizes[i], file_bytes)
-		TH_LOG("status file_bytes %lu, /proc/slabinfo's proc_dir_entry objects %lu bytes",
-		       file_bytes, slab);
+	object = slab_number("proc_dir_entry", "object_size");
+	ASSERT_NE(0UL, object) TH_LOG("no /sys/kernel/slab/proc_dir_entry/object_size");
+	EXPECT_EQ(object, file_bytes)
+		TH_LOG("status file_bytes %lu, procfs's proc_dir_entry objects %lu bytes",
+		       file_bytes, object);
 }
 
 TEST(pid_bytes_is_what_a_pid_of_the_initial_namespace_takes)
 {
-	unsigned long pid_bytes, slab;
+	unsigned long pid_bytes, object, align;
 
 	ASSERT_TRUE(bwt_module_loaded()) TH_LOG("brkwatch is not loaded");
-	if (geteuid() != 0)
-		SKIP(return, "needs root to read /proc/slabinfo");
 	ASSERT_EQ(0, bwt_status_get("pid_bytes", &pid_bytes));
-	slab = slab_object_size("pid");
-	ASSERT_NE(0UL, slab) TH_LOG("no pid line in /proc/slabinfo");
-	if (slab_objects_grown()) {
-		EXPECT_LE(pid_bytes, slab)
-			TH_LOG("status pid_bytes %lu, /proc/slabinfo's pid objects %lu bytes with slab debugging",
-			       pid_bytes, slab);
-	} else {
-		EXPECT_EQ(slab, pid_bytes)
-			TH_LOG("status pid_bytes %lu, /proc/slabinfo's pid objects %lu bytes",
-			       pid_bytes, slab);
-	}
+	object = slab_number("pid", "object_size");
+	align = slab_number("pid", "align");
+	ASSERT_NE(0UL, object) TH_LOG("no /sys/kernel/slab/pid/object_size");
+	ASSERT_NE(0UL, align) TH_LOG("no /sys/kernel/slab/pid/align");
+	EXPECT_EQ((object + align - 1) / align * align, pid_bytes)
+		TH_LOG("status pid_bytes %lu, the pid cache's objects %lu bytes aligned to %lu",
+		       pid_bytes, object, align);
 }
 
 TEST_HARNESS_MAIN
