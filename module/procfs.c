@@ -337,7 +337,8 @@ static void bw_file_name(char *name, pid_t pid)
  * 128, 192, 256 or 512 bytes (SIZEOF_PDE there). Nothing tells a module
  * that size, so it is worked out from the lock's: 192 bytes with a plain
  * spinlock, 256 where it is an rt_mutex (PREEMPT_RT) or carries lockdep's
- * map. The selftests hold it against /proc/slabinfo on every kernel.
+ * map. The selftests hold it against the cache's object_size in
+ * /sys/kernel/slab on every kernel.
  *
  * Return: the bytes, counted with each history (history.c).
  */
