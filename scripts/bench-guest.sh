@@ -344,8 +344,6 @@ slab_bytes() {	# CACHE
 if [ -f "$KO" ]; then
 	out mem file_bytes "$(status_get file_bytes)"
 	out mem pid_bytes "$(status_get pid_bytes)"
-fi
-if [ -f "$KO" ]; then
 	for calls in 1 2 3; do
 		sleep 1.5	# the pools full again, as after the loop
 		m0=$(status_get memory_bytes)

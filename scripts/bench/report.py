@@ -177,11 +177,10 @@ def analyse(d):
     m = {}
     if mem.get("record_bytes") is not None:
         m["record_bytes"] = mem["record_bytes"]
-    if mem.get("file_bytes") is not None:
-        m["file_bytes"] = mem["file_bytes"]
-    if mem.get("pid_bytes") is not None:
-        m["pid_bytes"] = mem["pid_bytes"]
         m["records_per_process"] = mem.get("records_per_process")
+    for k in ("file_bytes", "pid_bytes"):
+        if mem.get(k) is not None:
+            m[k] = mem[k]
     if mem.get("ring_records_delta"):
         m["ring"] = {"memory_delta": mem["ring_memory_delta"],
                      "records_delta": mem["ring_records_delta"],
