@@ -51,7 +51,8 @@ static const struct {
 	{ "paused", "brkwatch_paused", "1 while recording is paused" },
 	{ "processes_running", "brkwatch_processes_running", "tracked processes still running" },
 	{ "processes_exited", "brkwatch_processes_exited", "histories kept after exit" },
-	{ "memory_bytes", "brkwatch_memory_bytes", "memory the module holds" },
+	{ "memory_bytes", "brkwatch_memory_bytes",
+	  "memory the module holds, its histories' procfs entries and pids included" },
 	{ "memory_cap_bytes", "brkwatch_memory_cap_bytes", "the module's memory cap" },
 };
 
