@@ -607,19 +607,11 @@ TEST(undumpable_process_is_hidden_from_its_own_user)
 static unsigned long slab_number(const char *name, const char *what)
 {
 	char path[128], buf[32];
-	unsigned long v = 0;
-	ssize_t n;
-	int fd;
+	unsigned long v;
 
 	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", name, what);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bwt_read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return bwt_parse_ulong(buf, &v) ? 0 : v;
 }
