@@ -15,7 +15,6 @@
 #define BRK_CHECK_H
 
 #include <stdio.h>
-#include <sys/utsname.h>
 #include "brkwatch_test.h"
 
 struct bwt_want {
@@ -27,21 +26,6 @@ struct bwt_want {
 	const char *verdict;
 	char details[160];		/* exactly as printed; "" means "-" */
 };
-
-/*
- * Before 6.1, brk() looked for a mapping in the way of a grow before it
- * checked the range (get_unmapped_area()) and the mlock limit, and a
- * shrink unmapped whatever lay there, nothing included, and succeeded.
- */
-static inline bool bwt_kernel_before_6_1(void)
-{
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return false;
-	return major < 6 || (major == 6 && minor < 1);
-}
 
 /* A mapping, as an overlap's details name it. */
 struct bwt_mapping {

@@ -725,6 +725,21 @@ unsigned long bwt_tainted(void)
 	return v;
 }
 
+bool bwt_kernel_before_6_1(void)
+{
+	unsigned long major, minor;
+	struct utsname u;
+	char *end;
+
+	if (uname(&u))
+		return false;
+	major = strtoul(u.release, &end, 10);
+	if (*end != '.')
+		return false;
+	minor = strtoul(end + 1, NULL, 10);
+	return major < 6 || (major == 6 && minor < 1);
+}
+
 void bwt_die_with_parent(void)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

@@ -283,6 +283,14 @@ FIXTURE_TEARDOWN(name)							\
 /* /proc/sys/kernel/tainted; 0 if it cannot be read. */
 unsigned long bwt_tainted(void);
 
+/*
+ * Before 6.1, brk() looked for a mapping in the way of a grow before it
+ * checked the range (get_unmapped_area()) and the mlock limit, which
+ * do_brk_flags() made (there was no check_brk_limits()), and a shrink
+ * unmapped whatever lay there, nothing included, and succeeded.
+ */
+bool bwt_kernel_before_6_1(void);
+
 /* SIGKILL for the calling process when its parent dies. */
 void bwt_die_with_parent(void);
 
