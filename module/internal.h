@@ -23,8 +23,9 @@
 /*
  * What one brk() call saw, filled in by the probes, all running in the
  * calling task, in this order: the syscall entry, the moment brk() holds
- * the mmap lock, the return of check_brk_limits() and the entry of
- * do_brk_flags() when brk() reaches them, and the syscall return. The
+ * the mmap lock, the result of check_brk_limits() (its range check's, then
+ * its own: lockpoint.c) and the entry of do_brk_flags() when brk() reaches
+ * them, and the syscall return. The
  * entry sets the first four fields and clears the flags; every other
  * field is valid only once its flag is set.
  */
@@ -35,7 +36,8 @@ struct bw_call {
 	bool ia32;
 	bool alone;		/* no other task used the mm at entry */
 	bool based;		/* the heap's base below was read */
-	bool limits_checked;	/* check_brk_limits() returned */
+	bool range_passed;	/* check_brk_limits()'s range check passed */
+	bool limits_checked;	/* check_brk_limits() returned limits_ret */
 	bool brk_flags_called;	/* do_brk_flags() was reached */
 	bool next_found;	/* a mapping lies above the old break */
 	bool incomplete;	/* a step inside brk() may have gone unseen */
@@ -364,6 +366,7 @@ void bw_procfs_remove(pid_t pid);
 
 /* lockpoint.c */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held);
+int bw_limits_points_find(unsigned long *range, unsigned long *passed);
 
 /* probe.c */
 extern bool bw_paused;

@@ -1,32 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where brk() has just taken its mmap lock, found in the machine code of
- * the function that holds brk()'s body: the instruction after its call to
- * down_write_killable(), or better, the first one of the path that runs
- * when the lock was taken.
+ * Places inside brk()'s machine code where a kprobe runs in brk() alone:
+ * where it has just taken its mmap lock, and, from 6.1 on, what
+ * get_unmapped_area() returned to check_brk_limits() and where brk() goes
+ * on when check_brk_limits() passed.
  *
- * A probe there runs in brk() alone. Hooking the return of
- * down_write_killable() instead costs every mmap(), munmap() and
- * mprotect() of every process a probe hit; that probe stays as the
- * fallback where the call cannot be found unambiguously.
+ * The lock: the instruction after brk()'s call to down_write_killable(),
+ * or better, the first one of the path that runs when the lock was taken.
+ * Hooking the return of down_write_killable() instead costs every mmap(),
+ * munmap() and mprotect() of every process a probe hit; that probe stays
+ * as the fallback where the call cannot be found unambiguously.
  *
- * The call is found by a byte match (0xe8 and a 32-bit displacement that
- * lands on down_write_killable(), or on mmap_write_lock_killable() where a
- * kernel built with lockdep or KASAN keeps that inline function out of
- * line, its result the same), not by decoding every instruction:
- * what is found is then registered as a kprobe, and the kprobe core
- * refuses an address that is not an instruction boundary. A stray match
- * inside another instruction is therefore caught; two matches are refused.
+ * check_brk_limits(): its return hooked with a kretprobe costs each grow
+ * about three times what a kprobe the kernel turns into a jump costs (run
+ * 21, scripts/bench/RESULTS.md). Two such kprobes say the same: just after
+ * its call to get_unmapped_area() (ax holds the address or the range
+ * check's error), and the first instruction of the path brk() takes when
+ * check_brk_limits() returned 0. Where the range passed and that path was
+ * not taken, the mlock limit refused (-EAGAIN, its only other error).
+ * Where either place is not found, the kretprobe stays.
  *
- * Right after the call, the compilers of the matrix move or test the
- * result, may leave a tracepoint's 5-byte NOP, and branch on it to the
- * -EINTR path. A probe on the instruction after the call costs brk() a
- * breakpoint trap: the register moves and the branch cannot be copied
- * out of line, so the kprobe core cannot turn it into a jump. The first
- * instruction of the path taken when the lock is held (usually a load
- * from the mm) can be, and needs no test of the result. That path is
- * used when the few instructions in between are recognised, byte for
- * byte; otherwise the place after the call.
+ * A call is found by a byte match (0xe8 and a 32-bit displacement that
+ * lands on the function called, or on an out-of-line copy of an inline
+ * wrapper, as mmap_write_lock_killable() where a kernel built with lockdep
+ * or KASAN keeps it out of line), not by decoding every instruction: what
+ * is found is then registered as a kprobe, and the kprobe core refuses an
+ * address that is not an instruction boundary. A stray match inside
+ * another instruction is therefore caught; two matches are refused.
+ *
+ * Right after a call, the compilers of the matrix move or test the int
+ * result, may leave a tracepoint's 5-byte NOP, and branch on it. A probe
+ * on the instruction after the call costs brk() a breakpoint trap: the
+ * register moves and the branch cannot be copied out of line, so the
+ * kprobe core cannot turn it into a jump. The first instruction of the
+ * path taken when the result is 0 (usually a load) can be, and needs no
+ * test of the result. That path is used when the few instructions in
+ * between are recognised, byte for byte; for the lock, otherwise the place
+ * after the call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,13 +50,15 @@
 #include "internal.h"
 
 /* brk()'s body, out of line in every kernel of the matrix (kernel-notes) */
-#define BW_LOCK_FUNC		"__do_sys_brk"
-/* more than any brk() body, so that an unexpected one is refused */
-#define BW_LOCK_FUNC_MAX	4096
+#define BW_BRK_FUNC		"__do_sys_brk"
+/* static from 6.1 on: out of line in every kernel of the matrix */
+#define BW_LIMITS_FUNC		"check_brk_limits"
+/* more than either body, so that an unexpected one is refused */
+#define BW_FUNC_MAX		4096
 #define BW_CALL_REL32		0xe8
 #define BW_CALL_LEN		5
-/* instructions between the call and the branch on its result */
-#define BW_HELD_SCAN_INSNS	4
+/* instructions between a call and the branch on its result */
+#define BW_ZERO_SCAN_INSNS	4
 
 static const u8 bw_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -89,18 +101,19 @@ static unsigned int bw_result_op(const u8 *c, size_t len, u16 *holders,
 }
 
 /*
- * @c, @len: the code just after the call, at @addr. The address where the
- * path with the lock held starts, or 0 unless the code is the expected
- * moves, NOP and test of the result followed by a jne/je on it.
+ * @c, @len: the code just after a call that returns an int, at @addr. The
+ * address where the path taken when it returned 0 starts, or 0 unless the
+ * code is the expected moves, NOP and test of the result followed by a
+ * jne/je on it.
  */
-static unsigned long bw_held_path(const u8 *c, size_t len, unsigned long addr)
+static unsigned long bw_zero_path(const u8 *c, size_t len, unsigned long addr)
 {
 	u16 holders = BIT(0);	/* the int result, in eax */
 	bool tested = false;
 	unsigned int i, n;
 	s32 rel;
 
-	for (i = 0; i < BW_HELD_SCAN_INSNS; i++) {
+	for (i = 0; i < BW_ZERO_SCAN_INSNS; i++) {
 		n = bw_result_op(c, len, &holders, &tested);
 		if (!n)
 			break;
@@ -110,7 +123,7 @@ static unsigned long bw_held_path(const u8 *c, size_t len, unsigned long addr)
 	}
 	if (!tested)
 		return 0;
-	/* jne/je rel8: the lock is held on the next instruction/the target */
+	/* jne/je rel8: 0 goes on to the next instruction/the target */
 	if (len >= 2 && (c[0] == 0x75 || c[0] == 0x74))
 		return c[0] == 0x75 ? addr + 2 : addr + 2 + (s8)c[1];
 	/* jne/je rel32 */
@@ -121,25 +134,45 @@ static unsigned long bw_held_path(const u8 *c, size_t len, unsigned long addr)
 	return 0;
 }
 
-/* The wrapper brk() calls, where the compiler did not inline it. */
-#define BW_LOCK_WRAPPER		"mmap_write_lock_killable"
+/*
+ * Does @target start @name, or a copy of it that the compiler specialised
+ * ("name.constprop.0", "name.isra.0")?
+ */
+static bool bw_is_func(unsigned long target, const char *name)
+{
+	size_t len = strlen(name);
+	char sym[KSYM_SYMBOL_LEN];
+
+	sprint_symbol(sym, target);
+	return !strncmp(sym, name, len) &&
+	       (sym[len] == '+' || sym[len] == '.') &&
+	       strstr(sym + len, "+0x0/");
+}
 
 /*
  * Does a call to @target take brk()'s lock: down_write_killable() itself,
- * or the start of an out-of-line copy of its wrapper ("name", or with a
- * suffix the compiler adds to a specialised copy: "name.constprop.0").
+ * or an out-of-line copy of the wrapper brk() calls.
  */
 static bool bw_takes_lock(unsigned long target)
 {
-	size_t len = strlen(BW_LOCK_WRAPPER);
-	char sym[KSYM_SYMBOL_LEN];
+	return target == (unsigned long)down_write_killable ||
+	       bw_is_func(target, "mmap_write_lock_killable");
+}
 
-	if (target == (unsigned long)down_write_killable)
-		return true;
-	sprint_symbol(sym, target);
-	return !strncmp(sym, BW_LOCK_WRAPPER, len) &&
-	       (sym[len] == '+' || sym[len] == '.') &&
-	       strstr(sym + len, "+0x0/");
+/* A call to check_brk_limits(). */
+static bool bw_checks_limits(unsigned long target)
+{
+	return bw_is_func(target, BW_LIMITS_FUNC);
+}
+
+/*
+ * The range check check_brk_limits() calls: get_unmapped_area(), which is
+ * a macro for __get_unmapped_area() from 6.10 on.
+ */
+static bool bw_maps_range(unsigned long target)
+{
+	return bw_is_func(target, "get_unmapped_area") ||
+	       bw_is_func(target, "__get_unmapped_area");
 }
 
 /*
@@ -171,6 +204,74 @@ static int bw_func_bounds(const char *name, unsigned long *start,
 	return 0;
 }
 
+/*
+ * The one call in @func to a function @is_target accepts: @after is set to
+ * the instruction after it, and the function's code is copied into a
+ * buffer, which @code is set to, with its @start and @size, for the caller
+ * to read on from there and kfree().
+ *
+ * Return: 0; -ENOENT when @func is not found or makes no such call,
+ * -E2BIG when it makes it more than once or is larger than expected, or
+ * another error from reading it.
+ */
+static int bw_find_call(const char *func, bool (*is_target)(unsigned long),
+			u8 **code, unsigned long *start, unsigned long *size,
+			unsigned long *after)
+{
+	unsigned long found = 0, i;
+	u8 *c;
+	int err;
+
+	err = bw_func_bounds(func, start, size);
+	if (err)
+		return err;
+	if (*size < BW_CALL_LEN || *size > BW_FUNC_MAX)
+		return -E2BIG;
+	c = kmalloc(*size, GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	err = copy_from_kernel_nofault(c, (void *)*start, *size);
+	if (err)
+		goto fail;
+	for (i = 0; i + BW_CALL_LEN <= *size; i++) {
+		s32 rel;
+
+		if (c[i] != BW_CALL_REL32)
+			continue;
+		memcpy(&rel, c + i + 1, sizeof(rel));
+		if (!is_target(*start + i + BW_CALL_LEN + (long)rel))
+			continue;
+		if (found) {
+			err = -E2BIG;
+			goto fail;
+		}
+		found = *start + i + BW_CALL_LEN;
+	}
+	if (!found) {
+		err = -ENOENT;
+		goto fail;
+	}
+	*after = found;
+	*code = c;
+	return 0;
+fail:
+	kfree(c);
+	return err;
+}
+
+/*
+ * The path taken when the int returned by the call before @after was 0,
+ * in the code of @start and @size copied at @code; 0 where not recognised.
+ */
+static unsigned long bw_find_zero_path(const u8 *code, unsigned long start,
+				       unsigned long size, unsigned long after)
+{
+	unsigned long zero = bw_zero_path(code + (after - start),
+					  start + size - after, after);
+
+	return zero > after && zero < start + size ? zero : 0;
+}
+
 /**
  * bw_lock_point_find - where brk() goes on once its lock is taken
  * @after_call: set to the instruction after the call that takes it
@@ -188,45 +289,47 @@ static int bw_func_bounds(const char *name, unsigned long *start,
  */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held)
 {
-	unsigned long start, size, found = 0, i;
+	unsigned long start, size;
 	u8 *code;
 	int err;
 
-	err = bw_func_bounds(BW_LOCK_FUNC, &start, &size);
+	err = bw_find_call(BW_BRK_FUNC, bw_takes_lock, &code, &start, &size,
+			   after_call);
 	if (err)
 		return err;
-	if (size < BW_CALL_LEN || size > BW_LOCK_FUNC_MAX)
-		return -E2BIG;
-	code = kmalloc(size, GFP_KERNEL);
-	if (!code)
-		return -ENOMEM;
-	err = copy_from_kernel_nofault(code, (void *)start, size);
-	if (err)
-		goto out;
-	for (i = 0; i + BW_CALL_LEN <= size; i++) {
-		s32 rel;
-
-		if (code[i] != BW_CALL_REL32)
-			continue;
-		memcpy(&rel, code + i + 1, sizeof(rel));
-		if (!bw_takes_lock(start + i + BW_CALL_LEN + (long)rel))
-			continue;
-		if (found) {
-			err = -E2BIG;
-			goto out;
-		}
-		found = start + i + BW_CALL_LEN;
-	}
-	if (!found) {
-		err = -ENOENT;
-		goto out;
-	}
-	*after_call = found;
-	*held = bw_held_path(code + (found - start), start + size - found,
-			     found);
-	if (*held <= found || *held >= start + size)
-		*held = 0;
-out:
+	*held = bw_find_zero_path(code, start, size, *after_call);
 	kfree(code);
-	return err;
+	return 0;
+}
+
+/**
+ * bw_limits_points_find - where check_brk_limits() tells its result
+ * @range: set to the instruction after its call to get_unmapped_area(),
+ *	where ax holds what that returned
+ * @passed: set to the first instruction of the path brk() takes when
+ *	check_brk_limits() returned 0
+ *
+ * Return: 0; -ENOENT when either function, either call or the path is not
+ * found, -E2BIG when a call is made more than once or a function is larger
+ * than expected, or another error from reading them. As for the lock, the
+ * kprobe core refuses a false match.
+ */
+int bw_limits_points_find(unsigned long *range, unsigned long *passed)
+{
+	unsigned long start, size, after;
+	u8 *code;
+	int err;
+
+	err = bw_find_call(BW_LIMITS_FUNC, bw_maps_range, &code, &start, &size,
+			   range);
+	if (err)
+		return err;
+	kfree(code);
+	err = bw_find_call(BW_BRK_FUNC, bw_checks_limits, &code, &start, &size,
+			   &after);
+	if (err)
+		return err;
+	*passed = bw_find_zero_path(code, start, size, after);
+	kfree(code);
+	return *passed ? 0 : -ENOENT;
 }

@@ -8,8 +8,9 @@
  * after brk()'s call to down_write_killable() (lockpoint.c), where the
  * state brk() starts from is read while the call holds the mmap lock, so
  * that no other thread can change it (a process alone on its mm has it
- * read at entry instead); the return of check_brk_limits() and the entry
- * of do_brk_flags() (which of the late steps refused). Exit and exec are
+ * read at entry instead); the result of check_brk_limits(), read at two
+ * places lockpoint.c finds (else at its return), and the entry of
+ * do_brk_flags() (which of the late steps refused). Exit and exec are
  * followed by their tracepoints.
  *
  * The handlers run in the calling task with preemption disabled: they
@@ -66,6 +67,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->ia32 = ia32;
 	call->alone = atomic_read(&mm->mm_users) == 1;
 	call->based = false;
+	call->range_passed = false;
 	call->limits_checked = false;
 	call->brk_flags_called = false;
 	call->next_found = false;
@@ -129,6 +131,21 @@ static void bw_note_next(struct bw_call *call, struct mm_struct *mm)
 	call->next_kind = bw_next_kind(mm, next);
 }
 
+/*
+ * What check_brk_limits() returned (6.1 on). When it passed, the heap may
+ * grow: note the mapping above it, which the overlap check that follows
+ * will look at, under the call's write lock. Not for a caller alone on its
+ * mm: only a grow that check refuses needs it, and the syscall's return
+ * reads it then (bw_brk_return()).
+ */
+static void bw_limits_known(struct bw_call *call, int ret)
+{
+	call->limits_ret = ret;
+	call->limits_checked = true;
+	if (!ret && !call->alone)
+		bw_note_next(call, current->mm);
+}
+
 /* A grow that brk() refused before do_brk_flags(): by elimination an overlap. */
 static bool bw_refused_early(const struct bw_call *call, long ret)
 {
@@ -146,6 +163,13 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	bw_inflight_leave();
 	if (bw_probes_inner_missed() != call->missed)
 		call->incomplete = true;
+	/*
+	 * check_brk_limits()'s range passed, and brk() did not go on as it
+	 * does when check_brk_limits() returned 0: the mlock limit refused,
+	 * with its only error. Unless a probe inside brk() missed the call.
+	 */
+	if (call->range_passed && !call->limits_checked && !call->incomplete)
+		bw_limits_known(call, -EAGAIN);
 	/*
 	 * prlimit() from another process may have changed RLIMIT_DATA between
 	 * the read above and brk()'s own: one refusal could then pass for
@@ -254,21 +278,39 @@ static int bw_limits_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return bw_step_entry(ri, call && call->based ? call : NULL);
 }
 
-/*
- * The heap may grow (6.1 on): note the mapping above it, which the
- * overlap check that follows will look at, under the call's write lock.
- * Not for a caller alone on its mm: only a grow that check refuses needs
- * it, and the syscall's return reads it then (bw_brk_return()).
- */
 static int bw_limits_return(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
-	struct bw_call *call = bw_step_call(ri);
+	bw_limits_known(bw_step_call(ri), (int)regs_return_value(regs));
+	return 0;
+}
 
-	call->limits_ret = (int)regs_return_value(regs);
-	call->limits_checked = true;
-	if (!call->limits_ret && !call->alone)
-		bw_note_next(call, current->mm);
+/*
+ * Inside check_brk_limits(), just after get_unmapped_area() returned: ax
+ * holds the address, or the range check's error, which check_brk_limits()
+ * then returns.
+ */
+static int bw_range_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct bw_call *call = bw_inflight_find();
+	unsigned long addr = regs->ax;
+
+	if (!call || !call->based)
+		return 0;
+	if (IS_ERR_VALUE(addr))
+		bw_limits_known(call, (long)addr);
+	else
+		call->range_passed = true;
+	return 0;
+}
+
+/* Inside brk(), on the path it takes when check_brk_limits() returned 0. */
+static int bw_limits_passed_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct bw_call *call = bw_inflight_find();
+
+	if (call && call->based)
+		bw_limits_known(call, 0);
 	return 0;
 }
 
@@ -333,7 +375,10 @@ NOKPROBE_SYMBOL(bw_lock_held_hit);
 NOKPROBE_SYMBOL(bw_lock_entry);
 NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
+NOKPROBE_SYMBOL(bw_limits_known);
 NOKPROBE_SYMBOL(bw_limits_return);
+NOKPROBE_SYMBOL(bw_range_hit);
+NOKPROBE_SYMBOL(bw_limits_passed_hit);
 NOKPROBE_SYMBOL(bw_brk_flags_reached);
 NOKPROBE_SYMBOL(bw_brk_flags_hit);
 NOKPROBE_SYMBOL(bw_brk_flags_entry);
@@ -383,7 +428,7 @@ static struct bw_probe bw_probes[] = {
 		.wanted = true,
 	},
 	[BW_P_LOCK] = {
-		/* wanted only where bw_lock_kprobe cannot be placed */
+		/* wanted only where the lock's point cannot be placed */
 		.rp = {
 			.kp.symbol_name = "down_write_killable",
 			.entry_handler = bw_lock_entry,
@@ -394,7 +439,11 @@ static struct bw_probe bw_probes[] = {
 		.required = true,
 	},
 	[BW_P_LIMITS] = {
-		/* static (6.1 on): the compiler may inline it into brk() */
+		/*
+		 * Static (6.1 on): the compiler may inline it into brk(). Its
+		 * return is hooked only where lockpoint.c does not find the
+		 * places that tell its result (bw_limits_choose()).
+		 */
 		.rp = {
 			.kp.symbol_name = "check_brk_limits",
 			.entry_handler = bw_limits_entry,
@@ -402,7 +451,6 @@ static struct bw_probe bw_probes[] = {
 			.data_size = sizeof(struct bw_call *),
 		},
 		.bit = BW_PROBE_LIMITS,
-		.wanted = !BW_BRK_FLAGS_CHECKS_LIMITS,
 	},
 	[BW_P_BRK_FLAGS] = {
 		/* its return value only before 6.1 (and after 7.3) */
@@ -420,13 +468,20 @@ static struct bw_probe bw_probes[] = {
 };
 
 /*
- * The lock's probe, inside brk() where lockpoint.c finds the spot:
- * registered disabled by bw_probes_prepare() (where the kprobe core
- * checks the address), armed by bw_probes_init().
+ * The kprobes at places inside brk() that lockpoint.c finds: where brk()
+ * holds its lock, and the two that tell check_brk_limits()'s result.
+ * Registered disabled by bw_probes_prepare() (where the kprobe core checks
+ * the address), armed by bw_probes_init().
  */
-static struct kprobe bw_lock_kprobe;
-static bool bw_lock_kprobe_registered;
-static char bw_lock_where[KSYM_SYMBOL_LEN];	/* "function+0x..." */
+enum { BW_PT_LOCK, BW_PT_RANGE, BW_PT_PASSED, BW_NR_POINTS };
+
+struct bw_point {
+	struct kprobe kp;
+	bool registered;
+	char where[KSYM_SYMBOL_LEN];	/* "function+0x..." */
+};
+
+static struct bw_point bw_points[BW_NR_POINTS];
 
 static unsigned long bw_probe_missed(const struct bw_probe *p)
 {
@@ -447,7 +502,9 @@ unsigned long bw_probes_inner_missed(void)
 	return bw_probe_missed(&bw_probes[BW_P_LOCK]) +
 	       bw_probe_missed(&bw_probes[BW_P_LIMITS]) +
 	       bw_probe_missed(&bw_probes[BW_P_BRK_FLAGS]) +
-	       READ_ONCE(bw_lock_kprobe.nmissed);
+	       READ_ONCE(bw_points[BW_PT_LOCK].kp.nmissed) +
+	       READ_ONCE(bw_points[BW_PT_RANGE].kp.nmissed) +
+	       READ_ONCE(bw_points[BW_PT_PASSED].kp.nmissed);
 }
 
 struct bw_tracepoint {
@@ -534,25 +591,42 @@ fail:
 	return err;
 }
 
-/* A disabled kprobe at @addr with @handler; its place named for status. */
-static int bw_lock_kprobe_try(unsigned long addr, kprobe_pre_handler_t handler)
+/* Point @i: a disabled kprobe at @addr with @handler, named for status. */
+static int bw_point_try(unsigned int i, unsigned long addr,
+			kprobe_pre_handler_t handler)
 {
+	struct bw_point *pt = &bw_points[i];
 	char *end;
 	int err;
 
-	memset(&bw_lock_kprobe, 0, sizeof(bw_lock_kprobe));
-	bw_lock_kprobe.addr = (kprobe_opcode_t *)addr;
-	bw_lock_kprobe.pre_handler = handler;
-	bw_lock_kprobe.flags = KPROBE_FLAG_DISABLED;
-	err = register_kprobe(&bw_lock_kprobe);
+	memset(&pt->kp, 0, sizeof(pt->kp));
+	pt->kp.addr = (kprobe_opcode_t *)addr;
+	pt->kp.pre_handler = handler;
+	pt->kp.flags = KPROBE_FLAG_DISABLED;
+	err = register_kprobe(&pt->kp);
 	if (err)
 		return err;
-	sprint_symbol(bw_lock_where, addr);
-	end = strchr(bw_lock_where, '/');	/* "/size" */
+	sprint_symbol(pt->where, addr);
+	end = strchr(pt->where, '/');	/* "/size" */
 	if (end)
 		*end = '\0';
-	bw_lock_kprobe_registered = true;
+	pt->registered = true;
 	return 0;
+}
+
+static void bw_point_exit(unsigned int i)
+{
+	if (bw_points[i].registered)
+		unregister_kprobe(&bw_points[i].kp);
+	bw_points[i].registered = false;
+}
+
+static void bw_points_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < BW_NR_POINTS; i++)
+		bw_point_exit(i);
 }
 
 /*
@@ -567,8 +641,8 @@ static void bw_lock_choose(void)
 	int err;
 
 	err = bw_lock_point_find(&after_call, &held);
-	if (!err && (!held || bw_lock_kprobe_try(held, bw_lock_held_hit)))
-		err = bw_lock_kprobe_try(after_call, bw_lock_point_hit);
+	if (!err && (!held || bw_point_try(BW_PT_LOCK, held, bw_lock_held_hit)))
+		err = bw_point_try(BW_PT_LOCK, after_call, bw_lock_point_hit);
 	if (err) {
 		pr_notice("brk()'s call to down_write_killable() not found (%d): probing every caller of it, which slows mmap(), munmap() and mprotect()\n",
 			  err);
@@ -578,11 +652,30 @@ static void bw_lock_choose(void)
 	bw_probes[BW_P_LOCK].wanted = false;
 }
 
-static void bw_lock_kprobe_exit(void)
+/*
+ * check_brk_limits()'s result (6.1 on), where lockpoint.c finds the two
+ * places that tell it and the kprobe core accepts both; else its return
+ * is hooked, which costs each grow more.
+ */
+static void bw_limits_choose(void)
 {
-	if (bw_lock_kprobe_registered)
-		unregister_kprobe(&bw_lock_kprobe);
-	bw_lock_kprobe_registered = false;
+	unsigned long range, passed;
+	int err;
+
+	bw_probes[BW_P_LIMITS].wanted = false;
+	if (BW_BRK_FLAGS_CHECKS_LIMITS)
+		return;
+	err = bw_limits_points_find(&range, &passed);
+	if (!err)
+		err = bw_point_try(BW_PT_RANGE, range, bw_range_hit);
+	if (!err)
+		err = bw_point_try(BW_PT_PASSED, passed, bw_limits_passed_hit);
+	if (err) {
+		pr_notice("check_brk_limits()'s result not found inside brk() (%d): hooking its return\n",
+			  err);
+		bw_point_exit(BW_PT_RANGE);
+		bw_probes[BW_P_LIMITS].wanted = true;
+	}
 }
 
 /* What registering @p sets aside, counted under the memory cap. */
@@ -617,7 +710,7 @@ static void bw_kretprobes_exit(void)
 {
 	unsigned int i = ARRAY_SIZE(bw_probes);
 
-	bw_lock_kprobe_exit();
+	bw_points_exit();
 	while (i--) {
 		struct bw_probe *p = &bw_probes[i];
 
@@ -648,13 +741,14 @@ int bw_probes_prepare(void)
 	unsigned int i;
 
 	bw_lock_choose();
+	bw_limits_choose();
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++)
 		if (bw_probes[i].wanted)
 			bytes += bw_probe_bytes(&bw_probes[i]);
 	if (!bw_memory_add(bytes)) {
 		pr_err("memory_cap_kib too small: %u instances of each probe need %zu bytes on %u CPUs, over the cap; not loading\n",
 		       bw_maxactive, bytes, num_possible_cpus());
-		bw_lock_kprobe_exit();
+		bw_points_exit();
 		return -ENOSPC;
 	}
 	bw_probes_reserved = bytes;
@@ -666,7 +760,7 @@ int bw_probes_prepare(void)
  */
 void bw_probes_release(void)
 {
-	bw_lock_kprobe_exit();
+	bw_points_exit();
 	bw_memory_sub(bw_probes_reserved);
 	bw_probes_reserved = 0;
 }
@@ -706,16 +800,21 @@ static int bw_kretprobes_init(void)
 		bw_memory_sub(bytes);
 		bw_probes_reserved -= bytes;
 	}
-	if (bw_lock_kprobe_registered) {
-		err = enable_kprobe(&bw_lock_kprobe);
+	for (i = 0; i < BW_NR_POINTS; i++) {
+		if (!bw_points[i].registered)
+			continue;
+		err = enable_kprobe(&bw_points[i].kp);
 		if (err) {
 			pr_err("cannot arm the probe at %s (%d): needed, not loading\n",
-			       bw_lock_where, err);
+			       bw_points[i].where, err);
 			bw_kretprobes_exit();
 			return err;
 		}
-		bw_probes_present |= BW_PROBE_LOCK;
 	}
+	if (bw_points[BW_PT_LOCK].registered)
+		bw_probes_present |= BW_PROBE_LOCK;
+	if (bw_points[BW_PT_PASSED].registered)
+		bw_probes_present |= BW_PROBE_LIMITS;
 	return 0;
 }
 
@@ -790,9 +889,11 @@ void bw_probes_describe(struct seq_file *m)
 
 	seq_puts(m, "probes:");
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
-		if (i == BW_P_LOCK && bw_probes_present & BW_PROBE_LOCK &&
-		    !bw_probes[i].registered)
-			seq_printf(m, " %s", bw_lock_where);
+		if (i == BW_P_LOCK && bw_points[BW_PT_LOCK].registered)
+			seq_printf(m, " %s", bw_points[BW_PT_LOCK].where);
+		if (i == BW_P_LIMITS && bw_points[BW_PT_PASSED].registered)
+			seq_printf(m, " %s %s", bw_points[BW_PT_RANGE].where,
+				   bw_points[BW_PT_PASSED].where);
 		if (bw_probes[i].registered)
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
 	}
@@ -838,7 +939,8 @@ unsigned long bw_probes_missed(void)
 		if (bw_probes[i].registered)
 			missed += bw_probes[i].rp.nmissed +
 				  bw_probes[i].rp.kp.nmissed;
-	missed += bw_lock_kprobe.nmissed;
+	for (i = 0; i < BW_NR_POINTS; i++)
+		missed += bw_points[i].kp.nmissed;
 	if (BW_HANDLER_FAULT_IS_MISS) {
 		bw_stats_sum(&s);
 		missed -= min_t(unsigned long, missed, s.stacks_faults);

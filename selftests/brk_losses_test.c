@@ -84,6 +84,33 @@ TEST_F(losses, the_lock_is_followed_inside_brk)
 	EXPECT_EQ(NULL, strstr(probes, "down_write_killable")) TH_LOG("probes: %s", probes);
 }
 
+/*
+ * From 6.1 on, check_brk_limits()'s result is read at two places inside
+ * brk()'s code (status names them check_brk_limits+0xOFFSET and
+ * __do_sys_brk+0xOFFSET), with kprobes the kernel turns into jumps, not at
+ * its return, a kretprobe that costs each grow about twice as much: the
+ * module falls back to that only where it cannot find them, which no
+ * kernel of the matrix should make it do. Before 6.1 there is no such
+ * function: do_brk_flags() makes those checks.
+ */
+TEST_F(losses, check_brk_limits_is_read_inside_brk)
+{
+	char probes[512], words[512], *tok, *save;
+	bool inside = false, at_return = false;
+
+	ASSERT_EQ(0, bwt_status_text("probes", probes, sizeof(probes)));
+	memcpy(words, probes, sizeof(words));
+	for (tok = strtok_r(words, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, "check_brk_limits+0x", 19))
+			inside = true;
+		if (!strcmp(tok, "check_brk_limits"))
+			at_return = true;
+	}
+	EXPECT_EQ(!bwt_kernel_before_6_1(), inside) TH_LOG("probes: %s", probes);
+	EXPECT_FALSE(at_return) TH_LOG("probes: %s", probes);
+}
+
 TEST_F(losses, no_kretprobe_missed)
 {
 	expect_zero(_metadata, "kretprobe_missed");
