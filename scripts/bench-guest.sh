@@ -104,13 +104,17 @@ load() {
 status_get() {	# KEY
 	sed -n "s/^$1: //p" "$STATUS" 2>/dev/null
 }
-# Where brkwatch follows brk()'s lock ("function+0xOFFSET" on its status's
-# probes line; down_write_killable where it found no such place), for the
-# floor to probe the same place.
+# What brkwatch probes (its status's "probes:" line), for the floor to
+# probe the same places; among them where it follows brk()'s lock (the
+# first "function+0xOFFSET"; down_write_killable where it found no such
+# place).
+probes=
 lock_point=
 if [ -f "$KO" ] && load; then
-	lock_point=$(status_get probes | tr ' ' '\n' | grep -m 1 '+0x')
+	probes=$(status_get probes)
+	lock_point=$(echo "$probes" | tr ' ' '\n' | grep -m 1 '+0x')
 fi
+out info probes "$probes"
 out info lock_point "${lock_point:-down_write_killable}"
 unload || exit 1
 [ -f "$KO" ] || { out na brkwatch "$KO missing"; }
@@ -148,7 +152,8 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 		;;
 	floor)
 		[ -f "$FLOOR_KO" ] || { reason="$FLOOR_KO missing"; return 1; }
-		insmod "$FLOOR_KO" ${lock_point:+lock_point=$lock_point} ||
+		[ -n "$probes" ] || { reason="brkwatch's probes unknown"; return 1; }
+		insmod "$FLOOR_KO" probes="${probes// /,}" ||
 			{ reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		;;
 	strace)

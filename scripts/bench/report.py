@@ -293,7 +293,9 @@ def table(res):
         lines.append("QEMU -icount shift=%s: the guest's clock counts instructions (%d ns each), "
                      "so times are instruction counts and do not vary with the host"
                      % (info["icount_shift"], 1 << int(info["icount_shift"])))
-    if info.get("lock_point"):
+    if info.get("probes"):
+        lines.append("brkwatch and floor probe: %s" % info["probes"])
+    elif info.get("lock_point"):
         lines.append("brkwatch and floor follow brk()'s mmap lock at %s" % info["lock_point"])
     tracers = [t for t in TRACERS if any(t in res["table"].get(w, {}) for w in WORKLOADS)]
     head = "%-12s" % "workload" + "".join("%14s" % t for t in tracers)

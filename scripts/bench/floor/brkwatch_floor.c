@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The benchmark's floor: brkwatch's probes on the same functions, of the
- * same kinds, with handlers that do nothing. What brkwatch costs above
- * this is its own work; this much is the kprobe mechanism's.
+ * The benchmark's floor: brkwatch's probes at the same places, of the same
+ * kinds, with handlers that do nothing. What brkwatch costs above this is
+ * its own work; this much is the kprobe mechanism's.
  *
- * brkwatch follows brk()'s mmap lock with a kprobe inside brk(), where the
- * lock is held, at the place its status file names ("__do_sys_brk+0x8a" on
- * "probes:"): give it as lock_point=, which the benchmark does. Without
- * it, where brkwatch could not find that place, both hook the return of
- * down_write_killable() for every caller, this module even for a process
- * alone on its mm, which makes the floor higher, never lower.
+ * What to probe is brkwatch's own account, the "probes:" line of its
+ * status file, given as probes= with commas for its spaces (the benchmark
+ * does that): a place inside a function ("__do_sys_brk+0x8a", where
+ * brkwatch follows brk()'s lock or reads check_brk_limits()'s result) gets
+ * a kprobe; do_brk_flags() a kprobe where brkwatch needs only its entry,
+ * as the exit probe does; any other function a kretprobe. On
+ * down_write_killable(), which brkwatch probes only where it cannot find
+ * brk()'s lock, the entry handler leaves at once for a process alone on its
+ * mm, as brkwatch's does.
  */
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
@@ -19,6 +22,9 @@
 #include <linux/mm_types.h>
 #include <linux/string.h>
 #include "compat.h"	/* brkwatch's, linked beside this file */
+
+/* brkwatch registers fewer; a longer list is refused */
+#define FLOOR_MAX_PROBES	10
 
 static int floor_hook_return(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
@@ -44,136 +50,122 @@ static int floor_hit(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-static char *lock_point;
-module_param(lock_point, charp, 0444);
-MODULE_PARM_DESC(lock_point,
-		 "Where brkwatch probes brk()'s lock, as its status names it (function+0xOFFSET)");
-
-static char floor_lock_sym[KSYM_NAME_LEN];
-static struct kprobe floor_lock_kprobe = {
-	.symbol_name = floor_lock_sym,
-	.pre_handler = floor_hit,
-};
-
-static bool floor_lock_kprobe_registered;
-
 NOKPROBE_SYMBOL(floor_hook_return);
 NOKPROBE_SYMBOL(floor_return);
 NOKPROBE_SYMBOL(floor_lock_entry);
 NOKPROBE_SYMBOL(floor_hit);
 
-#define FLOOR_KRETPROBE(sym) {					\
-	.kp.symbol_name = sym,					\
-	.entry_handler = floor_hook_return,			\
-	.handler = floor_return,				\
-	.maxactive = 256,					\
-}
+static char *probes;
+module_param(probes, charp, 0444);
+MODULE_PARM_DESC(probes,
+		 "brkwatch's status line \"probes:\", commas for its spaces: what to probe");
 
-/* As in brkwatch's probe.c; the lock's kretprobe only without lock_point. */
-#define FLOOR_LOCK 2
-static struct kretprobe floor_probes[] = {
-	FLOOR_KRETPROBE("__x64_sys_brk"),
-	FLOOR_KRETPROBE("__ia32_sys_brk"),
-	[FLOOR_LOCK] = {
-		.kp.symbol_name = "down_write_killable",
-		.entry_handler = floor_lock_entry,
-		.handler = floor_return,
-		.maxactive = 256,
-	},
-	FLOOR_KRETPROBE("check_brk_limits"),
-#if !BW_BRK_FLAGS_ONLY_ENOMEM
-	FLOOR_KRETPROBE("do_brk_flags"),
-#endif
+struct floor_probe {
+	char sym[KSYM_NAME_LEN];
+	bool kretprobe;
+	bool registered;
+	union {
+		struct kprobe kp;
+		struct kretprobe rp;
+	};
 };
 
-static bool floor_registered[ARRAY_SIZE(floor_probes)];
-
-/* Where brkwatch needs only its entry, a kprobe. */
-static struct kprobe floor_brk_flags_kprobe = {
-	.symbol_name = "do_brk_flags",
-	.pre_handler = floor_hit,
-};
-
-static bool floor_brk_flags_kprobe_registered;
+static struct floor_probe floor_probes[FLOOR_MAX_PROBES];
 
 static void floor_exit(void)
 {
-	unsigned int i;
+	unsigned int i = FLOOR_MAX_PROBES;
 
-	if (floor_lock_kprobe_registered)
-		unregister_kprobe(&floor_lock_kprobe);
-	if (floor_brk_flags_kprobe_registered)
-		unregister_kprobe(&floor_brk_flags_kprobe);
-	for (i = 0; i < ARRAY_SIZE(floor_probes); i++)
-		if (floor_registered[i])
-			unregister_kretprobe(&floor_probes[i]);
+	while (i--) {
+		struct floor_probe *p = &floor_probes[i];
+
+		if (!p->registered)
+			continue;
+		if (p->kretprobe)
+			unregister_kretprobe(&p->rp);
+		else
+			unregister_kprobe(&p->kp);
+		p->registered = false;
+	}
 }
 module_exit(floor_exit);
 
-/*
- * What brkwatch may miss (the static check_brk_limits() inlined, no ia32
- * entry), the floor may miss too; not the syscall or the lock.
- */
-static int __init floor_lock_point_init(void)
+/* Sets up @p for @word, "function" or "function+0xOFFSET". */
+static int __init floor_parse(struct floor_probe *p, const char *word,
+			      size_t len)
 {
-	const char *plus = strchr(lock_point, '+');
-	unsigned int off;
-	int err;
+	const char *plus = strnchr(word, len, '+');
+	size_t name_len = plus ? plus - word : len;
+	unsigned int off = 0;
+	char num[16];
 
-	if (!plus || plus == lock_point ||
-	    plus - lock_point >= sizeof(floor_lock_sym) ||
-	    kstrtouint(plus + 1, 0, &off)) {
-		pr_err("brkwatch_floor: lock_point '%s' is not function+0xOFFSET\n",
-		       lock_point);
+	if (!name_len || name_len >= sizeof(p->sym))
 		return -EINVAL;
+	memcpy(p->sym, word, name_len);
+	p->sym[name_len] = '\0';
+	if (plus) {
+		size_t num_len = len - name_len - 1;
+
+		if (!num_len || num_len >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, plus + 1, num_len);
+		num[num_len] = '\0';
+		if (kstrtouint(num, 0, &off))
+			return -EINVAL;
 	}
-	memcpy(floor_lock_sym, lock_point, plus - lock_point);
-	floor_lock_kprobe.offset = off;
-	err = register_kprobe(&floor_lock_kprobe);
-	if (err) {
-		pr_err("brkwatch_floor: cannot probe %s (%d)\n", lock_point, err);
-		return err;
+	p->kretprobe = !plus && strcmp(p->sym, "exit_mm_release") &&
+		       (strcmp(p->sym, "do_brk_flags") ||
+			!BW_BRK_FLAGS_ONLY_ENOMEM);
+	if (p->kretprobe) {
+		p->rp.kp.symbol_name = p->sym;
+		p->rp.entry_handler = strcmp(p->sym, "down_write_killable") ?
+				      floor_hook_return : floor_lock_entry;
+		p->rp.handler = floor_return;
+		p->rp.maxactive = 256;
+	} else {
+		p->kp.symbol_name = p->sym;
+		p->kp.offset = off;
+		p->kp.pre_handler = floor_hit;
 	}
-	floor_lock_kprobe_registered = true;
 	return 0;
 }
 
 static int __init floor_init(void)
 {
-	unsigned int i;
+	const char *word = probes;
+	unsigned int n = 0;
+	int err;
 
-	if (lock_point && *lock_point) {
-		int err = floor_lock_point_init();
-
-		if (err)
-			return err;
+	if (!word || !*word) {
+		pr_err("brkwatch_floor: probes= is required (brkwatch's status line \"probes:\")\n");
+		return -EINVAL;
 	}
-	for (i = 0; i < ARRAY_SIZE(floor_probes); i++) {
-		const char *sym = floor_probes[i].kp.symbol_name;
-		int err;
+	while (*word) {
+		size_t len = strchrnul(word, ',') - word;
 
-		if (i == FLOOR_LOCK && floor_lock_kprobe_registered)
-			continue;
-		err = register_kretprobe(&floor_probes[i]);
+		if (len) {
+			if (n == FLOOR_MAX_PROBES ||
+			    floor_parse(&floor_probes[n], word, len)) {
+				pr_err("brkwatch_floor: probes='%s': too many, or not function[+0xOFFSET]\n",
+				       probes);
+				return -EINVAL;
+			}
+			n++;
+		}
+		word += len + (word[len] == ',');
+	}
+	while (n--) {
+		struct floor_probe *p = &floor_probes[n];
 
-		floor_registered[i] = !err;
-		if (!err)
-			continue;
-		if (!strcmp(sym, "__x64_sys_brk") ||
-		    !strcmp(sym, "down_write_killable")) {
-			pr_err("brkwatch_floor: cannot probe %s (%d)\n", sym, err);
+		err = p->kretprobe ? register_kretprobe(&p->rp) :
+				     register_kprobe(&p->kp);
+		if (err) {
+			pr_err("brkwatch_floor: cannot probe %s (%d)\n",
+			       p->sym, err);
 			floor_exit();
 			return err;
 		}
-		pr_info("brkwatch_floor: %s not probed (%d)\n", sym, err);
-	}
-	if (BW_BRK_FLAGS_ONLY_ENOMEM) {
-		int err = register_kprobe(&floor_brk_flags_kprobe);
-
-		floor_brk_flags_kprobe_registered = !err;
-		if (err)
-			pr_info("brkwatch_floor: do_brk_flags not probed (%d)\n",
-				err);
+		p->registered = true;
 	}
 	return 0;
 }
