@@ -36,7 +36,7 @@ struct bw_call {
 	bool ia32;
 	bool alone;		/* no other task used the mm at entry */
 	bool based;		/* the heap's base below was read */
-	bool range_passed;	/* check_brk_limits()'s range check passed */
+	bool mlock_pending;	/* check_brk_limits() checks the mlock limit */
 	bool limits_checked;	/* check_brk_limits() returned limits_ret */
 	bool brk_flags_called;	/* do_brk_flags() was reached */
 	bool next_found;	/* a mapping lies above the old break */

@@ -12,13 +12,14 @@
  * as the fallback where the call cannot be found unambiguously.
  *
  * check_brk_limits(): its return hooked with a kretprobe costs each grow
- * about three times what a kprobe the kernel turns into a jump costs (run
- * 21, scripts/bench/RESULTS.md). Two such kprobes say the same: just after
- * its call to get_unmapped_area() (ax holds the address or the range
+ * about three times what a kprobe the kernel turns into a jump costs
+ * (scripts/bench/RESULTS.md, run 21). Two such kprobes say the same: just
+ * after its call to get_unmapped_area() (ax holds the address or the range
  * check's error), and the first instruction of the path brk() takes when
- * check_brk_limits() returned 0. Where the range passed and that path was
- * not taken, the mlock limit refused (-EAGAIN, its only other error).
- * Where either place is not found, the kretprobe stays.
+ * check_brk_limits() returned 0. Where the range passed, the mlock limit
+ * was checked (mlockall(MCL_FUTURE)) and that path was not taken, the
+ * limit refused (-EAGAIN, its only error). Where either place is not
+ * found, the kretprobe stays.
  *
  * A call is found by a byte match (0xe8 and a 32-bit displacement that
  * lands on the function called, or on an out-of-line copy of an inline

@@ -67,7 +67,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->ia32 = ia32;
 	call->alone = atomic_read(&mm->mm_users) == 1;
 	call->based = false;
-	call->range_passed = false;
+	call->mlock_pending = false;
 	call->limits_checked = false;
 	call->brk_flags_called = false;
 	call->next_found = false;
@@ -164,11 +164,12 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (bw_probes_inner_missed() != call->missed)
 		call->incomplete = true;
 	/*
-	 * check_brk_limits()'s range passed, and brk() did not go on as it
-	 * does when check_brk_limits() returned 0: the mlock limit refused,
-	 * with its only error. Unless a probe inside brk() missed the call.
+	 * check_brk_limits() went on to the mlock limit, and brk() did not go
+	 * on as it does when check_brk_limits() returned 0: that limit
+	 * refused, with its only error. Unless a probe inside brk() missed
+	 * the call.
 	 */
-	if (call->range_passed && !call->limits_checked && !call->incomplete)
+	if (call->mlock_pending && !call->limits_checked && !call->incomplete)
 		bw_limits_known(call, -EAGAIN);
 	/*
 	 * prlimit() from another process may have changed RLIMIT_DATA between
@@ -288,7 +289,9 @@ static int bw_limits_return(struct kretprobe_instance *ri,
 /*
  * Inside check_brk_limits(), just after get_unmapped_area() returned: ax
  * holds the address, or the range check's error, which check_brk_limits()
- * then returns.
+ * then returns. Else it returns what the mlock limit decides, which it
+ * checks only for an mm whose new mappings are locked (mlockall() with
+ * MCL_FUTURE: VM_LOCKED in def_flags, which the call's lock holds still).
  */
 static int bw_range_hit(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -299,8 +302,10 @@ static int bw_range_hit(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	if (IS_ERR_VALUE(addr))
 		bw_limits_known(call, (long)addr);
+	else if (!(current->mm->def_flags & VM_LOCKED))
+		bw_limits_known(call, 0);
 	else
-		call->range_passed = true;
+		call->mlock_pending = true;
 	return 0;
 }
 
@@ -309,7 +314,7 @@ static int bw_limits_passed_hit(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	if (call && call->based)
+	if (call && call->based && !call->limits_checked)
 		bw_limits_known(call, 0);
 	return 0;
 }
@@ -800,7 +805,14 @@ static int bw_kretprobes_init(void)
 		bw_memory_sub(bytes);
 		bw_probes_reserved -= bytes;
 	}
-	for (i = 0; i < BW_NR_POINTS; i++) {
+	/*
+	 * In reverse: the place where check_brk_limits() passed is armed
+	 * before its range check's, so that no call sees the range pass and
+	 * then misses it (bw_brk_return() would take that for the mlock
+	 * limit); bw_points_exit() removes them in the other order.
+	 */
+	i = BW_NR_POINTS;
+	while (i--) {
 		if (!bw_points[i].registered)
 			continue;
 		err = enable_kprobe(&bw_points[i].kp);

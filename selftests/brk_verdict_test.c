@@ -610,6 +610,38 @@ TEST_F(verdict, overlap_with_a_growsdown_mapping_itself)
 	bwt_check_calls(_metadata, self->h, self->want, 2);
 }
 
+static int child_overlap_locked(void *arg)
+{
+	struct obs *o = arg;
+
+	if (mlockall(MCL_FUTURE))
+		return obs_fail(o, "mlockall(MCL_FUTURE)");
+	return child_overlap_anon(arg);
+}
+
+/*
+ * With new mappings locked (MCL_FUTURE), check_brk_limits() goes on to the
+ * mlock limit, which root passes (CAP_IPC_LOCK): the overlap refuses, not
+ * that limit, which the module takes to have refused when it does not see
+ * brk() go on past check_brk_limits().
+ */
+TEST_F(verdict, overlap_with_new_mappings_locked)
+{
+	struct obs *o = self->o;
+
+	if (geteuid())
+		SKIP(return, "needs root: the mlock limit must pass (CAP_IPC_LOCK)");
+	run(_metadata, self, child_overlap_locked);
+	ASSERT_EQ(2, o->n);
+	ASSERT_EQ(o->ret[0], o->ret[1]);
+	set_verdict(&self->want[0], "query");
+	set_verdict(&self->want[1], "overlap");
+	snprintf(self->want[1].details, sizeof(self->want[1].details),
+		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=anon,gap_only=0",
+		 o->addr, o->addr + o->len);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
+}
+
 /* ---- nomem ---- */
 
 static int child_nomem(void *arg)
