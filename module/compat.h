@@ -198,6 +198,27 @@ static inline bool bw_vma_has_gap(unsigned long flags)
 	(BW_KERNEL_AT_LEAST(6, 1, 0) && !BW_KERNEL_AT_LEAST(7, 4, 0))
 
 /*
+ * 6.5, "mm/mmap: refactor mlock_future_check()": the mlock limit's check
+ * became mlock_future_ok(), true where the limit lets the mapping be;
+ * mlock_future_check() returned 0 or -EAGAIN. Where check_brk_limits()
+ * calls it out of line (the debug kernel of the matrix), what it returned,
+ * in ax, says whether the limit refused (lockpoint.c).
+ */
+#if BW_KERNEL_AT_LEAST(6, 5, 0)
+#define BW_MLOCK_CHECK		"mlock_future_ok"
+static inline bool bw_mlock_refused(unsigned long ax)
+{
+	return !(u8)ax;
+}
+#else
+#define BW_MLOCK_CHECK		"mlock_future_check"
+static inline bool bw_mlock_refused(unsigned long ax)
+{
+	return (int)ax;
+}
+#endif
+
+/*
  * What the kernel sets aside for a kretprobe's instances, an estimate
  * counted under the module's memory cap: maxactive instances with their
  * data. 6.7, "kprobes: kretprobe scalability improvement with objpool":

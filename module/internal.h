@@ -366,7 +366,8 @@ void bw_procfs_remove(pid_t pid);
 
 /* lockpoint.c */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held);
-int bw_limits_points_find(unsigned long *range, unsigned long *passed);
+int bw_limits_points_find(unsigned long *range, unsigned long *mlock,
+			  bool *mlock_after_call);
 
 /* probe.c */
 extern bool bw_paused;

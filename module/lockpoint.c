@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Places inside brk()'s machine code where a kprobe runs in brk() alone:
- * where it has just taken its mmap lock, and, from 6.1 on, what
- * get_unmapped_area() returned to check_brk_limits() and where brk() goes
- * on when check_brk_limits() passed.
+ * where it has just taken its mmap lock, and, from 6.1 on, where
+ * check_brk_limits() has the range check's result and where it refuses
+ * for the mlock limit.
  *
  * The lock: the instruction after brk()'s call to down_write_killable(),
  * or better, the first one of the path that runs when the lock was taken.
@@ -13,13 +13,17 @@
  *
  * check_brk_limits(): its return hooked with a kretprobe costs each grow
  * about three times what a kprobe the kernel turns into a jump costs
- * (scripts/bench/RESULTS.md, run 21). Two such kprobes say the same: just
- * after its call to get_unmapped_area() (ax holds the address or the range
- * check's error), and the first instruction of the path brk() takes when
- * check_brk_limits() returned 0. Where the range passed, the mlock limit
- * was checked (mlockall(MCL_FUTURE)) and that path was not taken, the
- * limit refused (-EAGAIN, its only error). Where either place is not
- * found, the kretprobe stays.
+ * (scripts/bench/RESULTS.md, run 21). One such kprobe, just after its call
+ * to get_unmapped_area() (ax holds the address or the range check's
+ * error), says the same on every grow but those of an mm whose new
+ * mappings are locked (mlockall(MCL_FUTURE)), for which it goes on to the
+ * mlock limit; for those, a kprobe on the one instruction that sets its
+ * -EAGAIN (mov $-EAGAIN, %eax: the path taken only when the limit
+ * refuses), which costs nothing to any other call. Where the limit is
+ * checked out of line and the error made without a branch (the debug
+ * kernel: its mlock_future_ok() returns a bool, turned into -EAGAIN with
+ * sbb and and), the instruction after that call instead, with the check's
+ * result in ax. Where no such place is found, the kretprobe stays.
  *
  * A call is found by a byte match (0xe8 and a 32-bit displacement that
  * lands on the function called, or on an out-of-line copy of an inline
@@ -48,6 +52,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include "compat.h"
 #include "internal.h"
 
 /* brk()'s body, out of line in every kernel of the matrix (kernel-notes) */
@@ -58,6 +63,8 @@
 #define BW_FUNC_MAX		4096
 #define BW_CALL_REL32		0xe8
 #define BW_CALL_LEN		5
+#define BW_MOV_EAX_IMM32	0xb8
+#define BW_MOV_EAX_LEN		5
 /* instructions between a call and the branch on its result */
 #define BW_ZERO_SCAN_INSNS	4
 
@@ -160,12 +167,6 @@ static bool bw_takes_lock(unsigned long target)
 	       bw_is_func(target, "mmap_write_lock_killable");
 }
 
-/* A call to check_brk_limits(). */
-static bool bw_checks_limits(unsigned long target)
-{
-	return bw_is_func(target, BW_LIMITS_FUNC);
-}
-
 /*
  * The range check check_brk_limits() calls: get_unmapped_area(), which is
  * a macro for __get_unmapped_area() from 6.10 on.
@@ -174,6 +175,12 @@ static bool bw_maps_range(unsigned long target)
 {
 	return bw_is_func(target, "get_unmapped_area") ||
 	       bw_is_func(target, "__get_unmapped_area");
+}
+
+/* The mlock limit's check, where out of line: see compat.h. */
+static bool bw_checks_mlock(unsigned long target)
+{
+	return bw_is_func(target, BW_MLOCK_CHECK);
 }
 
 /*
@@ -303,21 +310,48 @@ int bw_lock_point_find(unsigned long *after_call, unsigned long *held)
 	return 0;
 }
 
+/*
+ * The one "mov $@value, %eax" in the code of @start and @size copied at
+ * @code; 0 where there is none or more than one.
+ */
+static unsigned long bw_find_mov_eax(const u8 *code, unsigned long start,
+				     unsigned long size, s32 value)
+{
+	unsigned long found = 0, i;
+
+	for (i = 0; i + BW_MOV_EAX_LEN <= size; i++) {
+		s32 imm;
+
+		if (code[i] != BW_MOV_EAX_IMM32)
+			continue;
+		memcpy(&imm, code + i + 1, sizeof(imm));
+		if (imm != value)
+			continue;
+		if (found)
+			return 0;
+		found = start + i;
+	}
+	return found;
+}
+
 /**
  * bw_limits_points_find - where check_brk_limits() tells its result
  * @range: set to the instruction after its call to get_unmapped_area(),
  *	where ax holds what that returned
- * @passed: set to the first instruction of the path brk() takes when
- *	check_brk_limits() returned 0
+ * @mlock: set to the instruction that sets its -EAGAIN, run only when the
+ *	mlock limit refused; else to the instruction after its call to the
+ *	limit's check, where ax holds what that returned
+ * @mlock_after_call: set to which of the two @mlock is
  *
- * Return: 0; -ENOENT when either function, either call or the path is not
- * found, -E2BIG when a call is made more than once or a function is larger
- * than expected, or another error from reading them. As for the lock, the
- * kprobe core refuses a false match.
+ * Return: 0; -ENOENT when the function, the calls or the instruction are
+ * not found, -E2BIG when a call is made more than once or the function is
+ * larger than expected, or another error from reading it. As for the
+ * lock, the kprobe core refuses a false match.
  */
-int bw_limits_points_find(unsigned long *range, unsigned long *passed)
+int bw_limits_points_find(unsigned long *range, unsigned long *mlock,
+			  bool *mlock_after_call)
 {
-	unsigned long start, size, after;
+	unsigned long start, size;
 	u8 *code;
 	int err;
 
@@ -325,12 +359,15 @@ int bw_limits_points_find(unsigned long *range, unsigned long *passed)
 			   range);
 	if (err)
 		return err;
+	*mlock = bw_find_mov_eax(code, start, size, -EAGAIN);
 	kfree(code);
-	err = bw_find_call(BW_BRK_FUNC, bw_checks_limits, &code, &start, &size,
-			   &after);
+	*mlock_after_call = !*mlock;
+	if (*mlock)
+		return 0;
+	err = bw_find_call(BW_LIMITS_FUNC, bw_checks_mlock, &code, &start,
+			   &size, mlock);
 	if (err)
 		return err;
-	*passed = bw_find_zero_path(code, start, size, after);
 	kfree(code);
-	return *passed ? 0 : -ENOENT;
+	return 0;
 }

@@ -9,7 +9,8 @@
  * state brk() starts from is read while the call holds the mmap lock, so
  * that no other thread can change it (a process alone on its mm has it
  * read at entry instead); the result of check_brk_limits(), read at two
- * places lockpoint.c finds (else at its return), and the entry of
+ * places inside it that lockpoint.c finds (else at its return), and the
+ * entry of
  * do_brk_flags() (which of the late steps refused). Exit and exec are
  * followed by their tracepoints.
  *
@@ -131,18 +132,23 @@ static void bw_note_next(struct bw_call *call, struct mm_struct *mm)
 	call->next_kind = bw_next_kind(mm, next);
 }
 
-/*
- * What check_brk_limits() returned (6.1 on). When it passed, the heap may
- * grow: note the mapping above it, which the overlap check that follows
- * will look at, under the call's write lock. Not for a caller alone on its
- * mm: only a grow that check refuses needs it, and the syscall's return
- * reads it then (bw_brk_return()).
- */
+/* What check_brk_limits() returned (6.1 on). */
 static void bw_limits_known(struct bw_call *call, int ret)
 {
 	call->limits_ret = ret;
 	call->limits_checked = true;
-	if (!ret && !call->alone)
+}
+
+/*
+ * Under the call's write lock, check_brk_limits()'s range check passed:
+ * the heap may grow. Note the mapping above it, which the overlap check
+ * that follows will look at. Not for a caller alone on its mm: only a grow
+ * that check refuses needs it, and the syscall's return reads it then
+ * (bw_brk_return()).
+ */
+static void bw_range_passed(struct bw_call *call)
+{
+	if (!call->alone)
 		bw_note_next(call, current->mm);
 }
 
@@ -164,13 +170,12 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (bw_probes_inner_missed() != call->missed)
 		call->incomplete = true;
 	/*
-	 * check_brk_limits() went on to the mlock limit, and brk() did not go
-	 * on as it does when check_brk_limits() returned 0: that limit
-	 * refused, with its only error. Unless a probe inside brk() missed
-	 * the call.
+	 * check_brk_limits() went on to the mlock limit, and the place where
+	 * that refuses was not reached: it passed. Unless a probe inside
+	 * brk() missed the call.
 	 */
 	if (call->mlock_pending && !call->limits_checked && !call->incomplete)
-		bw_limits_known(call, -EAGAIN);
+		bw_limits_known(call, 0);
 	/*
 	 * prlimit() from another process may have changed RLIMIT_DATA between
 	 * the read above and brk()'s own: one refusal could then pass for
@@ -282,7 +287,12 @@ static int bw_limits_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int bw_limits_return(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
-	bw_limits_known(bw_step_call(ri), (int)regs_return_value(regs));
+	struct bw_call *call = bw_step_call(ri);
+	int ret = (int)regs_return_value(regs);
+
+	bw_limits_known(call, ret);
+	if (!ret)
+		bw_range_passed(call);
 	return 0;
 }
 
@@ -300,22 +310,39 @@ static int bw_range_hit(struct kprobe *kp, struct pt_regs *regs)
 
 	if (!call || !call->based)
 		return 0;
-	if (IS_ERR_VALUE(addr))
+	if (IS_ERR_VALUE(addr)) {
 		bw_limits_known(call, (long)addr);
-	else if (!(current->mm->def_flags & VM_LOCKED))
-		bw_limits_known(call, 0);
-	else
+		return 0;
+	}
+	bw_range_passed(call);
+	if (current->mm->def_flags & VM_LOCKED)
 		call->mlock_pending = true;
+	else
+		bw_limits_known(call, 0);
 	return 0;
 }
 
-/* Inside brk(), on the path it takes when check_brk_limits() returned 0. */
-static int bw_limits_passed_hit(struct kprobe *kp, struct pt_regs *regs)
+/* Inside check_brk_limits(), where the mlock limit refused: -EAGAIN. */
+static int bw_mlock_refused_hit(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct bw_call *call = bw_inflight_find();
 
-	if (call && call->based && !call->limits_checked)
-		bw_limits_known(call, 0);
+	if (call && call->mlock_pending)
+		bw_limits_known(call, -EAGAIN);
+	return 0;
+}
+
+/*
+ * Inside check_brk_limits(), just after its call to the mlock limit's
+ * check, where lockpoint.c finds no instruction run only when that
+ * refuses: ax holds what the check returned (compat.h).
+ */
+static int bw_mlock_checked_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct bw_call *call = bw_inflight_find();
+
+	if (call && call->mlock_pending)
+		bw_limits_known(call, bw_mlock_refused(regs->ax) ? -EAGAIN : 0);
 	return 0;
 }
 
@@ -381,9 +408,11 @@ NOKPROBE_SYMBOL(bw_lock_entry);
 NOKPROBE_SYMBOL(bw_lock_return);
 NOKPROBE_SYMBOL(bw_limits_entry);
 NOKPROBE_SYMBOL(bw_limits_known);
+NOKPROBE_SYMBOL(bw_range_passed);
 NOKPROBE_SYMBOL(bw_limits_return);
 NOKPROBE_SYMBOL(bw_range_hit);
-NOKPROBE_SYMBOL(bw_limits_passed_hit);
+NOKPROBE_SYMBOL(bw_mlock_refused_hit);
+NOKPROBE_SYMBOL(bw_mlock_checked_hit);
 NOKPROBE_SYMBOL(bw_brk_flags_reached);
 NOKPROBE_SYMBOL(bw_brk_flags_hit);
 NOKPROBE_SYMBOL(bw_brk_flags_entry);
@@ -474,11 +503,11 @@ static struct bw_probe bw_probes[] = {
 
 /*
  * The kprobes at places inside brk() that lockpoint.c finds: where brk()
- * holds its lock, and the two that tell check_brk_limits()'s result.
- * Registered disabled by bw_probes_prepare() (where the kprobe core checks
- * the address), armed by bw_probes_init().
+ * holds its lock, and the two inside check_brk_limits() that tell its
+ * result. Registered disabled by bw_probes_prepare() (where the kprobe
+ * core checks the address), armed by bw_probes_init().
  */
-enum { BW_PT_LOCK, BW_PT_RANGE, BW_PT_PASSED, BW_NR_POINTS };
+enum { BW_PT_LOCK, BW_PT_RANGE, BW_PT_MLOCK, BW_NR_POINTS };
 
 struct bw_point {
 	struct kprobe kp;
@@ -509,7 +538,7 @@ unsigned long bw_probes_inner_missed(void)
 	       bw_probe_missed(&bw_probes[BW_P_BRK_FLAGS]) +
 	       READ_ONCE(bw_points[BW_PT_LOCK].kp.nmissed) +
 	       READ_ONCE(bw_points[BW_PT_RANGE].kp.nmissed) +
-	       READ_ONCE(bw_points[BW_PT_PASSED].kp.nmissed);
+	       READ_ONCE(bw_points[BW_PT_MLOCK].kp.nmissed);
 }
 
 struct bw_tracepoint {
@@ -664,17 +693,20 @@ static void bw_lock_choose(void)
  */
 static void bw_limits_choose(void)
 {
-	unsigned long range, passed;
+	unsigned long range, mlock;
+	bool after_call;
 	int err;
 
 	bw_probes[BW_P_LIMITS].wanted = false;
 	if (BW_BRK_FLAGS_CHECKS_LIMITS)
 		return;
-	err = bw_limits_points_find(&range, &passed);
+	err = bw_limits_points_find(&range, &mlock, &after_call);
 	if (!err)
 		err = bw_point_try(BW_PT_RANGE, range, bw_range_hit);
 	if (!err)
-		err = bw_point_try(BW_PT_PASSED, passed, bw_limits_passed_hit);
+		err = bw_point_try(BW_PT_MLOCK, mlock,
+				   after_call ? bw_mlock_checked_hit :
+						bw_mlock_refused_hit);
 	if (err) {
 		pr_notice("check_brk_limits()'s result not found inside brk() (%d): hooking its return\n",
 			  err);
@@ -806,10 +838,10 @@ static int bw_kretprobes_init(void)
 		bw_probes_reserved -= bytes;
 	}
 	/*
-	 * In reverse: the place where check_brk_limits() passed is armed
-	 * before its range check's, so that no call sees the range pass and
-	 * then misses it (bw_brk_return() would take that for the mlock
-	 * limit); bw_points_exit() removes them in the other order.
+	 * In reverse: the place where the mlock limit refuses is armed before
+	 * the range check's, so that no call sees the range pass and then
+	 * misses it (bw_brk_return() would take that for the limit passing);
+	 * bw_points_exit() removes them in the other order.
 	 */
 	i = BW_NR_POINTS;
 	while (i--) {
@@ -825,7 +857,7 @@ static int bw_kretprobes_init(void)
 	}
 	if (bw_points[BW_PT_LOCK].registered)
 		bw_probes_present |= BW_PROBE_LOCK;
-	if (bw_points[BW_PT_PASSED].registered)
+	if (bw_points[BW_PT_MLOCK].registered)
 		bw_probes_present |= BW_PROBE_LIMITS;
 	return 0;
 }
@@ -903,9 +935,9 @@ void bw_probes_describe(struct seq_file *m)
 	for (i = 0; i < ARRAY_SIZE(bw_probes); i++) {
 		if (i == BW_P_LOCK && bw_points[BW_PT_LOCK].registered)
 			seq_printf(m, " %s", bw_points[BW_PT_LOCK].where);
-		if (i == BW_P_LIMITS && bw_points[BW_PT_PASSED].registered)
+		if (i == BW_P_LIMITS && bw_points[BW_PT_MLOCK].registered)
 			seq_printf(m, " %s %s", bw_points[BW_PT_RANGE].where,
-				   bw_points[BW_PT_PASSED].where);
+				   bw_points[BW_PT_MLOCK].where);
 		if (bw_probes[i].registered)
 			seq_printf(m, " %s", bw_probes[i].rp.kp.symbol_name);
 	}
