@@ -23,11 +23,10 @@
 /*
  * What one brk() call saw, filled in by the probes, all running in the
  * calling task, in this order: the syscall entry, the moment brk() holds
- * the mmap lock, the result of check_brk_limits() (its range check's, then
- * its own: lockpoint.c) and the entry of do_brk_flags() when brk() reaches
- * them, and the syscall return. The
- * entry sets the first four fields and clears the flags; every other
- * field is valid only once its flag is set.
+ * the mmap lock, the result of check_brk_limits() (read inside it:
+ * lockpoint.c) and the entry of do_brk_flags() when brk() reaches them,
+ * and the syscall return. The entry sets the first four fields and clears
+ * the flags; every other field is valid only once its flag is set.
  */
 struct bw_call {
 	u64 time_ns;		/* CLOCK_MONOTONIC at entry */

@@ -85,13 +85,13 @@ TEST_F(losses, the_lock_is_followed_inside_brk)
 }
 
 /*
- * From 6.1 on, check_brk_limits()'s result is read at two places inside
- * brk()'s code (status names them check_brk_limits+0xOFFSET and
- * __do_sys_brk+0xOFFSET), with kprobes the kernel turns into jumps, not at
- * its return, a kretprobe that costs each grow about twice as much: the
- * module falls back to that only where it cannot find them, which no
- * kernel of the matrix should make it do. Before 6.1 there is no such
- * function: do_brk_flags() makes those checks.
+ * From 6.1 on, check_brk_limits()'s result is read at two places inside it
+ * (status names them check_brk_limits+0xOFFSET), the one every grow passes
+ * a kprobe the kernel turns into a jump, not at its return, a kretprobe
+ * that costs each grow about three times as much: the module falls back to
+ * that only where it cannot find them, which no kernel of the matrix
+ * should make it do. Before 6.1 there is no such function: do_brk_flags()
+ * makes those checks.
  */
 TEST_F(losses, check_brk_limits_is_read_inside_brk)
 {
