@@ -510,6 +510,30 @@ static int place(struct obs *o, unsigned long addr, unsigned long len,
 	return 0;
 }
 
+/*
+ * What each overlap test expects of the child's two calls: brk(0), then a
+ * grow that returned the old break, refused for the mapping it placed,
+ * of @kind, touched itself or only its guard gap.
+ */
+static void check_overlap(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(verdict) *self, const char *kind,
+			  bool gap_only)
+{
+	struct obs *o = self->o;
+
+	ASSERT_EQ(2, o->n);
+	ASSERT_EQ(o->ret[0], o->ret[1]) {
+		TH_LOG("the refused grow returned %#lx, not the old break",
+		       o->ret[1]);
+	}
+	set_verdict(&self->want[0], "query");
+	set_verdict(&self->want[1], "overlap");
+	snprintf(self->want[1].details, sizeof(self->want[1].details),
+		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=%s,gap_only=%d",
+		 o->addr, o->addr + o->len, kind, gap_only);
+	bwt_check_calls(_metadata, self->h, self->want, 2);
+}
+
 static int child_overlap_anon(void *arg)
 {
 	struct obs *o = arg;
@@ -528,17 +552,8 @@ static int child_overlap_anon(void *arg)
 /* A page mapped just above the break: growing into it is refused. */
 TEST_F(verdict, overlap_with_a_page_mapped_just_above_the_break)
 {
-	struct obs *o = self->o;
-
 	run(_metadata, self, child_overlap_anon);
-	ASSERT_EQ(2, o->n);
-	ASSERT_EQ(o->ret[0], o->ret[1]);
-	set_verdict(&self->want[0], "query");
-	set_verdict(&self->want[1], "overlap");
-	snprintf(self->want[1].details, sizeof(self->want[1].details),
-		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=anon,gap_only=0",
-		 o->addr, o->addr + o->len);
-	bwt_check_calls(_metadata, self->h, self->want, 2);
+	check_overlap(_metadata, self, "anon", false);
 }
 
 static int child_overlap_gap(void *arg)
@@ -563,20 +578,8 @@ static int child_overlap_gap(void *arg)
  */
 TEST_F(verdict, overlap_with_the_guard_gap_of_a_growsdown_mapping)
 {
-	struct obs *o = self->o;
-
 	run(_metadata, self, child_overlap_gap);
-	ASSERT_EQ(2, o->n);
-	ASSERT_EQ(o->ret[0], o->ret[1]) {
-		TH_LOG("the grow into the guard gap returned %#lx, not the old break",
-		       o->ret[1]);
-	}
-	set_verdict(&self->want[0], "query");
-	set_verdict(&self->want[1], "overlap");
-	snprintf(self->want[1].details, sizeof(self->want[1].details),
-		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=growsdown,gap_only=1",
-		 o->addr, o->addr + o->len);
-	bwt_check_calls(_metadata, self->h, self->want, 2);
+	check_overlap(_metadata, self, "growsdown", true);
 }
 
 static int child_overlap_growsdown(void *arg)
@@ -597,17 +600,8 @@ static int child_overlap_growsdown(void *arg)
 /* A grow into a MAP_GROWSDOWN mapping itself: overlap, not gap only. */
 TEST_F(verdict, overlap_with_a_growsdown_mapping_itself)
 {
-	struct obs *o = self->o;
-
 	run(_metadata, self, child_overlap_growsdown);
-	ASSERT_EQ(2, o->n);
-	ASSERT_EQ(o->ret[0], o->ret[1]);
-	set_verdict(&self->want[0], "query");
-	set_verdict(&self->want[1], "overlap");
-	snprintf(self->want[1].details, sizeof(self->want[1].details),
-		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=growsdown,gap_only=0",
-		 o->addr, o->addr + o->len);
-	bwt_check_calls(_metadata, self->h, self->want, 2);
+	check_overlap(_metadata, self, "growsdown", false);
 }
 
 static int child_overlap_locked(void *arg)
@@ -622,24 +616,15 @@ static int child_overlap_locked(void *arg)
 /*
  * With new mappings locked (MCL_FUTURE), check_brk_limits() goes on to the
  * mlock limit, which root passes (CAP_IPC_LOCK): the overlap refuses, not
- * that limit, which the module takes to have refused when it does not see
- * brk() go on past check_brk_limits().
+ * that limit, whose place of refusal inside check_brk_limits() the module
+ * probes only for such a process.
  */
 TEST_F(verdict, overlap_with_new_mappings_locked)
 {
-	struct obs *o = self->o;
-
 	if (geteuid())
 		SKIP(return, "needs root: the mlock limit must pass (CAP_IPC_LOCK)");
 	run(_metadata, self, child_overlap_locked);
-	ASSERT_EQ(2, o->n);
-	ASSERT_EQ(o->ret[0], o->ret[1]);
-	set_verdict(&self->want[0], "query");
-	set_verdict(&self->want[1], "overlap");
-	snprintf(self->want[1].details, sizeof(self->want[1].details),
-		 "next_start=0x%016lx,next_end=0x%016lx,next_kind=anon,gap_only=0",
-		 o->addr, o->addr + o->len);
-	bwt_check_calls(_metadata, self->h, self->want, 2);
+	check_overlap(_metadata, self, "anon", false);
 }
 
 /* ---- nomem ---- */
