@@ -10,9 +10,8 @@
  * that no other thread can change it (a process alone on its mm has it
  * read at entry instead); the result of check_brk_limits(), read at two
  * places inside it that lockpoint.c finds (else at its return), and the
- * entry of
- * do_brk_flags() (which of the late steps refused). Exit and exec are
- * followed by their tracepoints.
+ * entry of do_brk_flags() (which of the late steps refused). Exit and
+ * exec are followed by their tracepoints.
  *
  * The handlers run in the calling task with preemption disabled: they
  * never sleep, never allocate and take no global lock.
@@ -708,7 +707,7 @@ static void bw_limits_choose(void)
 				   after_call ? bw_mlock_checked_hit :
 						bw_mlock_refused_hit);
 	if (err) {
-		pr_notice("check_brk_limits()'s result not found inside brk() (%d): hooking its return\n",
+		pr_notice("check_brk_limits()'s result not found inside it (%d): hooking its return\n",
 			  err);
 		bw_point_exit(BW_PT_RANGE);
 		bw_probes[BW_P_LIMITS].wanted = true;
