@@ -61,10 +61,10 @@
 #define BW_LIMITS_FUNC		"check_brk_limits"
 /* more than either body, so that an unexpected one is refused */
 #define BW_FUNC_MAX		4096
+/* the two instructions looked for: an opcode and a 32-bit operand */
 #define BW_CALL_REL32		0xe8
-#define BW_CALL_LEN		5
 #define BW_MOV_EAX_IMM32	0xb8
-#define BW_MOV_EAX_LEN		5
+#define BW_OP32_LEN		5
 /* instructions between a call and the branch on its result */
 #define BW_ZERO_SCAN_INSNS	4
 
@@ -213,58 +213,70 @@ static int bw_func_bounds(const char *name, unsigned long *start,
 }
 
 /*
- * The one call in @func to a function @is_target accepts: @after is set to
- * the instruction after it, and the function's code is copied into a
- * buffer, which @code is set to, with its @start and @size, for the caller
- * to read on from there and kfree().
+ * @func's code, copied into a buffer that @code is set to, for the caller
+ * to kfree(), with its @start and @size.
  *
- * Return: 0; -ENOENT when @func is not found or makes no such call,
- * -E2BIG when it makes it more than once or is larger than expected, or
- * another error from reading it.
+ * Return: 0; -ENOENT when @func is not found, -E2BIG when it is larger
+ * than expected, or another error from reading it.
  */
-static int bw_find_call(const char *func, bool (*is_target)(unsigned long),
-			u8 **code, unsigned long *start, unsigned long *size,
-			unsigned long *after)
+static int bw_func_code(const char *func, u8 **code, unsigned long *start,
+			unsigned long *size)
 {
-	unsigned long found = 0, i;
 	u8 *c;
 	int err;
 
 	err = bw_func_bounds(func, start, size);
 	if (err)
 		return err;
-	if (*size < BW_CALL_LEN || *size > BW_FUNC_MAX)
+	if (*size < BW_OP32_LEN || *size > BW_FUNC_MAX)
 		return -E2BIG;
 	c = kmalloc(*size, GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	err = copy_from_kernel_nofault(c, (void *)*start, *size);
-	if (err)
-		goto fail;
-	for (i = 0; i + BW_CALL_LEN <= *size; i++) {
-		s32 rel;
-
-		if (c[i] != BW_CALL_REL32)
-			continue;
-		memcpy(&rel, c + i + 1, sizeof(rel));
-		if (!is_target(*start + i + BW_CALL_LEN + (long)rel))
-			continue;
-		if (found) {
-			err = -E2BIG;
-			goto fail;
-		}
-		found = *start + i + BW_CALL_LEN;
+	if (err) {
+		kfree(c);
+		return err;
 	}
-	if (!found) {
-		err = -ENOENT;
-		goto fail;
-	}
-	*after = found;
 	*code = c;
 	return 0;
-fail:
-	kfree(c);
-	return err;
+}
+
+/*
+ * The one instruction made of @opcode and a 32-bit operand in the code of
+ * @start and @size copied at @code whose value @accept accepts: for a call
+ * (BW_CALL_REL32), the address it calls; else the operand, sign-extended.
+ * @found is set to its address.
+ *
+ * Return: 0; -ENOENT when there is none, -E2BIG when there is more than one.
+ */
+static int bw_find_op32(const u8 *code, unsigned long start,
+			unsigned long size, u8 opcode,
+			bool (*accept)(unsigned long value),
+			unsigned long *found)
+{
+	unsigned long i, at = 0;
+
+	for (i = 0; i + BW_OP32_LEN <= size; i++) {
+		unsigned long value;
+		s32 op;
+
+		if (code[i] != opcode)
+			continue;
+		memcpy(&op, code + i + 1, sizeof(op));
+		value = (long)op;
+		if (opcode == BW_CALL_REL32)
+			value += start + i + BW_OP32_LEN;
+		if (!accept(value))
+			continue;
+		if (at)
+			return -E2BIG;
+		at = start + i;
+	}
+	if (!at)
+		return -ENOENT;
+	*found = at;
+	return 0;
 }
 
 /*
@@ -297,41 +309,27 @@ static unsigned long bw_find_zero_path(const u8 *code, unsigned long start,
  */
 int bw_lock_point_find(unsigned long *after_call, unsigned long *held)
 {
-	unsigned long start, size;
+	unsigned long start, size, call;
 	u8 *code;
 	int err;
 
-	err = bw_find_call(BW_BRK_FUNC, bw_takes_lock, &code, &start, &size,
-			   after_call);
+	err = bw_func_code(BW_BRK_FUNC, &code, &start, &size);
 	if (err)
 		return err;
-	*held = bw_find_zero_path(code, start, size, *after_call);
+	err = bw_find_op32(code, start, size, BW_CALL_REL32, bw_takes_lock,
+			   &call);
+	if (!err) {
+		*after_call = call + BW_OP32_LEN;
+		*held = bw_find_zero_path(code, start, size, *after_call);
+	}
 	kfree(code);
-	return 0;
+	return err;
 }
 
-/*
- * The one "mov $@value, %eax" in the code of @start and @size copied at
- * @code; 0 where there is none or more than one.
- */
-static unsigned long bw_find_mov_eax(const u8 *code, unsigned long start,
-				     unsigned long size, s32 value)
+/* The value check_brk_limits() returns when the mlock limit refuses. */
+static bool bw_is_eagain(unsigned long value)
 {
-	unsigned long found = 0, i;
-
-	for (i = 0; i + BW_MOV_EAX_LEN <= size; i++) {
-		s32 imm;
-
-		if (code[i] != BW_MOV_EAX_IMM32)
-			continue;
-		memcpy(&imm, code + i + 1, sizeof(imm));
-		if (imm != value)
-			continue;
-		if (found)
-			return 0;
-		found = start + i;
-	}
-	return found;
+	return value == (unsigned long)-EAGAIN;
 }
 
 /**
@@ -351,23 +349,29 @@ static unsigned long bw_find_mov_eax(const u8 *code, unsigned long start,
 int bw_limits_points_find(unsigned long *range, unsigned long *mlock,
 			  bool *mlock_after_call)
 {
-	unsigned long start, size;
+	unsigned long start, size, call;
 	u8 *code;
 	int err;
 
-	err = bw_find_call(BW_LIMITS_FUNC, bw_maps_range, &code, &start, &size,
-			   range);
+	err = bw_func_code(BW_LIMITS_FUNC, &code, &start, &size);
 	if (err)
 		return err;
-	*mlock = bw_find_mov_eax(code, start, size, -EAGAIN);
-	kfree(code);
-	*mlock_after_call = !*mlock;
-	if (*mlock)
-		return 0;
-	err = bw_find_call(BW_LIMITS_FUNC, bw_checks_mlock, &code, &start,
-			   &size, mlock);
+	err = bw_find_op32(code, start, size, BW_CALL_REL32, bw_maps_range,
+			   &call);
 	if (err)
-		return err;
+		goto out;
+	*range = call + BW_OP32_LEN;
+	*mlock_after_call = false;
+	if (!bw_find_op32(code, start, size, BW_MOV_EAX_IMM32, bw_is_eagain,
+			  mlock))
+		goto out;
+	/* none, or more than one: the limit may be checked out of line */
+	*mlock_after_call = true;
+	err = bw_find_op32(code, start, size, BW_CALL_REL32, bw_checks_mlock,
+			   &call);
+	if (!err)
+		*mlock = call + BW_OP32_LEN;
+out:
 	kfree(code);
-	return 0;
+	return err;
 }
