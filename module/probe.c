@@ -34,6 +34,13 @@
 bool bw_paused;
 unsigned int bw_probes_present;
 
+/*
+ * Every probe is in: set once the last is armed, cleared before the first
+ * goes. A call not made entirely in between may have passed a place while
+ * it had no probe, so nothing about it follows from what was not seen.
+ */
+static bool bw_probes_armed;
+
 /* ---- The syscall: entry starts the snapshot, return records it ---- */
 
 /*
@@ -71,7 +78,7 @@ static int bw_brk_start(struct kretprobe_instance *ri, u64 request, bool ia32)
 	call->limits_checked = false;
 	call->brk_flags_called = false;
 	call->next_found = false;
-	call->incomplete = false;
+	call->incomplete = !READ_ONCE(bw_probes_armed);
 	call->rlimit_changed = false;
 	call->ordered = false;
 	call->slotted = false;
@@ -166,7 +173,8 @@ static int bw_brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mm_struct *mm = current->mm;
 
 	bw_inflight_leave();
-	if (bw_probes_inner_missed() != call->missed)
+	if (bw_probes_inner_missed() != call->missed ||
+	    !READ_ONCE(bw_probes_armed))
 		call->incomplete = true;
 	/*
 	 * check_brk_limits() went on to the mlock limit, and the place where
@@ -760,6 +768,9 @@ static void bw_kretprobes_exit(void)
 	struct kretprobe *rps[ARRAY_SIZE(bw_probes)];
 	unsigned int i = ARRAY_SIZE(bw_probes), nkps, nrps = 0;
 
+	WRITE_ONCE(bw_probes_armed, false);
+	/* before any disarming: a return that reads it set saw every place */
+	smp_mb();
 	nkps = bw_points_take(kps);
 	while (i--) {
 		struct bw_probe *p = &bw_probes[i];
@@ -822,9 +833,11 @@ void bw_probes_release(void)
 }
 
 /*
- * The syscall entry first, so that the probes inside brk() find nothing
- * to fill until every probe is in: a call that started before then simply
- * has no snapshot, and its verdict says "unknown".
+ * The syscall entries first, so that every call the probes inside brk()
+ * see has a snapshot to fill; the calls that begin before the last probe
+ * is armed are incomplete (bw_probes_armed): before 6.1, one could pass
+ * do_brk_flags() before it was probed, be refused there, and look refused
+ * by the overlap check.
  */
 static int bw_kretprobes_init(void)
 {
@@ -878,6 +891,9 @@ static int bw_kretprobes_init(void)
 		bw_probes_present |= BW_PROBE_LOCK;
 	if (bw_points[BW_PT_MLOCK].registered)
 		bw_probes_present |= BW_PROBE_LIMITS;
+	/* set only after every probe is armed, for the calls that begin next */
+	smp_wmb();
+	WRITE_ONCE(bw_probes_armed, true);
 	return 0;
 }
 
