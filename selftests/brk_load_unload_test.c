@@ -7,7 +7,11 @@
  *
  * Every unload and load must succeed; the loopers and readers work during
  * the cycles (counted), the readers meet the module's absence (ENOENT or
- * EIO) and may find nothing else;
+ * EIO) and may find nothing else; a fifth process, whose every grow
+ * do_brk_flags() refuses, has each call since the load recorded as that
+ * refusal or as "unknown" (a call made while the probes were still going
+ * in), never as another refusal, and its last call after the last load
+ * "nomem";
  * the kernel must not get tainted by a warning, oops or lockup (and
  * scripts/vm.sh checks the whole kernel log after the run). At the end the
  * module is loaded with its default parameters and records calls again.
@@ -16,6 +20,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "kselftest_harness.h"
 #include "brkwatch_test.h"
@@ -52,6 +57,8 @@ struct reader_stats {
 struct shared {
 	struct reader_stats r[READERS];
 	unsigned long loops[LOOPERS];
+	unsigned long refusals;
+	int refuser_err;	/* errno of its setup, if it failed */
 };
 
 static void note_error(struct reader_stats *s, const char *path, int err)
@@ -119,6 +126,71 @@ static void reader(struct reader_stats *s)
 			note_error(s, BWT_PROC_DIR, errno);
 		close(dfd);
 	}
+}
+
+/* Is the module being loaded: its init running, its probes going in? */
+static bool module_coming(void)
+{
+	char state[16];
+
+	return bwt_read_file("/sys/module/brkwatch/initstate", state,
+			     sizeof(state)) > 0 && !strncmp(state, "coming", 6);
+}
+
+/*
+ * Grows that do_brk_flags() refuses, forever: RLIMIT_AS just above the
+ * process's size leaves no room for 64 pages (may_expand_vm(), -ENOMEM).
+ * As fast as it can while the module is being loaded, so that some call
+ * is under way as each probe goes in; else one call a millisecond, so
+ * that those calls are still in the ring (1024 records) when read.
+ */
+static void refuser(struct shared *sh)
+{
+	unsigned long cur = bwt_brk(0);
+	long vm = bwt_status_bytes("VmSize");
+	struct rlimit rl;
+
+	bwt_die_with_parent();
+	if (vm <= 0 || getrlimit(RLIMIT_AS, &rl)) {
+		sh->refuser_err = vm < 0 ? (int)-vm : errno;
+		return;
+	}
+	rl.rlim_cur = vm + BWT_PAGE;
+	if (setrlimit(RLIMIT_AS, &rl)) {
+		sh->refuser_err = errno;
+		return;
+	}
+	for (;;) {
+		bwt_brk(cur + 64 * BWT_PAGE);
+		sh->refusals++;
+		if (!module_coming())
+			usleep(1000);
+	}
+}
+
+/*
+ * The refuser's calls in the history the module has kept since it was
+ * loaded: brk(0), then grows refused for lack of memory, each "nomem" or
+ * "unknown". 0, or the number of the first other record (from 1), or
+ * -errno of reading the history.
+ */
+static int refusals_bad(int pid, struct bwt_history *h, int *unknown)
+{
+	int i, err = bwt_history_wait(pid, h, 3000);
+
+	if (err)
+		return err;
+	for (i = 0; i < h->nevents; i++) {
+		const struct bwt_event *e = &h->ev[i];
+
+		if (e->exec)
+			continue;
+		if (!strcmp(e->verdict, "unknown"))
+			(*unknown)++;
+		else if (strcmp(e->verdict, e->request ? "nomem" : "query"))
+			return i + 1;
+	}
+	return 0;
 }
 
 /* "brk_load_unload_test: cycle N" in the kernel log, to place trouble. */
@@ -190,7 +262,7 @@ static int one_call(void *arg)
 }
 
 FIXTURE(stress) {
-	pid_t kids[LOOPERS + READERS];
+	pid_t kids[LOOPERS + READERS + 1];
 	int nkids;
 	struct shared *sh;
 };
@@ -219,7 +291,7 @@ TEST_F_TIMEOUT(stress, unload_and_load_cycles_under_calls_and_reads, 600)
 {
 	struct bwt_history *h = bwt_zalloc(sizeof(*h));
 	unsigned long taint0, taint1, per, cap, t0, ms, files0, loops0, gone0;
-	int i, j, err, pid, status = -1, cycles;
+	int i, j, err, pid, status = -1, cycles, refuser_pid, bad, unknown = 0;
 
 	if (geteuid() != 0)
 		SKIP(return, "loading and unloading the module needs root");
@@ -238,6 +310,13 @@ TEST_F_TIMEOUT(stress, unload_and_load_cycles_under_calls_and_reads, 600)
 		}
 		self->kids[self->nkids++] = pid;
 	}
+	refuser_pid = fork();
+	ASSERT_LE(0, refuser_pid) TH_LOG("fork: %s", strerror(errno));
+	if (!refuser_pid) {
+		refuser(self->sh);
+		_exit(0);
+	}
+	self->kids[self->nkids++] = refuser_pid;
 	/* every child at work before the first cycle */
 	t0 = bwt_now_ns();
 	for (j = 0; j < LOOPERS + READERS; j++) {
@@ -271,6 +350,18 @@ TEST_F_TIMEOUT(stress, unload_and_load_cycles_under_calls_and_reads, 600)
 		}
 		err = bwt_module_load("");
 		ASSERT_EQ(0, err) TH_LOG("cycle %d: loading: %s", i + 1, strerror(-err));
+		bad = refusals_bad(refuser_pid, h, &unknown);
+		ASSERT_EQ(0, self->sh->refuser_err)
+			TH_LOG("the refuser's RLIMIT_AS: %s", strerror(self->sh->refuser_err));
+		ASSERT_LE(0, bad) TH_LOG("cycle %d: the refuser's history: %s %s",
+					 i + 1, strerror(-bad), h->error);
+		ASSERT_EQ(0, bad) {
+			const struct bwt_event *e = &h->ev[bad - 1];
+
+			TH_LOG("cycle %d: the refuser's call %lu, brk(%#lx) = %#lx, recorded %s (%s), not nomem",
+			       i + 1, e->seq, e->request, (unsigned long)e->ret, e->verdict,
+			       e->details);
+		}
 		/* histories and files get made, and read */
 		if (i % 3 == 0)
 			wait_more(done_files, self->sh, done_files(self->sh), 1000);
@@ -293,6 +384,15 @@ TEST_F_TIMEOUT(stress, unload_and_load_cycles_under_calls_and_reads, 600)
 	TH_LOG("%d cycles in %lu ms; during them %lu looper rounds of 3 calls, %lu files read, %lu absences met",
 	       cycles, ms, done_loops(self->sh) - loops0, done_files(self->sh) - files0,
 	       done_gone(self->sh) - gone0);
+	TH_LOG("the refuser: %lu grows refused, of those read after each load %d recorded unknown, the rest nomem",
+	       self->sh->refusals, unknown);
+	/* once the last load is done, its calls are decided again */
+	bwt_sleep_ms(50);
+	j = 0;
+	bad = refusals_bad(refuser_pid, h, &j);
+	ASSERT_EQ(0, bad);
+	ASSERT_LT(0, h->nevents);
+	EXPECT_STREQ("nomem", h->ev[h->nevents - 1].verdict);
 	/* the children worked during the cycles, and met the module's absence */
 	EXPECT_LT(loops0, done_loops(self->sh));
 	EXPECT_LT(files0, done_files(self->sh));
