@@ -24,7 +24,7 @@ STATUS=/proc/brkwatch/status
 TMP=/tmp/bench
 rounds=5
 scale_rounds=3
-tracers=bare,brkwatch,stacks,floor,strace,perf,bpftrace,ftrace
+tracers=bare,brkwatch,stacks,floor,syscall-floor,strace,perf,bpftrace,ftrace
 workloads=growshrink,brkquery,mallocheavy,getppid,mprotect,mmapmunmap,pagefault
 # Those that call brk() in their loop: the only ones "stacks" runs.
 BRK_WORKLOADS=" growshrink brkquery mallocheavy "
@@ -139,6 +139,17 @@ perf_pick() {
 	esac
 }
 
+# The floor module's probes= for TRACER: brkwatch's places (floor), or its
+# syscall entries alone (syscall-floor: what hooking the call and its
+# return costs before any probe inside brk()).
+floor_probes() {	# TRACER
+	if [ "$1" = floor ]; then
+		echo "${probes// /,}"
+	else
+		echo "$probes" | tr ' ' '\n' | grep '_sys_brk$' | paste -sd,
+	fi
+}
+
 bgpid=
 reason=
 perf_ok=
@@ -150,10 +161,10 @@ tracer_start() {	# TRACER: sets reason and fails when it cannot run
 		[ -f "$KO" ] || { reason="$KO missing"; return 1; }
 		load || { reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		;;
-	floor)
+	floor | syscall-floor)
 		[ -f "$FLOOR_KO" ] || { reason="$FLOOR_KO missing"; return 1; }
 		[ -n "$probes" ] || { reason="brkwatch's probes unknown"; return 1; }
-		insmod "$FLOOR_KO" probes="${probes// /,}" ||
+		insmod "$FLOOR_KO" probes="$(floor_probes "$1")" ||
 			{ reason="insmod failed: $(dmesg | tail -n 1)"; return 1; }
 		;;
 	strace)
@@ -217,7 +228,7 @@ stop_bg() {
 tracer_stop() {	# TRACER
 	case $1 in
 	brkwatch | stacks) unload ;;
-	floor) rmmod brkwatch_floor || say "rmmod brkwatch_floor failed" ;;
+	floor | syscall-floor) rmmod brkwatch_floor || say "rmmod brkwatch_floor failed" ;;
 	bpftrace)
 		stop_bg
 		local lost

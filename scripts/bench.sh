@@ -25,13 +25,15 @@ Options:
   --json            print one JSON document with every number, not the table
   --rounds N        rounds of the tracer matrix (default 5)
   --scale-rounds N  rounds of the scale part (default 3)
-  --tracers LIST    comma-separated, from bare,brkwatch,stacks,floor,strace,
-                    perf,bpftrace,ftrace (the default: all of them). stacks
-                    is brkwatch with "stacks PID" for the workload (the brk()
-                    callers only; its cost per call over brkwatch is
-                    printed); floor is brkwatch's probes with empty handlers
-                    (scripts/bench/floor/): what the kprobe mechanism costs
-                    by itself
+  --tracers LIST    comma-separated, from bare,brkwatch,stacks,floor,
+                    syscall-floor,strace,perf,bpftrace,ftrace (the default:
+                    all of them). stacks is brkwatch with "stacks PID" for
+                    the workload (the brk() callers only; its cost per call
+                    over brkwatch is printed); floor is brkwatch's probes
+                    with empty handlers (scripts/bench/floor/): what the
+                    kprobe mechanism costs by itself; syscall-floor the same
+                    on the brk syscall's entries alone (the kretprobe that
+                    follows each call and its return, no probe inside brk())
   --workloads LIST  from growshrink,brkquery,mallocheavy (brk() callers) and
                     getppid,mprotect,mmapmunmap,pagefault (processes that
                     never call brk() in their loop, measured while another

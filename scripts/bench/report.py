@@ -22,7 +22,7 @@ import json
 import statistics
 import sys
 
-TRACERS = ["bare", "brkwatch", "stacks", "floor", "strace", "perf", "bpftrace", "ftrace"]
+TRACERS = ["bare", "brkwatch", "stacks", "floor", "syscall-floor", "strace", "perf", "bpftrace", "ftrace"]
 BRK_WORKLOADS = ["growshrink", "brkquery", "mallocheavy"]
 OTHER_WORKLOADS = ["getppid", "mprotect", "mmapmunmap", "pagefault"]
 WORKLOADS = BRK_WORKLOADS + OTHER_WORKLOADS
@@ -225,7 +225,7 @@ def analyse(d):
     if "ratio" in gs.get("brkwatch", {}):
         r = gs["brkwatch"]["ratio"]
         others = {t: c["median"] for t, c in gs.items()
-                  if t not in ("bare", "brkwatch", "stacks", "floor") and "median" in c}
+                  if t not in ("bare", "brkwatch", "stacks", "floor", "syscall-floor") and "median" in c}
         cheapest = all(gs["brkwatch"]["median"] < v for v in others.values())
         g["growshrink_ratio"] = {"goal": "<= %.2fx" % GOALS["growshrink_ratio"], "value": r,
                                  "met": r <= GOALS["growshrink_ratio"]}
